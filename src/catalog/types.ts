@@ -1,0 +1,67 @@
+// What every tool source produces: groups of tools with JSON Schemas and an invoke function.
+// Nothing outside src/catalog knows whether a tool came from OpenAPI, MCP or a module.
+
+import type { ApiGroupConfig } from '../config/index.js';
+import type { Logger } from '../logging/index.js';
+
+export type JsonSchema = { [keyword: string]: unknown } | boolean;
+
+export interface ToolAnnotations {
+  readOnly?: boolean;
+  destructive?: boolean;
+  idempotent?: boolean;
+  requiresApproval?: boolean;
+  /** Free-form keywords that help search (OpenAPI tags, MCP titles). */
+  keywords?: string[];
+}
+
+export interface CallContext {
+  signal: AbortSignal;
+  executionId?: string;
+  clientId?: string;
+  /** Progress reported by the tool itself (MCP progress notifications). */
+  onProgress?(message: string, fraction?: number): void;
+}
+
+export interface Tool {
+  /** Path under the group: ['issues', 'create'] is api.<group>.issues.create. Each part is an identifier. */
+  path: string[];
+  /** The name in its source (operationId, MCP tool name), kept for descriptions, explore and audit. */
+  sourceName: string;
+  description: string;
+  inputSchema: JsonSchema;
+  outputSchema?: JsonSchema;
+  /** True when outputSchema was learned from observed results rather than declared. */
+  outputInferred?: boolean;
+  annotations: ToolAnnotations;
+  invoke(input: unknown, ctx: CallContext): Promise<unknown>;
+}
+
+export interface ToolGroup {
+  name: string;
+  kind: ApiGroupConfig['type'];
+  description?: string;
+  tools: Tool[];
+  close(): Promise<void>;
+}
+
+export interface LoadContext {
+  logger: Logger;
+  /** Folder of the config file; relative paths were already resolved against it. */
+  configDir: string;
+  signal?: AbortSignal;
+}
+
+export interface Loader<C extends ApiGroupConfig = ApiGroupConfig> {
+  load(config: C, ctx: LoadContext): Promise<ToolGroup>;
+}
+
+/** A group that could not be loaded, with a message that says why and what to do. */
+export class GroupLoadError extends Error {
+  readonly group: string;
+  constructor(group: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GroupLoadError';
+    this.group = group;
+  }
+}

@@ -1,0 +1,77 @@
+// The config pipeline: find -> parse with positions -> interpolate -> validate -> typed Config.
+
+import path from 'node:path';
+import { findConfig } from './find.js';
+import { parseConfigText, type ConfigSource } from './source.js';
+import { interpolate, type Environment } from './interpolate.js';
+import { validateAgainstSchema } from './schema.js';
+import { schemaProblems } from './validate.js';
+import { semanticProblems } from './semantic.js';
+import { normalize } from './normalize.js';
+import { ConfigError, ConfigFileError, type ConfigProblem } from './errors.js';
+import type { Config } from './types.js';
+
+export type * from './types.js';
+export { ConfigError, ConfigFileError, formatProblem, formatPath, type ConfigProblem } from './errors.js';
+export { SEARCH_PLACES } from './find.js';
+export { CONFIG_SCHEMA_URL, configSchema } from './schema.js';
+export { parseDuration, parseSize, formatDuration } from './units.js';
+export { closest } from './suggest.js';
+
+export interface LoadOptions {
+  /** -c: a path, relative to cwd. Without it the config is searched for. */
+  configPath?: string;
+  cwd?: string;
+  env?: Environment;
+}
+
+/**
+ * Loads the config. Throws ConfigFileError when it cannot be found, read or parsed, and ConfigError
+ * listing every problem when it is not valid.
+ */
+export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
+  const cwd = options.cwd ?? process.cwd();
+  const found = await findConfig({ configPath: options.configPath, cwd });
+  return configFromText(found.text, { filepath: found.filepath, root: found.root, cwd, env: options.env });
+}
+
+/** The same pipeline on text already read; `filepath` places relative paths and names the file in problems. */
+export function configFromText(text: string, options: { filepath: string; root?: string[]; cwd?: string; env?: Environment }): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const shown = displayName(options.filepath, cwd);
+  const source = parseConfigText(text, shown, options.filepath, options.root ?? []);
+  const problems = interpolate(source, options.env ?? process.env);
+  const raw = rootValue(source);
+  problems.push(...schemaProblems(validateAgainstSchema(raw), raw, source));
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) problems.push(...semanticProblems(raw as Record<string, unknown>, source));
+  if (problems.length > 0) throw new ConfigError(sortProblems(problems));
+  return normalize(raw as Record<string, unknown>, options.filepath);
+}
+
+function rootValue(source: ConfigSource): unknown {
+  const value: unknown = source.document.toJS({ maxAliasCount: 1000 });
+  let node = value;
+  for (const key of source.root) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
+  if (node === undefined || node === null) {
+    const where = source.root.length > 0 ? `has no "${source.root.join('.')}" key` : 'is empty';
+    throw new ConfigFileError(`${source.file} ${where}; a config needs at least an apis list (see atp.config.example.yaml)`);
+  }
+  return node;
+}
+
+function displayName(filepath: string, cwd: string): string {
+  const relative = path.relative(cwd, filepath);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : filepath;
+}
+
+function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems
+    .filter((p) => {
+      const key = `${p.line}:${p.col}:${p.path}:${p.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => a.line - b.line || a.col - b.col);
+}

@@ -1,0 +1,82 @@
+// `${VAR}` and `${VAR:-default}` in string values, from the environment, with positions for mistakes.
+
+import { isMap, isPair, isScalar, isSeq, parse, Scalar } from 'yaml';
+import { formatPath, type ConfigProblem } from './errors.js';
+import { positionAt, type ConfigPath, type ConfigSource } from './source.js';
+
+const REFERENCE = /\$\$\{|\$\{([^}]*)\}?/g;
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Replaces references in every string scalar of the document, in place. `$${` stands for a literal `${`.
+ * A plain (unquoted) scalar that is one whole reference takes the YAML type of its value, so
+ * `port: ${PORT}` gives a number. Returns every problem found; the document is untouched where they are.
+ */
+export function interpolate(source: ConfigSource, env: Environment): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const root = source.root.length > 0 ? source.document.getIn(source.root, true) : source.document.contents;
+  walk(root, [], (scalar, path) => {
+    if (typeof scalar.value !== 'string' || !scalar.value.includes('$')) return;
+    const result = substitute(scalar, path, source, env, problems);
+    if (result === undefined) return;
+    const whole = /^\$\{[^}]*\}$/.test(scalar.value);
+    scalar.value = whole && scalar.type === Scalar.PLAIN ? typedScalar(result) : result;
+  });
+  return problems;
+}
+
+function substitute(scalar: Scalar, path: ConfigPath, source: ConfigSource, env: Environment, problems: ConfigProblem[]): string | undefined {
+  const text = scalar.value as string;
+  let failed = false;
+  const out = text.replace(REFERENCE, (match: string, body: string | undefined) => {
+    if (match === '$${') return '${';
+    const problem = (message: string, hint: string) => {
+      failed = true;
+      problems.push({ ...where(source, scalar, match, path), message, hint });
+      return match;
+    };
+    if (!match.endsWith('}')) return problem(`unterminated reference "${match}"`, 'close it with }, or write $${ for a literal ${');
+    const separator = body!.indexOf(':-');
+    const name = separator === -1 ? body! : body!.slice(0, separator);
+    if (!NAME.test(name)) {
+      return problem(`invalid reference "${match}"`, 'write ${NAME} or ${NAME:-default}, where NAME is letters, digits and _');
+    }
+    const value = env[name];
+    if (separator !== -1) return value === undefined || value === '' ? body!.slice(separator + 2) : value;
+    if (value === undefined) {
+      return problem(`environment variable ${name} is not set`, `set ${name}, or give a default: \${${name}:-value}`);
+    }
+    return value;
+  });
+  return failed ? undefined : out;
+}
+
+/** Position of the reference inside the scalar's source text, falling back to the scalar's start. */
+function where(source: ConfigSource, scalar: Scalar, match: string, path: ConfigPath): Pick<ConfigProblem, 'file' | 'line' | 'col' | 'path'> {
+  const [start, end] = scalar.range ?? [0, 0];
+  const index = source.text.slice(start, end).indexOf(match);
+  const { line, col } = positionAt(source, start + Math.max(index, 0));
+  return { file: source.file, line, col, path: formatPath(path) };
+}
+
+function typedScalar(value: string): unknown {
+  try {
+    const parsed: unknown = parse(value);
+    return parsed === null || typeof parsed === 'object' ? value : parsed;
+  } catch {
+    return value;
+  }
+}
+
+function walk(node: unknown, path: (string | number)[], visit: (scalar: Scalar, path: ConfigPath) => void): void {
+  if (isScalar(node)) visit(node, path);
+  else if (isMap(node)) {
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      walk(pair.value, [...path, key], visit);
+    }
+  } else if (isSeq(node)) node.items.forEach((item, index) => walk(item, [...path, index], visit));
+}

@@ -1,0 +1,57 @@
+// The config's JSON Schema (schemas/atp.config.schema.json, the single source of truth) compiled with ajv.
+
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { parseDuration, parseSize } from './units.js';
+
+export type JsonSchema = { [keyword: string]: unknown };
+
+export const CONFIG_SCHEMA_URL = new URL('../../schemas/atp.config.schema.json', import.meta.url);
+export const configSchema: JsonSchema = JSON.parse(readFileSync(CONFIG_SCHEMA_URL, 'utf8')) as JsonSchema;
+
+export const STORE_SCHEMES = ['memory:', 'redis:', 'rediss:', 'sqlite:', 'postgres:', 'postgresql:'];
+
+// ajv ships CommonJS; its class is module.exports itself.
+const Ajv2020 = createRequire(import.meta.url)('ajv/dist/2020') as new (options: object) => {
+  addFormat(name: string, format: { type: 'string' | 'number'; validate: (value: never) => boolean }): void;
+  compile(schema: object): ValidateFunction;
+};
+
+let compiled: ValidateFunction | undefined;
+
+/** Validates (and fills defaults into) a raw config object. */
+export function validateAgainstSchema(data: unknown): ErrorObject[] {
+  compiled ??= compileSchema();
+  return compiled(data) ? [] : [...(compiled.errors ?? [])];
+}
+
+function compileSchema(): ValidateFunction {
+  const ajv = new Ajv2020({ allErrors: true, useDefaults: true, discriminator: true, verbose: true, strict: false });
+  ajv.addFormat('duration', { type: 'string', validate: (value: string) => parseDuration(value) !== undefined });
+  ajv.addFormat('size', { type: 'string', validate: (value: string) => parseSize(value) !== undefined });
+  ajv.addFormat('uri', { type: 'string', validate: (value: string) => isUrl(value) });
+  ajv.addFormat('store-url', { type: 'string', validate: (value: string) => isUrl(value) && STORE_SCHEMES.includes(new URL(value).protocol) });
+  return ajv.compile(configSchema);
+}
+
+export function isUrl(value: string): boolean {
+  return URL.canParse(value) && /^[a-z][a-z0-9+.-]*:/i.test(value);
+}
+
+/** Follows a local `$ref` (`#/$defs/...`) to the schema it names. */
+export function resolveRef(schema: JsonSchema): JsonSchema {
+  let current = schema;
+  for (let hops = 0; typeof current.$ref === 'string' && hops < 16; hops++) {
+    const pointer = current.$ref.replace(/^#\//, '').split('/').map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
+    let target: unknown = configSchema;
+    for (const part of pointer) target = (target as JsonSchema)[part];
+    current = { ...(target as JsonSchema), ...withoutRef(current) };
+  }
+  return current;
+}
+
+function withoutRef(schema: JsonSchema): JsonSchema {
+  const { $ref: _ref, ...rest } = schema;
+  return rest;
+}

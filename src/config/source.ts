@@ -1,0 +1,76 @@
+// A config file parsed with `yaml`, keeping every node's position so problems can name file:line:col.
+
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { ConfigFileError, type ConfigProblem } from './errors.js';
+
+export type ConfigPath = readonly (string | number)[];
+
+export interface ConfigSource {
+  /** The file as the user named it (relative to the working directory when it is inside it). */
+  file: string;
+  /** Absolute path, to resolve relative paths in the config against its folder. */
+  filepath: string;
+  text: string;
+  document: Document.Parsed;
+  lineCounter: LineCounter;
+  /** Where the config sits in the document: [] for atp.yaml, ['atp'] inside package.json. */
+  root: ConfigPath;
+}
+
+export interface Position { line: number; col: number }
+
+/** Parses YAML (JSON is YAML too); a syntax error is a ConfigFileError with its position. */
+export function parseConfigText(text: string, file: string, filepath: string, root: ConfigPath = []): ConfigSource {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  const source: ConfigSource = { file, filepath, text, document, lineCounter, root };
+  if (document.errors.length > 0) {
+    const problems = document.errors.map((error): ConfigProblem => {
+      const { line, col } = positionAt(source, error.pos[0]);
+      return { file, line, col, path: '', message: `YAML syntax error: ${firstLine(error.message)}`, hint: 'fix the YAML syntax; the column points at where the parser gave up' };
+    });
+    throw new ConfigFileError(`cannot parse ${file}`, problems);
+  }
+  return source;
+}
+
+export function positionAt(source: ConfigSource, offset: number): Position {
+  const { line, col } = source.lineCounter.linePos(Math.max(0, Math.min(offset, source.text.length)));
+  return { line, col };
+}
+
+/**
+ * The position best describing `path`: the value at that path, or, when `key` is true, the key that
+ * introduces it. A path that does not exist (a missing key) resolves to its nearest existing ancestor.
+ */
+export function locate(source: ConfigSource, path: ConfigPath, key = false): Position {
+  const full = [...source.root, ...path];
+  let node: unknown = source.document.contents;
+  let keyNode: Node | undefined;
+  for (const part of full) {
+    const next = child(node, part);
+    if (!next) break;
+    node = next.value;
+    keyNode = next.key;
+  }
+  const target = key && keyNode ? keyNode : (node as Node | null | undefined) ?? keyNode;
+  const offset = target?.range?.[0] ?? 0;
+  return positionAt(source, offset);
+}
+
+function child(node: unknown, part: string | number): { key?: Node; value: unknown } | undefined {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const keyValue = isScalar(pair.key) ? pair.key.value : pair.key;
+      if (String(keyValue) === String(part)) return { key: pair.key as Node, value: pair.value ?? pair.key };
+    }
+    return undefined;
+  }
+  if (isSeq(node) && typeof part === 'number' && part < node.items.length) return { value: node.items[part] };
+  return undefined;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}

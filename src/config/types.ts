@@ -1,0 +1,153 @@
+// The typed Config: the schema in schemas/atp.config.schema.json after defaults, with durations in
+// milliseconds, sizes in bytes and relative paths made absolute. Nothing else reads the file.
+
+export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+export type ProvenanceMode = 'none' | 'proxy' | 'ast';
+export type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'options' | 'head' | 'patch' | 'trace';
+
+export interface Config {
+  /** Absolute path of the file this came from, and its folder (relative paths resolve against it). */
+  file: string;
+  dir: string;
+  server: ServerConfig;
+  auth: AuthConfig;
+  execution: ExecutionConfig;
+  state: StateConfig;
+  cache: CacheConfig;
+  apis: ApiGroupConfig[];
+  search: SearchConfig;
+  policies: PoliciesConfig;
+  audit: AuditConfig;
+  telemetry: TelemetryConfig;
+  logging: LoggingConfig;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  cors: false | { origins: string[]; credentials: boolean; maxAge?: number };
+  bodyLimit: number;
+}
+
+export interface AuthConfig {
+  apiKeys?: string[];
+  jwtSecret?: string;
+  tokenTTL: number;
+  tokenRotation: number;
+}
+
+export interface ExecutionConfig {
+  timeout: number;
+  maxTimeout: number;
+  memory: number;
+  maxMemory: number;
+  llmCalls: number;
+  maxLLMCalls: number;
+  concurrency: number;
+  queue: number;
+  pool: number;
+  maxResultSize: number;
+  maxLogEntries: number;
+  provenance: ProvenanceMode;
+}
+
+export interface StateConfig {
+  store: string;
+  ttl: number;
+  maxPauseDuration: number;
+  live: { max: number; memory: number };
+}
+
+export interface CacheConfig {
+  store: string;
+  namespace: string;
+  defaultTTL: number;
+}
+
+export type ApiGroupConfig = OpenApiGroupConfig | McpGroupConfig | ModuleGroupConfig;
+
+interface GroupBase {
+  name: string;
+  description?: string;
+  timeout: number;
+  concurrency: number;
+}
+
+export interface OperationFilter {
+  tags?: string[];
+  operations?: string[];
+  methods?: HttpMethod[];
+  paths?: string[];
+}
+
+export interface OpenApiGroupConfig extends GroupBase {
+  type: 'openapi';
+  /** A URL, or an absolute file path. */
+  spec: string;
+  baseUrl?: string;
+  serverVariables?: Record<string, string>;
+  auth?: HttpAuthConfig;
+  headers?: Record<string, string>;
+  include?: OperationFilter;
+  exclude?: OperationFilter;
+  retries: number;
+}
+
+export interface McpGroupConfig extends GroupBase {
+  type: 'mcp';
+  command?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  url?: string;
+  headers?: Record<string, string>;
+  lazy: boolean;
+}
+
+export interface ModuleGroupConfig extends GroupBase {
+  type: 'module';
+  /** Absolute path of the module. */
+  module: string;
+}
+
+export type HttpAuthConfig =
+  | { type: 'bearer'; token: string }
+  | { type: 'basic'; username: string; password: string }
+  | { type: 'apiKey'; in: 'header' | 'query' | 'cookie'; name: string; value: string }
+  | { type: 'oauth2'; tokenUrl: string; clientId: string; clientSecret: string; scopes?: string[]; audience?: string };
+
+export interface SearchConfig {
+  maxResults: number;
+  embeddings: { provider: 'none' | 'openai'; url?: string; model?: string; apiKey?: string; dimensions?: number };
+}
+
+export interface PoliciesConfig {
+  allow?: string[];
+  deny?: string[];
+  requireApproval?: string[];
+  rules?: { rule: 'preventDataExfiltration' | 'requireUserOrigin' | 'blockLLMRecipients' | 'auditSensitiveAccess'; action: 'block' | 'approve' | 'log'; functions?: string[] }[];
+}
+
+export type AuditSinkConfig =
+  | { type: 'stdout' }
+  | { type: 'file'; path: string }
+  | { type: 'http'; url: string; headers?: Record<string, string> };
+
+export interface AuditConfig {
+  sinks: AuditSinkConfig[];
+  includeInputs: boolean;
+  includeResults: boolean;
+  redact?: string[];
+}
+
+export interface TelemetryConfig {
+  serviceName: string;
+  endpoint?: string;
+  headers?: Record<string, string>;
+  sampleRatio: number;
+}
+
+export interface LoggingConfig {
+  level: LogLevel;
+  format: 'text' | 'json';
+}

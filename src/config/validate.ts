@@ -1,0 +1,176 @@
+// ajv's errors turned into problems a person can act on: position, path, message and a hint.
+
+import type { ErrorObject } from 'ajv';
+import { closest } from './suggest.js';
+import { formatPath, type ConfigProblem } from './errors.js';
+import { locate, type ConfigPath, type ConfigSource } from './source.js';
+import { resolveRef, STORE_SCHEMES, type JsonSchema } from './schema.js';
+
+const FORMAT_HINTS: Record<string, { what: string; hint: string }> = {
+  duration: { what: 'a duration', hint: 'write a number with a unit: 500ms, 30s, 5m, 1h, 1d (or an integer of milliseconds)' },
+  size: { what: 'a size', hint: 'write a number with a unit: 512KB, 128MB, 1GB, 64MiB (or an integer of bytes)' },
+  uri: { what: 'a URL', hint: 'write an absolute URL such as https://api.example.com' },
+  'store-url': { what: 'a supported store URL', hint: `use one of ${STORE_SCHEMES.map((s) => `${s}//`).join(', ')}` },
+};
+
+/** Translates ajv errors into problems, dropping the noise ajv produces around `oneOf`. */
+export function schemaProblems(errors: ErrorObject[], data: unknown, source: ConfigSource): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const error of pruneOneOfNoise(errors)) {
+    const path = instancePath(error.instancePath, data);
+    const problem = describe(error, path, data);
+    if (!problem) continue;
+    const { line, col } = locate(source, problem.path, problem.atKey);
+    problems.push({ file: source.file, line, col, path: formatPath(problem.path), message: problem.message, hint: problem.hint });
+  }
+  return problems;
+}
+
+interface Described { path: ConfigPath; message: string; hint?: string; atKey?: boolean }
+
+function describe(error: ErrorObject, path: ConfigPath, data: unknown): Described | undefined {
+  const parent = (error.parentSchema ?? {}) as JsonSchema;
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const allowed = Object.keys((parent.properties ?? {}) as object).filter((name) => name !== '$schema');
+      const guess = closest(key, allowed);
+      const hint = guess ? `did you mean "${guess}"?` : `allowed keys here: ${allowed.join(', ')}`;
+      return { path: [...path, key], message: `unknown key "${key}"`, hint, atKey: true };
+    }
+    case 'required': {
+      const key = String(params.missingProperty);
+      const described = (resolveRef(((parent.properties ?? {}) as Record<string, JsonSchema>)[key] ?? {}).description as string | undefined) ?? '';
+      const what = described ? ` (${described.charAt(0).toLowerCase()}${described.slice(1).replace(/\.$/, '')})` : '';
+      return { path: [...path, key], message: `missing required key "${key}"`, hint: `add ${key}${what}` };
+    }
+    case 'type': {
+      const expected = ([] as string[]).concat(params.type as string | string[]);
+      const wanted = parent.format ? FORMAT_HINTS[String(parent.format)]?.what : undefined;
+      const message = `must be ${wanted ?? expected.map(article).join(' or ')}, not ${describeValue(error.data)}`;
+      return { path, message, hint: parent.format ? FORMAT_HINTS[String(parent.format)]?.hint : hintForType(expected) };
+    }
+    case 'enum':
+    case 'const': {
+      const allowed = (error.keyword === 'enum' ? (params.allowedValues as unknown[]) : [params.allowedValue]).map(String);
+      const guess = typeof error.data === 'string' ? closest(error.data, allowed) : undefined;
+      const message = `${describeValue(error.data)} is not allowed: expected ${oneOf(allowed)}`;
+      return { path, message, hint: guess ? `did you mean "${guess}"?` : undefined };
+    }
+    case 'discriminator': {
+      const tag = String(params.tag);
+      if (params.error === 'tag' && !(error.data && typeof error.data === 'object' && tag in error.data)) return undefined; // reported by "required"
+      const allowed = branchTags(parent, tag);
+      const value = (error.data as Record<string, unknown> | null)?.[tag];
+      const guess = typeof value === 'string' ? closest(value, allowed) : undefined;
+      return {
+        path: [...path, tag],
+        message: `${describeValue(value)} is not a known ${tag}: expected ${oneOf(allowed)}`,
+        hint: guess ? `did you mean "${guess}"?` : undefined,
+      };
+    }
+    case 'format': {
+      const known = FORMAT_HINTS[String(params.format)];
+      return { path, message: `${describeValue(error.data)} is not ${known?.what ?? `a valid ${String(params.format)}`}`, hint: known?.hint };
+    }
+    case 'pattern':
+      return describePattern(error, path);
+    case 'oneOf':
+      return { path, message: `${describeValue(error.data)} does not match any allowed form`, hint: describeBranches(parent) };
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return { path, message: `${describeValue(error.data)} is out of range: must be ${error.message}` };
+    case 'minLength':
+      return params.limit === 1
+        ? { path, message: 'must not be empty' }
+        : { path, message: `is too short: must have at least ${String(params.limit)} characters`, hint: parent.description as string | undefined };
+    case 'minItems':
+      return { path, message: `must list at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}` };
+    default:
+      return { path, message: error.message ?? `is invalid (${error.keyword})` };
+  }
+}
+
+function describePattern(error: ErrorObject, path: ConfigPath): Described {
+  const value = String(error.data);
+  if (path.at(-1) === 'name' && path[0] === 'apis') {
+    const suggestion = value.replace(/[^A-Za-z0-9_]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase()).replace(/^\d+/, '');
+    return {
+      path,
+      message: `"${value}" is not a valid group name: functions are called as api.<name>.*, so it must be an identifier`,
+      hint: suggestion ? `use letters, digits and _ without a leading digit, e.g. "${suggestion}"` : 'use letters, digits and _ without a leading digit',
+    };
+  }
+  return { path, message: `"${value}" has an invalid form: must match ${String((error.params as { pattern: string }).pattern)}` };
+}
+
+/** Drops `type`/`const` errors from the branches of a non-discriminated `oneOf` when a branch of the right type explains more. */
+function pruneOneOfNoise(errors: ErrorObject[]): ErrorObject[] {
+  const oneOfs = errors.filter((e) => e.keyword === 'oneOf');
+  if (oneOfs.length === 0) return errors;
+  return errors.filter((error) => {
+    const owner = oneOfs.find((o) => error !== o && error.schemaPath.startsWith(`${o.schemaPath}/`) && error.instancePath.startsWith(o.instancePath));
+    if (owner) return error.keyword !== 'type' || error.instancePath !== owner.instancePath ? true : false;
+    if (error.keyword !== 'oneOf') return true;
+    // Keep the oneOf summary only when no branch error says something more precise.
+    return !errors.some((other) => other !== error && other.keyword !== 'type' && other.schemaPath.startsWith(`${error.schemaPath}/`));
+  });
+}
+
+function branchTags(schema: JsonSchema, tag: string): string[] {
+  const branches = (schema.oneOf ?? []) as JsonSchema[];
+  return branches.map((branch) => ((resolveRef(branch).properties as Record<string, JsonSchema>)?.[tag]?.const as string)).filter(Boolean);
+}
+
+function describeBranches(schema: JsonSchema): string {
+  const kinds = ((schema.oneOf ?? []) as JsonSchema[]).map((branch) => {
+    const resolved = resolveRef(branch);
+    if (resolved.type === 'object' && Array.isArray(resolved.required)) return `an object with ${resolved.required.join(', ')}`;
+    return article(String(resolved.type));
+  });
+  return `write ${oneOf(kinds, 'or')}`;
+}
+
+/** `/apis/2/auth` -> ['apis', 2, 'auth'], using the data to tell array indices from keys. */
+export function instancePath(pointer: string, data: unknown): (string | number)[] {
+  if (!pointer) return [];
+  const path: (string | number)[] = [];
+  let node = data;
+  for (const raw of pointer.slice(1).split('/')) {
+    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const key = Array.isArray(node) ? Number(part) : part;
+    path.push(key);
+    node = node && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined;
+  }
+  return path;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return JSON.stringify(value);
+  return `${typeof value} ${String(value)}`;
+}
+
+function article(type: string): string {
+  const names: Record<string, string> = { string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false', object: 'a mapping', array: 'a list', null: 'null' };
+  return names[type] ?? type;
+}
+
+function hintForType(expected: string[]): string | undefined {
+  if (expected.includes('array')) return 'write a YAML list: one "- item" per line, or [a, b]';
+  if (expected.includes('object')) return 'write a YAML mapping of key: value lines, indented under this key';
+  if (expected.includes('integer') || expected.includes('number')) return 'write the number without quotes';
+  if (expected.includes('string')) return 'quote the value if YAML read it as another type';
+  return undefined;
+}
+
+function oneOf(values: string[], word = 'or'): string {
+  const quoted = values.map((v) => (/^[a-z]+ /.test(v) ? v : `"${v}"`));
+  if (quoted.length <= 1) return quoted.join('');
+  return `${quoted.slice(0, -1).join(', ')} ${word} ${quoted.at(-1)}`;
+}
