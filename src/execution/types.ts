@@ -1,0 +1,109 @@
+// The contract between the HTTP layer (src/http) and the execution engine (src/execution, src/sandbox,
+// src/runtime). Wire shapes follow ../shared/PROTOCOL.md exactly.
+
+export type ExecutionStatus =
+  | 'completed' | 'failed' | 'timeout' | 'cancelled' | 'paused' | 'memory_exceeded' | 'llm_calls_exceeded'
+  | 'security_violation' | 'validation_failed' | 'loop_detected' | 'rate_limited' | 'network_error' | 'parse_error';
+
+export type CallbackType = 'llm' | 'approval' | 'embedding' | 'tool';
+
+export interface CallbackRequest {
+  type: CallbackType;
+  operation: string;
+  payload: Record<string, unknown>;
+}
+
+export interface ExecutionError {
+  message: string;
+  code?: string;
+  line?: number;
+  retryable?: boolean;
+  suggestion?: string;
+}
+
+export interface ExecutionStats {
+  duration: number;
+  memoryUsed: number;
+  llmCallsCount: number;
+  approvalCallsCount: number;
+}
+
+/** What POST /api/execute and /api/resume answer (HTTP 200). */
+export interface ExecutionResult {
+  executionId: string;
+  status: ExecutionStatus;
+  result?: unknown;
+  error?: ExecutionError;
+  stats: ExecutionStats;
+  needsCallback?: CallbackRequest;
+  needsCallbacks?: (CallbackRequest & { id: string })[];
+}
+
+/** A tool the client registered at /api/init: callable as api.<namespace ?? 'client'>.<name>, answered by a pause. */
+export interface ClientToolDefinition {
+  name: string;
+  namespace?: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  outputSchema?: Record<string, unknown>;
+}
+
+export interface ClientServices {
+  hasLLM: boolean;
+  hasApproval: boolean;
+  hasEmbedding: boolean;
+  hasTools: boolean;
+}
+
+export interface ProgressEvent { message: string; fraction?: number; current?: number; total?: number }
+export interface LogEvent { level: 'debug' | 'info' | 'warn' | 'error'; message: string; data?: unknown }
+
+export interface ExecuteRequest {
+  code: string;
+  clientId: string;
+  /** Already clamped by the caller to the configured maxima. */
+  limits: { timeout: number; memory: number; llmCalls: number };
+  services: ClientServices;
+  clientTools: ClientToolDefinition[];
+  /** Function id patterns (`github.*`) this execution may call; undefined means all. */
+  allowedApis?: string[];
+  allowLLMCalls?: boolean;
+  /** Streamed to /api/execute/stream while the execution runs on this instance. */
+  onProgress?(event: ProgressEvent): void;
+  onLog?(event: LogEvent): void;
+}
+
+/** One answer to a pause: `{result}` for a single callback, `{results: [{id, result}]}` for a batch. */
+export type ResumeAnswer = { result: unknown } | { results: { id: string; result: unknown }[] };
+
+export interface Executor {
+  execute(request: ExecuteRequest): Promise<ExecutionResult>;
+  /** Throws ExecutionNotFoundError (404), ResumeConflictError (409) or ResumeInputError (400). */
+  resume(executionId: string, clientId: string, answer: ResumeAnswer, hooks?: Pick<ExecuteRequest, 'onProgress' | 'onLog'>): Promise<ExecutionResult>;
+  /** Stop accepting, wait up to graceMs for running executions, persist paused ones, free isolates. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Unknown id, another client's id, expired or finished: indistinguishable on purpose. */
+export class ExecutionNotFoundError extends Error {
+  constructor() {
+    super('execution not found: it may have finished, expired, or belong to another client');
+    this.name = 'ExecutionNotFoundError';
+  }
+}
+
+/** The pause was already answered (a second resume of the same pause). */
+export class ResumeConflictError extends Error {
+  constructor() {
+    super('this pause was already resumed; each pause accepts one answer');
+    this.name = 'ResumeConflictError';
+  }
+}
+
+/** The answer does not fit the pause (missing result, unknown or missing batch ids). */
+export class ResumeInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResumeInputError';
+  }
+}
