@@ -11,16 +11,17 @@ export interface CatalogEntry {
 
 export class Catalog {
   readonly groups: readonly ToolGroup[];
-  private readonly byId = new Map<string, CatalogEntry>();
+  private byId = new Map<string, CatalogEntry>();
+  private readonly listeners = new Set<() => void>();
+  private readonly unsubscribes: Array<() => void> = [];
+  private changes = 0;
 
   constructor(groups: readonly ToolGroup[]) {
     this.groups = groups;
+    this.byId = index(groups);
     for (const group of groups) {
-      for (const tool of group.tools) {
-        const id = [group.name, ...tool.path].join('.');
-        if (this.byId.has(id)) throw new Error(`two functions are named ${id}; rename one of them`);
-        this.byId.set(id, { group, tool, id });
-      }
+      const unsubscribe = group.onChange?.(() => this.refresh());
+      if (unsubscribe) this.unsubscribes.push(unsubscribe);
     }
   }
 
@@ -37,7 +38,42 @@ export class Catalog {
     return this.byId.size;
   }
 
+  /** Bumped whenever a group's tools or schemas changed: definitions and search indexes keyed on it stay fresh. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /** Calls listener after any group's tools or schemas changed; returns unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   async close(): Promise<void> {
+    for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
+    this.listeners.clear();
     await Promise.allSettled(this.groups.map((group) => group.close()));
   }
+
+  private refresh(): void {
+    try {
+      this.byId = index(this.groups);
+    } catch {
+      return; // a clash cannot arise from one group's refresh (names are unique per group), keep the last good index
+    }
+    this.changes++;
+    for (const listener of this.listeners) listener();
+  }
+}
+
+function index(groups: readonly ToolGroup[]): Map<string, CatalogEntry> {
+  const byId = new Map<string, CatalogEntry>();
+  for (const group of groups) {
+    for (const tool of group.tools) {
+      const id = [group.name, ...tool.path].join('.');
+      if (byId.has(id)) throw new Error(`two functions are named ${id}; rename one of them`);
+      byId.set(id, { group, tool, id });
+    }
+  }
+  return byId;
 }

@@ -43,6 +43,14 @@ export interface ToolGroup {
   description?: string;
   tools: Tool[];
   close(): Promise<void>;
+  /** Calls listener after `tools` or a tool's schemas changed (MCP tools/list_changed, learned output types); returns unsubscribe. */
+  onChange?(listener: () => void): () => void;
+}
+
+/** A keyv-like store (the state store is a Keyv instance): what loaders and the catalog keep across restarts. */
+export interface KeyValueStore {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<unknown>;
 }
 
 export interface LoadContext {
@@ -50,6 +58,8 @@ export interface LoadContext {
   /** Folder of the config file; relative paths were already resolved against it. */
   configDir: string;
   signal?: AbortSignal;
+  /** Learned output types and MCP tool lists survive restarts here; in memory only when absent. */
+  store?: KeyValueStore;
 }
 
 export interface Loader<C extends ApiGroupConfig = ApiGroupConfig> {

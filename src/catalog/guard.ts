@@ -1,0 +1,128 @@
+// What the catalog adds to every loaded group, whatever its source: the per-group cap on calls in flight,
+// and output types learned from results for tools that declare none.
+
+import type { Logger } from '../logging/index.js';
+import { OutputLearner, outputStoreKey } from './learn.js';
+import { ConcurrencyLimit } from './limit.js';
+import type { KeyValueStore, Tool, ToolGroup } from './types.js';
+
+export interface GuardOptions {
+  /** Calls in flight to the group at once; the rest wait in order. */
+  concurrency: number;
+  store?: KeyValueStore;
+  logger: Logger;
+}
+
+/** A guarded view of a group: every call goes through the cap, untyped tools learn their output type. */
+export interface GuardedGroup extends ToolGroup {
+  readonly limit: ConcurrencyLimit;
+  /** Resolves once learned types are written to the store. */
+  flush(): Promise<void>;
+}
+
+export async function guardGroup(inner: ToolGroup, options: GuardOptions): Promise<GuardedGroup> {
+  const limit = new ConcurrencyLimit(options.concurrency);
+  const listeners = new Set<() => void>();
+  const learners = new Map<string, OutputLearner>();
+  const wrappers = new WeakMap<Tool, Tool>();
+  const current = new Map<string, Tool>(); // sourceName -> the wrapper whose schema a learner updates
+
+  const emit = () => {
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch (error) {
+        options.logger.warn('a catalog change listener failed', { error: (error as Error).message });
+      }
+    }
+  };
+
+  const learnerFor = (tool: Tool): OutputLearner => {
+    let learner = learners.get(tool.sourceName);
+    if (learner) return learner;
+    const created = new OutputLearner({
+      key: outputStoreKey(inner.name, tool.sourceName),
+      store: options.store,
+      logger: options.logger,
+      onChange: () => {
+        const wrapper = current.get(tool.sourceName);
+        if (wrapper && wrapper.outputInferred) wrapper.outputSchema = created.schema;
+        emit();
+      },
+    });
+    learners.set(tool.sourceName, created);
+    return created;
+  };
+
+  const wrap = (tool: Tool): Tool => {
+    const known = wrappers.get(tool);
+    if (known) return known;
+    const learner = tool.outputSchema === undefined ? learnerFor(tool) : undefined;
+    const invoke = (input: unknown, ctx: Parameters<Tool['invoke']>[1]) => limit.run(() => tool.invoke(input, ctx), ctx.signal);
+    const wrapper: Tool = {
+      path: tool.path,
+      sourceName: tool.sourceName,
+      description: tool.description,
+      inputSchema: tool.inputSchema,
+      outputSchema: tool.outputSchema ?? learner?.schema,
+      outputInferred: learner ? true : tool.outputInferred,
+      annotations: tool.annotations,
+      invoke: learner
+        ? async (input, ctx) => {
+          const result = await invoke(input, ctx);
+          learner.observe(result);
+          return result;
+        }
+        : invoke,
+    };
+    if (learner) current.set(tool.sourceName, wrapper);
+    wrappers.set(tool, wrapper);
+    return wrapper;
+  };
+
+  let seen: Tool[] | undefined;
+  let wrapped: Tool[] = [];
+  const tools = (): Tool[] => {
+    if (inner.tools !== seen) {
+      seen = inner.tools;
+      wrapped = seen.map(wrap);
+    }
+    return wrapped;
+  };
+
+  tools();
+  await Promise.all([...learners.values()].map((learner) => learner.restore()));
+
+  const unsubscribe = inner.onChange?.(() => {
+    const before = new Set(learners.keys());
+    tools();
+    for (const [name, learner] of learners) if (!before.has(name)) void learner.restore();
+    emit();
+  });
+
+  return {
+    name: inner.name,
+    kind: inner.kind,
+    description: inner.description,
+    get tools() {
+      return tools();
+    },
+    set tools(_value: Tool[]) {
+      throw new Error(`the tools of group ${inner.name} are managed by its loader`);
+    },
+    limit,
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async flush() {
+      await Promise.all([...learners.values()].map((learner) => learner.flush()));
+    },
+    async close() {
+      unsubscribe?.();
+      listeners.clear();
+      await Promise.allSettled([...learners.values()].map((learner) => learner.flush()));
+      await inner.close();
+    },
+  };
+}
