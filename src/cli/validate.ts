@@ -1,7 +1,7 @@
 // `atp validate`: every problem in the config with file:line:col and what to do; --connect loads each group too.
 
 import type { Command } from 'commander';
-import { ConfigError, ConfigFileError, formatProblem, loadConfig, type Config, type ConfigProblem } from '../config/index.js';
+import { ConfigError, ConfigFileError, displayName, formatProblem, loadConfig, type Config, type ConfigProblem } from '../config/index.js';
 import { loadGroup } from '../catalog/index.js';
 import { createLogger } from '../logging/index.js';
 import { EXIT, globalOptions, printJson } from './output.js';
@@ -23,17 +23,17 @@ async function runValidate(command: Command, options: { connect?: boolean }): Pr
   try {
     config = await loadConfig({ configPath: global.config });
   } catch (error) {
-    if (error instanceof ConfigError) return reportProblems(error.problems, EXIT.failure, global.json);
-    if (error instanceof ConfigFileError) return reportProblems(error.problems, EXIT.usage, global.json, error.message);
+    if (error instanceof ConfigError) return reportProblems(error.problems, error.file, EXIT.failure, global.json);
+    if (error instanceof ConfigFileError) return reportProblems(error.problems, error.file, EXIT.usage, global.json, error.message);
     throw error;
   }
   const groups = options.connect ? await connectAll(config, global.logLevel ?? 'silent') : undefined;
   const ok = !groups || groups.every((group) => group.ok);
   if (global.json) {
-    printJson({ valid: ok, file: config.file, apis: config.apis.map((g) => ({ name: g.name, type: g.type })), problems: [], ...(groups && { groups }) });
+    printJson({ valid: ok, file: displayName(config.file), apis: config.apis.map((g) => ({ name: g.name, type: g.type })), problems: [], ...(groups && { groups }) });
   } else {
     const list = config.apis.map((g) => `${g.name} (${g.type})`).join(', ') || 'none';
-    process.stdout.write(`${config.file}: valid; ${config.apis.length} API group${config.apis.length === 1 ? '' : 's'}: ${list}\n`);
+    process.stdout.write(`${displayName(config.file)}: valid; ${config.apis.length} API group${config.apis.length === 1 ? '' : 's'}: ${list}\n`);
     for (const group of groups ?? []) {
       process.stdout.write(group.ok
         ? `  ok    ${group.name}: ${group.functions} function${group.functions === 1 ? '' : 's'} in ${group.ms} ms\n`
@@ -43,9 +43,10 @@ async function runValidate(command: Command, options: { connect?: boolean }): Pr
   return ok ? EXIT.ok : EXIT.failure;
 }
 
-function reportProblems(problems: ConfigProblem[], code: number, json: boolean | undefined, fallback?: string): number {
+/** The same shape as a valid answer, so scripts read one format: file is null when no config was found. */
+function reportProblems(problems: ConfigProblem[], file: string | undefined, code: number, json: boolean | undefined, fallback?: string): number {
   if (json) {
-    printJson({ valid: false, ...(problems.length === 0 && fallback ? { error: fallback } : {}), problems });
+    printJson({ valid: false, file: file ?? null, apis: [], problems, ...(problems.length === 0 && fallback ? { error: fallback } : {}) });
     return code;
   }
   const out = code === EXIT.usage ? process.stderr : process.stdout;

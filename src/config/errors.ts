@@ -14,20 +14,26 @@ export interface ConfigProblem {
 /** The config was read and parsed but is not valid: every problem found, in file order. */
 export class ConfigError extends Error {
   readonly problems: ConfigProblem[];
-  constructor(problems: ConfigProblem[]) {
+  /** The config file, named as in the problems. */
+  readonly file?: string;
+  constructor(problems: ConfigProblem[], file?: string) {
     super(problems.map(formatProblem).join('\n'));
     this.name = 'ConfigError';
     this.problems = problems;
+    this.file = file ?? problems[0]?.file;
   }
 }
 
 /** The config could not be found, read or parsed at all (exit code 2 in the CLI). */
 export class ConfigFileError extends Error {
   readonly problems: ConfigProblem[];
-  constructor(message: string, problems: ConfigProblem[] = []) {
+  /** The file that could not be read or parsed; undefined when none was found. */
+  readonly file?: string;
+  constructor(message: string, problems: ConfigProblem[] = [], file?: string) {
     super(problems.length > 0 ? problems.map(formatProblem).join('\n') : message);
     this.name = 'ConfigFileError';
     this.problems = problems;
+    this.file = file ?? problems[0]?.file;
   }
 }
 

@@ -3,7 +3,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
-import { parse } from 'yaml';
 import { ConfigFileError } from './errors.js';
 
 export const SEARCH_PLACES = [
@@ -31,19 +30,21 @@ export async function findConfig(options: { configPath?: string; cwd?: string } 
     const filepath = path.resolve(cwd, options.configPath);
     return { filepath, text: await readConfigFile(filepath, options.configPath), root: isPackageJson(filepath) ? ['atp'] : [] };
   }
-  const parseAny = (_filepath: string, content: string) => parse(content) as unknown;
-  const explorer = cosmiconfig('atp', {
-    searchPlaces: [...SEARCH_PLACES],
-    searchStrategy: 'project',
-    packageProp: 'atp',
-    cache: false,
-    loaders: { '.yaml': parseAny, '.yml': parseAny, '.json': parseAny, noExt: parseAny },
-  });
   let result;
   try {
+    // cosmiconfig only picks the file: we parse it ourselves to keep positions, so a placeholder stands in for
+    // its content. package.json is parsed, to skip it when it has no "atp" key.
+    const explorer = cosmiconfig('atp', {
+      searchPlaces: [...SEARCH_PLACES],
+      searchStrategy: 'project',
+      packageProp: 'atp',
+      cache: false,
+      ignoreEmptySearchPlaces: false,
+      loaders: { '.yaml': pickFile, '.yml': pickFile, '.json': pickFile, noExt: pickFile },
+    });
     result = await explorer.search(cwd);
   } catch (error) {
-    throw new ConfigFileError(`cannot read the config: ${(error as Error).message.split('\n')[0]}`);
+    throw new ConfigFileError(`cannot search for the config: ${oneLine((error as Error).message)}`);
   }
   if (!result) {
     throw new ConfigFileError(
@@ -52,6 +53,21 @@ export async function findConfig(options: { configPath?: string; cwd?: string } 
   }
   const filepath = result.filepath;
   return { filepath, text: await readConfigFile(filepath, filepath), root: isPackageJson(filepath) ? ['atp'] : [] };
+}
+
+function pickFile(filepath: string, content: string): unknown {
+  if (!isPackageJson(filepath)) return {};
+  try {
+    return JSON.parse(content) as unknown;
+  } catch (error) {
+    throw new Error(`${filepath} is not valid JSON (${(error as Error).message}); fix it or pass -c <file>`);
+  }
+}
+
+/** cosmiconfig's messages span lines (file, then cause); the CLI prints one line per problem. */
+function oneLine(message: string): string {
+  const text = message.split('\n').map((line) => line.trim()).filter(Boolean).join(' ');
+  return text.length > 300 ? `${text.slice(0, 297)}...` : text;
 }
 
 function isPackageJson(filepath: string): boolean {
@@ -63,9 +79,9 @@ async function readConfigFile(filepath: string, shown: string): Promise<string> 
     return await readFile(filepath, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ConfigFileError(`${shown}: no such file; check the path given to -c`);
-    if (code === 'EISDIR') throw new ConfigFileError(`${shown}: is a directory; give the config file itself`);
-    if (code === 'EACCES') throw new ConfigFileError(`${shown}: permission denied; make the file readable`);
-    throw new ConfigFileError(`${shown}: cannot read (${code ?? (error as Error).message})`);
+    if (code === 'ENOENT') throw new ConfigFileError(`${shown}: no such file; check the path given to -c`, [], shown);
+    if (code === 'EISDIR') throw new ConfigFileError(`${shown}: is a directory; give the config file itself`, [], shown);
+    if (code === 'EACCES') throw new ConfigFileError(`${shown}: permission denied; make the file readable`, [], shown);
+    throw new ConfigFileError(`${shown}: cannot read (${code ?? (error as Error).message})`, [], shown);
   }
 }

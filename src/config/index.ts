@@ -2,18 +2,19 @@
 
 import path from 'node:path';
 import { findConfig } from './find.js';
-import { parseConfigText, type ConfigSource } from './source.js';
+import { locate, parseConfigText, type ConfigSource } from './source.js';
 import { interpolate, type Environment } from './interpolate.js';
 import { validateAgainstSchema } from './schema.js';
 import { schemaProblems } from './validate.js';
 import { semanticProblems } from './semantic.js';
 import { normalize } from './normalize.js';
-import { ConfigError, ConfigFileError, type ConfigProblem } from './errors.js';
+import { ConfigError, ConfigFileError, formatPath, type ConfigProblem } from './errors.js';
 import type { Config } from './types.js';
 
 export type * from './types.js';
 export { ConfigError, ConfigFileError, formatProblem, formatPath, type ConfigProblem } from './errors.js';
 export { SEARCH_PLACES } from './find.js';
+
 export { CONFIG_SCHEMA_URL, configSchema } from './schema.js';
 export { parseDuration, parseSize, formatDuration } from './units.js';
 export { closest } from './suggest.js';
@@ -40,11 +41,18 @@ export function configFromText(text: string, options: { filepath: string; root?:
   const cwd = options.cwd ?? process.cwd();
   const shown = displayName(options.filepath, cwd);
   const source = parseConfigText(text, shown, options.filepath, options.root ?? []);
-  const problems = interpolate(source, options.env ?? process.env);
+  const { problems, unresolved } = interpolate(source, options.env ?? process.env);
   const raw = rootValue(source);
-  problems.push(...schemaProblems(validateAgainstSchema(raw), raw, source));
-  if (raw && typeof raw === 'object' && !Array.isArray(raw)) problems.push(...semanticProblems(raw as Record<string, unknown>, source));
-  if (problems.length > 0) throw new ConfigError(sortProblems(problems));
+  const later = schemaProblems(validateAgainstSchema(raw), raw, source);
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) later.push(...semanticProblems(raw as Record<string, unknown>, source));
+  // A value whose reference could not be replaced was reported already; what its raw `${...}` text breaks says
+  // nothing more. Problems about its key (unknown key) still count.
+  const skip = new Set(unresolved.map((at) => {
+    const { line, col } = locate(source, at);
+    return `${formatPath(at)}@${line}:${col}`;
+  }));
+  problems.push(...later.filter((p) => !skip.has(`${p.path}@${p.line}:${p.col}`)));
+  if (problems.length > 0) throw new ConfigError(sortProblems(problems), source.file);
   return normalize(raw as Record<string, unknown>, options.filepath);
 }
 
@@ -54,12 +62,13 @@ function rootValue(source: ConfigSource): unknown {
   for (const key of source.root) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
   if (node === undefined || node === null) {
     const where = source.root.length > 0 ? `has no "${source.root.join('.')}" key` : 'is empty';
-    throw new ConfigFileError(`${source.file} ${where}; a config needs at least an apis list (see atp.config.example.yaml)`);
+    throw new ConfigFileError(`${source.file} ${where}; a config needs at least an apis list (see atp.config.example.yaml)`, [], source.file);
   }
   return node;
 }
 
-function displayName(filepath: string, cwd: string): string {
+/** How problems name a file: relative to `cwd` when inside it, else absolute. */
+export function displayName(filepath: string, cwd: string = process.cwd()): string {
   const relative = path.relative(cwd, filepath);
   return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : filepath;
 }

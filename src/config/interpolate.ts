@@ -12,29 +12,36 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 /**
  * Replaces references in every string scalar of the document, in place. `$${` stands for a literal `${`.
  * A plain (unquoted) scalar that is one whole reference takes the YAML type of its value, so
- * `port: ${PORT}` gives a number. Returns every problem found; the document is untouched where they are.
+ * `port: ${PORT}` gives a number. Returns every problem found, and the paths of the values left untouched because of them.
  */
-export function interpolate(source: ConfigSource, env: Environment): ConfigProblem[] {
+export function interpolate(source: ConfigSource, env: Environment): { problems: ConfigProblem[]; unresolved: ConfigPath[] } {
   const problems: ConfigProblem[] = [];
+  const unresolved: ConfigPath[] = [];
   const root = source.root.length > 0 ? source.document.getIn(source.root, true) : source.document.contents;
   walk(root, [], (scalar, path) => {
     if (typeof scalar.value !== 'string' || !scalar.value.includes('$')) return;
     const result = substitute(scalar, path, source, env, problems);
-    if (result === undefined) return;
+    if (result === undefined) {
+      unresolved.push(path);
+      return;
+    }
     const whole = /^\$\{[^}]*\}$/.test(scalar.value);
     scalar.value = whole && scalar.type === Scalar.PLAIN ? typedScalar(result) : result;
   });
-  return problems;
+  return { problems, unresolved };
 }
 
 function substitute(scalar: Scalar, path: ConfigPath, source: ConfigSource, env: Environment, problems: ConfigProblem[]): string | undefined {
   const text = scalar.value as string;
   let failed = false;
+  // Where in the scalar's source the next reference is searched for, so a repeated one is placed right.
+  const cursor = { offset: scalar.range?.[0] ?? 0 };
   const out = text.replace(REFERENCE, (match: string, body: string | undefined) => {
+    const at = where(source, scalar, match, path, cursor);
     if (match === '$${') return '${';
     const problem = (message: string, hint: string) => {
       failed = true;
-      problems.push({ ...where(source, scalar, match, path), message, hint });
+      problems.push({ ...at, message, hint });
       return match;
     };
     if (!match.endsWith('}')) return problem(`unterminated reference "${match}"`, 'close it with }, or write $${ for a literal ${');
@@ -53,11 +60,14 @@ function substitute(scalar: Scalar, path: ConfigPath, source: ConfigSource, env:
   return failed ? undefined : out;
 }
 
-/** Position of the reference inside the scalar's source text, falling back to the scalar's start. */
-function where(source: ConfigSource, scalar: Scalar, match: string, path: ConfigPath): Pick<ConfigProblem, 'file' | 'line' | 'col' | 'path'> {
+/** Position of the reference inside the scalar's source text, searched from `cursor`, falling back to the scalar's start. */
+function where(
+  source: ConfigSource, scalar: Scalar, match: string, path: ConfigPath, cursor: { offset: number },
+): Pick<ConfigProblem, 'file' | 'line' | 'col' | 'path'> {
   const [start, end] = scalar.range ?? [0, 0];
-  const index = source.text.slice(start, end).indexOf(match);
-  const { line, col } = positionAt(source, start + Math.max(index, 0));
+  const index = source.text.slice(0, end).indexOf(match, cursor.offset);
+  if (index !== -1) cursor.offset = index + match.length;
+  const { line, col } = positionAt(source, index === -1 ? start : index);
   return { file: source.file, line, col, path: formatPath(path) };
 }
 

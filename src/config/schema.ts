@@ -30,13 +30,18 @@ function compileSchema(): ValidateFunction {
   const ajv = new Ajv2020({ allErrors: true, useDefaults: true, discriminator: true, verbose: true, strict: false });
   ajv.addFormat('duration', { type: 'string', validate: (value: string) => parseDuration(value) !== undefined });
   ajv.addFormat('size', { type: 'string', validate: (value: string) => parseSize(value) !== undefined });
-  ajv.addFormat('uri', { type: 'string', validate: (value: string) => isUrl(value) });
+  ajv.addFormat('uri', { type: 'string', validate: (value: string) => isHttpUrl(value) });
   ajv.addFormat('store-url', { type: 'string', validate: (value: string) => isUrl(value) && STORE_SCHEMES.includes(new URL(value).protocol) });
   return ajv.compile(configSchema);
 }
 
 export function isUrl(value: string): boolean {
   return URL.canParse(value) && /^[a-z][a-z0-9+.-]*:/i.test(value);
+}
+
+/** Every `format: uri` in the schema is an HTTP endpoint; `localhost:4318` parses as a URL but is not one. */
+export function isHttpUrl(value: string): boolean {
+  return isUrl(value) && /^https?:\/\/[^/]/i.test(value);
 }
 
 /** Follows a local `$ref` (`#/$defs/...`) to the schema it names. */

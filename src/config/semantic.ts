@@ -16,8 +16,10 @@ export function semanticProblems(data: Raw, source: ConfigSource): ConfigProblem
     problems.push({ file: source.file, line, col, path: formatPath(at), message, hint });
   };
   const dir = path.dirname(source.filepath);
+  // ajv has filled defaults into data by now; messages must say when a value was not written in the file.
+  const written = (at: ConfigPath) => source.document.hasIn([...source.root, ...at]);
   checkGroups(data.apis, dir, report);
-  checkLimits(data, report);
+  checkLimits(data, report, written);
   return problems;
 }
 
@@ -60,12 +62,15 @@ function checkMcp(group: Raw, at: ConfigPath, dir: string, report: Report): void
 
 function checkFile(file: string, at: ConfigPath, dir: string, report: Report, what: string): void {
   const full = path.resolve(dir, file);
-  if (!existsSync(full)) report(at, `${what} "${file}" does not exist`, 'paths are relative to the config file; for a remote document give an http(s) URL');
+  const remote = what === 'the module' ? '' : '; for a remote document give an http(s) URL';
+  if (!existsSync(full)) report(at, `${what} "${file}" does not exist`, `paths are relative to the config file${remote}`);
   else if (!statSync(full).isFile()) report(at, `${what} "${file}" is not a file`);
 }
 
-function checkLimits(data: Raw, report: Report): void {
+function checkLimits(data: Raw, report: Report, written: (at: ConfigPath) => boolean): void {
   const execution = (data.execution ?? {}) as Raw;
+  const shown = (section: string, key: string, value: unknown) =>
+    `${section}.${key} (${String(value)}${written([section, key]) ? '' : ', the default'})`;
   const pairs: [string, string, (v: string | number) => number | undefined][] = [
     ['timeout', 'maxTimeout', parseDuration],
     ['memory', 'maxMemory', parseSize],
@@ -74,15 +79,21 @@ function checkLimits(data: Raw, report: Report): void {
   for (const [key, maxKey, parse] of pairs) {
     const value = parseUnit(execution[key], parse);
     const max = parseUnit(execution[maxKey], parse);
-    if (value !== undefined && max !== undefined && value > max) {
-      report(['execution', key], `execution.${key} (${String(execution[key])}) is above execution.${maxKey} (${String(execution[maxKey])})`, `lower ${key} or raise ${maxKey}`);
-    }
+    if (value === undefined || max === undefined || value <= max) continue;
+    // Point at the value the user wrote: the default one is not in the file.
+    const atMax = written(['execution', maxKey]) && !written(['execution', key]);
+    report(['execution', atMax ? maxKey : key],
+      `${shown('execution', key, execution[key])} is above ${shown('execution', maxKey, execution[maxKey])}`,
+      `lower ${key} or raise ${maxKey}`);
   }
   const auth = (data.auth ?? {}) as Raw;
   const ttl = parseUnit(auth.tokenTTL, parseDuration);
   const rotation = parseUnit(auth.tokenRotation, parseDuration);
   if (ttl !== undefined && rotation !== undefined && rotation >= ttl) {
-    report(['auth', 'tokenRotation'], `auth.tokenRotation (${String(auth.tokenRotation)}) must be shorter than auth.tokenTTL (${String(auth.tokenTTL)})`, 'tokens are refreshed before they expire; half the TTL is a good value');
+    const atTtl = written(['auth', 'tokenTTL']) && !written(['auth', 'tokenRotation']);
+    report(['auth', atTtl ? 'tokenTTL' : 'tokenRotation'],
+      `${shown('auth', 'tokenRotation', auth.tokenRotation)} must be shorter than ${shown('auth', 'tokenTTL', auth.tokenTTL)}`,
+      'tokens are refreshed before they expire: set tokenRotation to about half of tokenTTL');
   }
   const embeddings = ((data.search ?? {}) as Raw).embeddings as Raw | undefined;
   if (embeddings?.provider === 'openai') {

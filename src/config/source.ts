@@ -26,10 +26,15 @@ export function parseConfigText(text: string, file: string, filepath: string, ro
   const source: ConfigSource = { file, filepath, text, document, lineCounter, root };
   if (document.errors.length > 0) {
     const problems = document.errors.map((error): ConfigProblem => {
-      const { line, col } = positionAt(source, error.pos[0]);
+      const offset = skipBlanks(text, error.pos[0]);
+      const { line, col } = positionAt(source, offset);
+      if (error.code === 'DUPLICATE_KEY') {
+        const key = keyAt(text, offset);
+        return { file, line, col, path: '', message: `duplicate key${key ? ` "${key}"` : ''}: a key may appear once per mapping`, hint: 'remove or merge the repeated key' };
+      }
       return { file, line, col, path: '', message: `YAML syntax error: ${firstLine(error.message)}`, hint: 'fix the YAML syntax; the column points at where the parser gave up' };
     });
-    throw new ConfigFileError(`cannot parse ${file}`, problems);
+    throw new ConfigFileError(`cannot parse ${file}`, problems, file);
   }
   return source;
 }
@@ -69,6 +74,19 @@ function child(node: unknown, part: string | number): { key?: Node; value: unkno
   }
   if (isSeq(node) && typeof part === 'number' && part < node.items.length) return { value: node.items[part] };
   return undefined;
+}
+
+/** The parser often points at the start of a line; the mistake is at its first visible character. */
+function skipBlanks(text: string, offset: number): number {
+  let at = offset;
+  while (at < text.length && text[at] === ' ') at++;
+  return at < text.length && text[at] !== '\n' && text[at] !== '\r' ? at : offset;
+}
+
+/** The key written at `offset`: `name:`, `"name":` or `'name':`. */
+function keyAt(text: string, offset: number): string | undefined {
+  const match = /^(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^\s:#,{}[\]][^:#\n]*?))\s*:/.exec(text.slice(offset, offset + 200));
+  return match ? (match[1] ?? match[2] ?? match[3]) : undefined;
 }
 
 function firstLine(message: string): string {

@@ -1,9 +1,11 @@
 // "Did you mean" hints for misspelt keys and enum values.
 
-/** Optimal string alignment distance (Levenshtein plus adjacent transpositions), case-insensitive. */
-export function editDistance(a: string, b: string): number {
-  a = a.toLowerCase();
-  b = b.toLowerCase();
+/** Optimal string alignment distance (Levenshtein plus adjacent transpositions), case-insensitive unless told. */
+export function editDistance(a: string, b: string, caseSensitive = false): number {
+  if (!caseSensitive) {
+    a = a.toLowerCase();
+    b = b.toLowerCase();
+  }
   const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) rows[0][j] = j;
   for (let i = 1; i <= a.length; i++) {
@@ -18,15 +20,18 @@ export function editDistance(a: string, b: string): number {
   return rows[a.length][b.length];
 }
 
-/** The candidate closest to `input`, when it is close enough to be a likely typo. */
+/** The candidate closest to `input`, when it is close enough to be a likely typo; ties go to the closer case ("GETT" -> "GET"). */
 export function closest(input: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
+  let bestExact = Infinity;
   for (const candidate of candidates) {
     const distance = editDistance(input, candidate);
-    if (distance < bestDistance) {
+    const exact = editDistance(input, candidate, true);
+    if (distance < bestDistance || (distance === bestDistance && exact < bestExact)) {
       best = candidate;
       bestDistance = distance;
+      bestExact = exact;
     }
   }
   const tolerance = Math.max(1, Math.floor(Math.max(input.length, 3) / 3));

@@ -9,7 +9,7 @@ import { resolveRef, STORE_SCHEMES, type JsonSchema } from './schema.js';
 const FORMAT_HINTS: Record<string, { what: string; hint: string }> = {
   duration: { what: 'a duration', hint: 'write a number with a unit: 500ms, 30s, 5m, 1h, 1d (or an integer of milliseconds)' },
   size: { what: 'a size', hint: 'write a number with a unit: 512KB, 128MB, 1GB, 64MiB (or an integer of bytes)' },
-  uri: { what: 'a URL', hint: 'write an absolute URL such as https://api.example.com' },
+  uri: { what: 'an http(s) URL', hint: 'write an absolute URL with its scheme, such as https://api.example.com' },
   'store-url': { what: 'a supported store URL', hint: `use one of ${STORE_SCHEMES.map((s) => `${s}//`).join(', ')}` },
 };
 
@@ -41,14 +41,13 @@ function describe(error: ErrorObject, path: ConfigPath, data: unknown): Describe
     }
     case 'required': {
       const key = String(params.missingProperty);
-      const described = (resolveRef(((parent.properties ?? {}) as Record<string, JsonSchema>)[key] ?? {}).description as string | undefined) ?? '';
-      const what = described ? ` (${described.charAt(0).toLowerCase()}${described.slice(1).replace(/\.$/, '')})` : '';
-      return { path: [...path, key], message: `missing required key "${key}"`, hint: `add ${key}${what}` };
+      return { path: [...path, key], message: `missing required key "${key}"`, hint: requiredHint(key, parent, error.data) };
     }
     case 'type': {
       const expected = ([] as string[]).concat(params.type as string | string[]);
       const wanted = parent.format ? FORMAT_HINTS[String(parent.format)]?.what : undefined;
       const message = `must be ${wanted ?? expected.map(article).join(' or ')}, not ${describeValue(error.data)}`;
+      if (path.length === 0) return { path, message, hint: 'a config is a mapping of sections, starting with apis: (see atp.config.example.yaml)' };
       return { path, message, hint: parent.format ? FORMAT_HINTS[String(parent.format)]?.hint : hintForType(expected) };
     }
     case 'enum':
@@ -82,7 +81,7 @@ function describe(error: ErrorObject, path: ConfigPath, data: unknown): Describe
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return { path, message: `${describeValue(error.data)} is out of range: must be ${error.message}` };
+      return { path, message: `${describeValue(error.data)} is out of range: must be ${String(params.comparison)} ${String(params.limit)}` };
     case 'minLength':
       return params.limit === 1
         ? { path, message: 'must not be empty' }
@@ -97,7 +96,7 @@ function describe(error: ErrorObject, path: ConfigPath, data: unknown): Describe
 function describePattern(error: ErrorObject, path: ConfigPath): Described {
   const value = String(error.data);
   if (path.at(-1) === 'name' && path[0] === 'apis') {
-    const suggestion = value.replace(/[^A-Za-z0-9_]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase()).replace(/^\d+/, '');
+    const suggestion = value.replace(/[^A-Za-z0-9_]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase()).replace(/^(\d)/, '_$1');
     return {
       path,
       message: `"${value}" is not a valid group name: functions are called as api.<name>.*, so it must be an identifier`,
@@ -118,6 +117,19 @@ function pruneOneOfNoise(errors: ErrorObject[]): ErrorObject[] {
     // Keep the oneOf summary only when no branch error says something more precise.
     return !errors.some((other) => other !== error && other.keyword !== 'type' && other.schemaPath.startsWith(`${error.schemaPath}/`));
   });
+}
+
+/** What to add: the key's description, the values a discriminator takes, or the misspelt key already there. */
+function requiredHint(key: string, parent: JsonSchema, data: unknown): string {
+  const present = data && typeof data === 'object' && !Array.isArray(data) ? Object.keys(data) : [];
+  const misspelt = closest(key, present.filter((name) => name !== key));
+  if (misspelt) return `"${misspelt}" is not a known key here; did you mean "${key}"?`;
+  const tag = (parent.discriminator as { propertyName?: string } | undefined)?.propertyName;
+  if (tag === key) return `add ${key}: ${oneOf(branchTags(parent, tag))}`;
+  const branches = [parent, ...((parent.oneOf ?? []) as JsonSchema[]).map(resolveRef)];
+  const property = branches.map((branch) => (branch.properties as Record<string, JsonSchema> | undefined)?.[key]).find(Boolean);
+  const described = property ? (resolveRef(property).description as string | undefined) : undefined;
+  return described ? `add ${key}: ${described.replace(/\.$/, '')}` : `add ${key}`;
 }
 
 function branchTags(schema: JsonSchema, tag: string): string[] {
