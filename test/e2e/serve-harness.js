@@ -1,0 +1,105 @@
+// Real processes for tests: redis-server, postgres and `atp serve`, each on a free loopback port, each stopped by the test.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync, chownSync, readdirSync, existsSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const ATP_BIN = path.join(ROOT, 'bin/atp.js');
+
+export async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Resolves when `predicate(text so far)` is true; rejects at the deadline or when the process exits first. */
+export function waitForOutput(child, streams, predicate, what, timeoutMs = 15_000) {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; output so far:\n${text}`)), timeoutMs);
+    const onData = (chunk) => {
+      text += chunk.toString();
+      const match = predicate(text);
+      if (match) finish(null, match);
+    };
+    const onExit = (code, signal) => finish(new Error(`${what}: process exited (${code ?? signal}) first; output:\n${text}`));
+    function finish(error, value) {
+      clearTimeout(timer);
+      for (const stream of streams) stream.off('data', onData);
+      child.off('exit', onExit);
+      if (error) reject(error);
+      else resolve(value);
+    }
+    for (const stream of streams) stream.on('data', onData);
+    child.on('exit', onExit);
+  });
+}
+
+export async function stopProcess(child, signal = 'SIGTERM', timeoutMs = 10_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
+  const exited = new Promise((resolve) => child.once('exit', (code, sig) => resolve({ code, signal: sig })));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const result = await exited;
+  clearTimeout(timer);
+  return result;
+}
+
+export function hasCommand(name) {
+  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
+
+/** redis-server on a free loopback port without persistence; null when redis-server is not installed. */
+export async function startRedis() {
+  if (!hasCommand('redis-server')) return null;
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await waitForOutput(child, [child.stdout, child.stderr], (text) => text.includes('Ready to accept connections'), 'redis-server');
+  return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopProcess(child) };
+}
+
+function postgresBin(name) {
+  if (hasCommand(name)) return name;
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return null;
+  for (const version of readdirSync(base).sort().reverse()) {
+    const candidate = path.join(base, version, 'bin', name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+/** A throw-away Postgres cluster on a free loopback port; null when Postgres is not installed. */
+export async function startPostgres() {
+  const initdb = postgresBin('initdb');
+  const postgres = postgresBin('postgres');
+  if (!initdb || !postgres) return null;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'atp-pg-'));
+  // Postgres refuses to run as root: run it as the postgres user the Debian package creates
+  const asUser = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
+  if (asUser.length) {
+    const pw = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+    const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
+    chownSync(dir, Number(pw.stdout.trim()), Number(gid.stdout.trim()));
+  }
+  const data = path.join(dir, 'data');
+  const init = spawnSync(asUser[0] ?? initdb, [...asUser.slice(1), ...(asUser.length ? [initdb] : []), '-D', data, '-A', 'trust', '-U', 'atp', '--no-sync'], { encoding: 'utf8' });
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+  const port = await freePort();
+  const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'];
+  const child = spawn(asUser[0] ?? postgres, [...asUser.slice(1), ...(asUser.length ? [postgres] : []), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await waitForOutput(child, [child.stdout, child.stderr], (text) => text.includes('ready to accept connections'), 'postgres');
+  return {
+    url: `postgres://atp@127.0.0.1:${port}/postgres`,
+    async stop() {
+      await stopProcess(child, 'SIGINT');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

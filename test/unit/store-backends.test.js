@@ -1,0 +1,113 @@
+// The Store contract, run against every backend: memory always, Redis and Postgres when installed.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openStore, StoreError } from '../../dist/store/index.js';
+import { startRedis, startPostgres, freePort } from '../e2e/serve-harness.js';
+
+async function until(predicate, what, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await predicate()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+function contract(name, setup) {
+  describe(`${name} store`, () => {
+    let server;
+    let url;
+    before(async (t) => {
+      server = await setup();
+      url = server?.url;
+    });
+    after(async () => server?.stop?.());
+
+    test('keeps JSON values, copies them, and deletes them', async (t) => {
+      if (!url) return t.skip(`${name} is not installed (CI installs it)`);
+      const store = await openStore(url, { namespace: `t${Date.now()}` });
+      try {
+        const value = { list: [1, 'two', { three: true }], nested: { n: null } };
+        await store.set('k', value);
+        value.list.push('mutated after set');
+        assert.deepEqual(await store.get('k'), { list: [1, 'two', { three: true }], nested: { n: null } });
+        assert.equal(await store.get('missing'), undefined);
+        assert.equal(await store.delete('k'), true);
+        assert.equal(await store.delete('k'), false);
+        assert.equal(await store.get('k'), undefined);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('expires entries after their TTL', async (t) => {
+      if (!url) return t.skip(`${name} is not installed (CI installs it)`);
+      const store = await openStore(url, { namespace: `t${Date.now()}` });
+      try {
+        await store.set('short', 'v', 50);
+        await store.set('long', 'v', 60_000);
+        assert.equal(await store.get('short'), 'v');
+        await until(async () => (await store.get('short')) === undefined, 'the short entry to expire');
+        assert.equal(await store.get('long'), 'v');
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('claim succeeds exactly once among concurrent callers, and again after expiry', async (t) => {
+      if (!url) return t.skip(`${name} is not installed (CI installs it)`);
+      const a = await openStore(url, { namespace: 'claims' });
+      const b = await openStore(url, { namespace: 'claims' });
+      try {
+        const key = `pause-${Date.now()}`;
+        const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).claim(key, { by: i }, 1000)));
+        assert.equal(results.filter(Boolean).length, 1);
+        const winner = results.indexOf(true);
+        assert.deepEqual(await a.get(key), { by: winner });
+        await until(async () => (await a.get(key)) === undefined, 'the claim to expire');
+        assert.equal(await b.claim(key, 'again', 1000), true);
+        assert.equal(await a.get(key), 'again');
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
+    test('namespaces keep keys apart', async (t) => {
+      if (!url) return t.skip(`${name} is not installed (CI installs it)`);
+      const state = await openStore(url, { namespace: 'ns-state' });
+      const cache = await openStore(url, { namespace: 'ns-cache' });
+      try {
+        await state.set('same', 'state');
+        await cache.set('same', 'cache');
+        assert.equal(await state.get('same'), 'state');
+        assert.equal(await cache.get('same'), 'cache');
+        await cache.close();
+        // closing one store on a URL leaves the other on the same connection working
+        assert.equal(await state.get('same'), 'state');
+      } finally {
+        await state.close();
+      }
+    });
+  });
+}
+
+contract('memory', async () => ({ url: 'memory://' }));
+contract('redis', startRedis);
+contract('postgres', startPostgres);
+
+test('an unreachable Redis fails with a message naming the URL, without the password', async () => {
+  const port = await freePort();
+  await assert.rejects(openStore(`redis://user:hunter2@127.0.0.1:${port}`, { namespace: 'x' }), (error) => {
+    assert.ok(error instanceof StoreError);
+    assert.match(error.message, new RegExp(`cannot reach Redis at redis://user:\\*\\*\\*@127\\.0\\.0\\.1:${port}`));
+    assert.doesNotMatch(error.message, /hunter2/);
+    return true;
+  });
+});
+
+test('sqlite and unknown schemes are refused with what to use instead', async () => {
+  await assert.rejects(openStore('sqlite:///tmp/x.db', { namespace: 'x' }), /sqlite stores are not supported.*use postgres:\/\/, redis:\/\/ or memory:\/\//);
+  await assert.rejects(openStore('mongodb://h/db', { namespace: 'x' }), /unsupported store URL mongodb:\/\/h\/db/);
+});
