@@ -32,7 +32,20 @@ function compileSchema(): ValidateFunction {
   ajv.addFormat('size', { type: 'string', validate: (value: string) => parseSize(value) !== undefined });
   ajv.addFormat('uri', { type: 'string', validate: (value: string) => isHttpUrl(value) });
   ajv.addFormat('store-url', { type: 'string', validate: (value: string) => isUrl(value) && STORE_SCHEMES.includes(new URL(value).protocol) });
-  return ajv.compile(configSchema);
+  return ajv.compile(withRefDefaults(configSchema) as object);
+}
+
+/** ajv's useDefaults reads `default` only beside a property, not behind its `$ref`: copy it there. */
+function withRefDefaults(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withRefDefaults);
+  if (!node || typeof node !== 'object') return node;
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(node)) out[key] = withRefDefaults(value);
+  if (typeof out.$ref === 'string' && !('default' in out)) {
+    const target = resolveRef({ $ref: out.$ref });
+    if ('default' in target) out.default = target.default;
+  }
+  return out;
 }
 
 export function isUrl(value: string): boolean {
