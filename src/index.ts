@@ -2,3 +2,4 @@
 
 export { loadConfig, configFromText, ConfigError, ConfigFileError, type Config } from './config/index.js';
 export type { Tool, ToolGroup, JsonSchema } from './catalog/index.js';
+export { defineTool, type ModuleTool, type ModuleToolContext } from './catalog/index.js';

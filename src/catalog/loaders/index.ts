@@ -1,3 +1,5 @@
 // Where each source kind's loader is declared. A new kind is one line here and one loader file.
 
-export {};
+import { registerLoader } from '../load.js';
+
+registerLoader('module', async () => (await import('./module/index.js')).moduleLoader);
