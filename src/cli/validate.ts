@@ -2,8 +2,6 @@
 
 import type { Command } from 'commander';
 import { ConfigError, ConfigFileError, displayName, formatProblem, loadConfig, type Config, type ConfigProblem } from '../config/index.js';
-import { loadGroup } from '../catalog/index.js';
-import { createLogger } from '../logging/index.js';
 import { EXIT, globalOptions, printJson } from './output.js';
 
 interface GroupReport { name: string; type: string; ok: boolean; functions?: number; ms: number; error?: string }
@@ -58,6 +56,8 @@ function reportProblems(problems: ConfigProblem[], file: string | undefined, cod
 
 /** Loads every group in parallel, closing each afterwards; a failure names the group and the cause. */
 async function connectAll(config: Config, level: NonNullable<ReturnType<typeof globalOptions>['logLevel']>): Promise<GroupReport[]> {
+  // Loaded here, not at the top: plain `atp validate` should not pay for the loaders' start-up.
+  const [{ loadGroup }, { createLogger }] = await Promise.all([import('../catalog/index.js'), import('../logging/index.js')]);
   const logger = createLogger({ level, format: config.logging.format });
   return Promise.all(config.apis.map(async (group): Promise<GroupReport> => {
     const started = performance.now();

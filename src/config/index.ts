@@ -61,8 +61,10 @@ function rootValue(source: ConfigSource): unknown {
   let node = value;
   for (const key of source.root) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
   if (node === undefined || node === null) {
-    const where = source.root.length > 0 ? `has no "${source.root.join('.')}" key` : 'is empty';
-    throw new ConfigFileError(`${source.file} ${where}; a config needs at least an apis list (see atp.config.example.yaml)`, [], source.file);
+    const message = source.root.length > 0
+      ? `${source.file} has no "${source.root.join('.')}" key: put the config under it, or pass -c <file>`
+      : `${source.file} is empty; a config needs at least an apis list (see atp.config.example.yaml)`;
+    throw new ConfigFileError(message, [], source.file);
   }
   return node;
 }

@@ -28,6 +28,12 @@ export function parseConfigText(text: string, file: string, filepath: string, ro
     const problems = document.errors.map((error): ConfigProblem => {
       const offset = skipBlanks(text, error.pos[0]);
       const { line, col } = positionAt(source, offset);
+      const quote = /Missing closing (["'])quote/.exec(error.message)?.[1];
+      if (quote) {
+        // The parser stops at the end of the file; the mistake is where the string opens.
+        const opening = positionAt(source, openingQuote(text, error.pos[0], quote));
+        return { file, ...opening, path: '', message: 'YAML syntax error: this quoted string is never closed', hint: `close it with ${quote}` };
+      }
       if (error.code === 'DUPLICATE_KEY') {
         const key = keyAt(text, offset);
         return { file, line, col, path: '', message: `duplicate key${key ? ` "${key}"` : ''}: a key may appear once per mapping`, hint: 'remove or merge the repeated key' };
@@ -87,6 +93,20 @@ function skipBlanks(text: string, offset: number): number {
 function keyAt(text: string, offset: number): string | undefined {
   const match = /^(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^\s:#,{}[\]][^:#\n]*?))\s*:/.exec(text.slice(offset, offset + 200));
   return match ? (match[1] ?? match[2] ?? match[3]) : undefined;
+}
+
+/** The quote that opens the unclosed string ending at `end`: the last one that is not escaped. */
+function openingQuote(text: string, end: number, quote: string): number {
+  for (let at = Math.min(end, text.length) - 1; at >= 0; at--) {
+    if (text[at] !== quote) continue;
+    if (quote === '"') {
+      let slashes = 0;
+      while (text[at - 1 - slashes] === '\\') slashes++;
+      if (slashes % 2 === 0) return at;
+    } else if (text[at - 1] === "'") at--; // '' is an escaped quote inside single quotes
+    else return at;
+  }
+  return end;
 }
 
 function firstLine(message: string): string {

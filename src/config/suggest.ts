@@ -35,5 +35,8 @@ export function closest(input: string, candidates: readonly string[]): string | 
     }
   }
   const tolerance = Math.max(1, Math.floor(Math.max(input.length, 3) / 3));
-  return bestDistance <= tolerance ? best : undefined;
+  if (bestDistance <= tolerance) return best;
+  // A longer or shorter form of the same word: "warning" -> "warn", "cred" -> "credentials".
+  const lower = input.toLowerCase();
+  return candidates.find((c) => Math.min(c.length, lower.length) >= 4 && (lower.startsWith(c.toLowerCase()) || c.toLowerCase().startsWith(lower)));
 }

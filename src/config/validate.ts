@@ -103,6 +103,9 @@ function describePattern(error: ErrorObject, path: ConfigPath): Described {
       hint: suggestion ? `use letters, digits and _ without a leading digit, e.g. "${suggestion}"` : 'use letters, digits and _ without a leading digit',
     };
   }
+  if (path[0] === 'policies') {
+    return { path, message: `"${value}" is not a function pattern`, hint: 'write <group>.<function> names with * and ? wildcards, e.g. github.issues.* or *.list*' };
+  }
   return { path, message: `"${value}" has an invalid form: must match ${String((error.params as { pattern: string }).pattern)}` };
 }
 
@@ -140,10 +143,10 @@ function branchTags(schema: JsonSchema, tag: string): string[] {
 function describeBranches(schema: JsonSchema): string {
   const kinds = ((schema.oneOf ?? []) as JsonSchema[]).map((branch) => {
     const resolved = resolveRef(branch);
-    if (resolved.type === 'object' && Array.isArray(resolved.required)) return `an object with ${resolved.required.join(', ')}`;
+    if (resolved.type === 'object' && Array.isArray(resolved.required)) return `a mapping with ${resolved.required.join(', ')}`;
     return article(String(resolved.type));
   });
-  return `write ${oneOf(kinds, 'or')}`;
+  return `write ${kinds.join(', or ')}`;
 }
 
 /** `/apis/2/auth` -> ['apis', 2, 'auth'], using the data to tell array indices from keys. */
