@@ -1,0 +1,143 @@
+// What a call from the sandbox does on the host. The sandbox only marshals; every rule is checked here:
+// which functions exist and are allowed, which services the client provides, the LLM-call budget.
+
+import type { Catalog } from '../catalog/index.js';
+import type { CallbackRequest, ClientServices, ClientToolDefinition, ExecutionStatus } from '../execution/types.js';
+import type { ClientCache } from './cache.js';
+import { redactHostPaths } from './redact.js';
+
+export interface CallScope {
+  executionId: string;
+  clientId: string;
+  services: ClientServices;
+  /** Client tools by `namespace.name`. */
+  clientTools: ReadonlyMap<string, ClientToolDefinition>;
+  isAllowed(functionId: string): boolean;
+  allowLLMCalls: boolean;
+  llmLimit: number;
+  counters: { llm: number; approval: number };
+  onToolProgress?(message: string, fraction?: number): void;
+}
+
+/** An error thrown inside the sandbox at the awaiting call. */
+export interface DeliveredError { message: string; status?: number; code?: string; callback?: boolean }
+
+export type CallPlan =
+  /** Work on this server; its JSON result (or error) is delivered when it settles. */
+  | { kind: 'server'; label: string; run(signal: AbortSignal): Promise<unknown> }
+  /** Needs the client: the execution pauses once nothing else is running. */
+  | { kind: 'callback'; request: CallbackRequest }
+  | { kind: 'reject'; error: DeliveredError }
+  /** Ends the execution with this outcome. */
+  | { kind: 'end'; status: ExecutionStatus; code: string; message: string };
+
+const SERVICE: Record<string, { flag: keyof ClientServices; type: CallbackRequest['type']; provide: string }> = {
+  llm: { flag: 'hasLLM', type: 'llm', provide: 'client.provideLLM' },
+  approval: { flag: 'hasApproval', type: 'approval', provide: 'client.provideApproval' },
+  embedding: { flag: 'hasEmbedding', type: 'embedding', provide: 'client.provideEmbedding' },
+};
+
+const tampered = (what: string): CallPlan => ({
+  kind: 'end', status: 'security_violation', code: 'SECURITY_VIOLATION',
+  message: `the sandbox runtime was bypassed (${what}); the execution was stopped`,
+});
+
+export class HostRuntime {
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly cache: ClientCache,
+  ) {}
+
+  plan(op: string, name: string, args: unknown, scope: CallScope): CallPlan {
+    switch (op) {
+      case 'api': return this.serverTool(name, args, scope);
+      case 'tool': return this.clientTool(name, args, scope);
+      case 'cache.get': case 'cache.set': case 'cache.has': case 'cache.delete': return this.cacheCall(op, args, scope);
+      case 'llm.call': case 'llm.extract': case 'llm.classify': return this.llm(op.slice(4), args, scope);
+      case 'approval.request': return this.service('approval', 'request', args, scope);
+      case 'embedding.embed': case 'embedding.search': return this.service('embedding', op.slice(10), args, scope);
+      default: return tampered(`unknown operation ${JSON.stringify(op).slice(0, 60)}`);
+    }
+  }
+
+  private serverTool(id: string, input: unknown, scope: CallScope): CallPlan {
+    const entry = this.catalog.get(id);
+    if (!entry) return { kind: 'reject', error: { message: `api.${id} does not exist; see /api/definitions for the functions this server has` } };
+    if (!scope.isAllowed(id)) return forbidden(`api.${id}`);
+    return {
+      kind: 'server',
+      label: `api.${id}`,
+      run: (signal) => entry.tool.invoke(input ?? {}, {
+        signal, executionId: scope.executionId, clientId: scope.clientId, onProgress: scope.onToolProgress,
+      }),
+    };
+  }
+
+  private clientTool(key: string, input: unknown, scope: CallScope): CallPlan {
+    const tool = scope.clientTools.get(key);
+    if (!tool) return tampered(`unknown client tool ${key.slice(0, 100)}`);
+    if (!scope.isAllowed(key)) return forbidden(`api.${key}`);
+    return { kind: 'callback', request: { type: 'tool', operation: 'call', payload: { toolName: tool.name, namespace: tool.namespace ?? 'client', input: input ?? {} } } };
+  }
+
+  private llm(operation: string, payload: unknown, scope: CallScope): CallPlan {
+    if (!scope.allowLLMCalls) return forbidden(`atp.llm.${operation}`, 'LLM calls are not allowed in this execution (allowLLMCalls is false)');
+    const plan = this.service('llm', operation, payload, scope);
+    if (plan.kind !== 'callback') return plan;
+    if (scope.counters.llm >= scope.llmLimit) {
+      return {
+        kind: 'end', status: 'llm_calls_exceeded', code: 'LLM_CALL_LIMIT_EXCEEDED',
+        message: `the code made more than ${scope.llmLimit} atp.llm calls, the limit of this execution; make fewer calls (batch prompts) or ask for a higher maxLLMCalls`,
+      };
+    }
+    scope.counters.llm++;
+    return plan;
+  }
+
+  private service(name: keyof typeof SERVICE, operation: string, payload: unknown, scope: CallScope): CallPlan {
+    if (!isObject(payload)) return tampered(`malformed ${name} call`);
+    const service = SERVICE[name];
+    if (!scope.services[service.flag]) {
+      return { kind: 'reject', error: { callback: true, message: `${name} service not provided by client: atp.${name}.${operation} needs a client that provides it (${service.provide})` } };
+    }
+    if (name === 'approval') scope.counters.approval++;
+    return { kind: 'callback', request: { type: service.type, operation, payload } };
+  }
+
+  private cacheCall(op: string, args: unknown, scope: CallScope): CallPlan {
+    if (!isObject(args) || typeof args.key !== 'string' || args.key.length === 0 || args.key.length > 512) return tampered('malformed cache call');
+    const key = args.key;
+    const cache = this.cache;
+    const run = {
+      'cache.get': () => cache.get(scope.clientId, key),
+      'cache.has': () => cache.has(scope.clientId, key),
+      'cache.delete': () => cache.delete(scope.clientId, key),
+      'cache.set': async () => {
+        const ttl = typeof args.ttlSeconds === 'number' && args.ttlSeconds > 0 ? args.ttlSeconds : undefined;
+        await cache.set(scope.clientId, key, args.value === undefined ? null : args.value, ttl);
+        return undefined;
+      },
+    }[op]!;
+    return { kind: 'server', label: `atp.${op}`, run };
+  }
+}
+
+/** A tool's failure as the sandbox sees it: its message (without host paths), HTTP status and code if any. */
+export function deliveredError(error: unknown, label: string): DeliveredError {
+  const raw = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+  const message = redactHostPaths(raw.trim() || `${label} failed without a message`);
+  const out: DeliveredError = { message: message.length > 4000 ? message.slice(0, 4000) + '…' : message };
+  const status = (error as { status?: unknown })?.status;
+  const code = (error as { code?: unknown })?.code;
+  if (typeof status === 'number' && Number.isInteger(status)) out.status = status;
+  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) out.code = code;
+  return out;
+}
+
+function forbidden(label: string, message = `${label} is not allowed in this execution (allowedAPIs)`): CallPlan {
+  return { kind: 'end', status: 'security_violation', code: 'FORBIDDEN_OPERATION', message: `${message}; the execution was stopped` };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

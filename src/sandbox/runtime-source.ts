@@ -1,0 +1,638 @@
+// The part of the atp.* runtime that lives inside each isolate. tsc compiles it; its source text is evaluated
+// in every fresh isolate, so it must stay self-contained: no imports, no references outside its own body.
+// It is a thin, deterministic marshaller: every decision about what a call may do is made on the host.
+// It captures the intrinsics it uses before user code runs, so a program that patches prototypes only breaks itself.
+
+/* eslint-disable */
+export interface SandboxRuntimeOptions {
+  /** Catalog ids, `github.issues.create`, built into the `api` tree. */
+  apiIds: string[];
+  /** Server calls (api, cache) in flight at once; further calls wait inside the sandbox. */
+  maxInFlight: number;
+  /** Client callbacks (llm, approval, embedding, client tools) pending at once. */
+  maxPendingCallbacks: number;
+  maxTimers: number;
+  maxLogChars: number;
+  /** Clock readings journaled for replay; beyond this the execution can only resume in place. */
+  maxClockReadings: number;
+}
+
+export interface SandboxSetup {
+  clientTools: { namespace: string; name: string }[];
+  seed: number[];
+  /** Clock readings to serve, in order, while replaying; null when running live. */
+  replayClock: number[] | null;
+  maxLogEntries: number;
+  maxResultChars: number;
+}
+
+export function atpSandboxRuntime(post: (...args: any[]) => void, options: SandboxRuntimeOptions): any {
+  'use strict';
+  const g: any = globalThis;
+  const R = Reflect;
+  const apply = R.apply;
+  const defineProperty = R.defineProperty;
+  const getPrototypeOf = R.getPrototypeOf;
+  const getOwnPropertyDescriptor = R.getOwnPropertyDescriptor;
+  const ObjectCreate = Object.create;
+  const ObjectKeys = Object.keys;
+  const ObjectFreeze = Object.freeze;
+  const isArray = Array.isArray;
+  const ObjectProto = Object.prototype;
+  const ArrayProto = Array.prototype;
+  const jsonParse = JSON.parse;
+  const jsonStringify = JSON.stringify;
+  const PromiseCtor = Promise;
+  const promiseThen = Promise.prototype.then;
+  const promiseResolve = Promise.resolve.bind(Promise);
+  const promiseReject = Promise.reject.bind(Promise);
+  const NativeDate = Date;
+  const DateProto = Date.prototype;
+  const dateNow = Date.now;
+  const dateToString = Date.prototype.toString;
+  const ErrorCtor = Error;
+  const TypeErrorCtor = TypeError;
+  const RangeErrorCtor = RangeError;
+  const ReferenceErrorCtor = ReferenceError;
+  const SyntaxErrorCtor = SyntaxError;
+  const captureStackTrace = (Error as any).captureStackTrace;
+  const StringCtor = String;
+  const NumberCtor = Number;
+  const isFinite = Number.isFinite;
+  const stringSlice = String.prototype.slice;
+  const stringSplit = String.prototype.split;
+  const stringIndexOf = String.prototype.indexOf;
+  const MathImul = Math.imul;
+  const MathSqrt = Math.sqrt;
+  const MathMin = Math.min;
+  const MathMax = Math.max;
+  const WeakSetCtor = WeakSet;
+  const weakSetAdd = WeakSet.prototype.add;
+  const weakSetHas = WeakSet.prototype.has;
+
+  const toolErrors = new WeakSetCtor();
+  const callbackErrors = new WeakSetCtor();
+
+  // Capabilities agent code never needs, and sources of nondeterminism that would break replay.
+  for (const name of ['SharedArrayBuffer', 'Atomics', 'WebAssembly', 'WeakRef', 'FinalizationRegistry']) delete g[name];
+
+  const slice = (s: string, a: number, b?: number): string => apply(stringSlice, s, b === undefined ? [a] : [a, b]);
+  const truncate = (s: string, max: number): string => (s.length > max ? slice(s, 0, max) + '…' : s);
+  const safeString = (value: unknown): string => {
+    try {
+      return StringCtor(value);
+    } catch {
+      return '[value that cannot be shown as text]';
+    }
+  };
+
+  // ---- clock and randomness: journaled so another instance can replay the same program --------------------
+  let live = true;
+  let replayClock: number[] | null = null;
+  let replayIndex = 0;
+  let clockLog: any = ObjectCreate(null);
+  let clockLogCount = 0;
+  let clockTotal = 0;
+  let clockOverflow = false;
+  let diverged = false;
+
+  function diverge(message: string): void {
+    if (diverged) return;
+    diverged = true;
+    post('diverged', message);
+  }
+
+  function now(): number {
+    if (replayClock !== null && replayIndex < replayClock.length) return replayClock[replayIndex++];
+    if (!live) diverge('the code read the clock more often than when it first ran');
+    const t: number = apply(dateNow, NativeDate, []);
+    if (clockTotal < options.maxClockReadings) {
+      clockLog[clockLogCount++] = t;
+      clockTotal++;
+    } else clockOverflow = true;
+    return t;
+  }
+
+  function DateShim(this: any, ...args: any[]): any {
+    if (new.target === undefined) return apply(dateToString, new NativeDate(now()), []);
+    return R.construct(NativeDate, args.length === 0 ? [now()] : args, new.target);
+  }
+  defineProperty(DateShim, 'prototype', { value: DateProto, writable: false });
+  defineProperty(DateShim, 'now', { value: function now_() { return now(); }, writable: true, configurable: true });
+  defineProperty(DateShim, 'parse', { value: NativeDate.parse, writable: true, configurable: true });
+  defineProperty(DateShim, 'UTC', { value: NativeDate.UTC, writable: true, configurable: true });
+  defineProperty(DateShim, 'name', { value: 'Date' });
+  defineProperty(DateProto, 'constructor', { value: DateShim, writable: true, configurable: true });
+  defineProperty(g, 'Date', { value: DateShim, writable: true, configurable: true });
+
+  // xoshiro128** seeded by the host: Math.random replays identically from the journaled seed.
+  let s0 = 1, s1 = 2, s2 = 3, s3 = 4;
+  const rotl = (x: number, k: number): number => (x << k) | (x >>> (32 - k));
+  function next32(): number {
+    const result = MathImul(rotl(MathImul(s1, 5), 7), 9) >>> 0;
+    const t = s1 << 9;
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11);
+    return result;
+  }
+  defineProperty(Math, 'random', {
+    value: function random() { return ((next32() >>> 5) * 67108864 + (next32() >>> 6)) / 9007199254740992; },
+    writable: true, configurable: true,
+  });
+
+  // ---- copying values out: plain JSON only -----------------------------------------------------------------
+  function jsonProblem(value: unknown, where: string, stack: any[], depth: number): string | null {
+    switch (typeof value) {
+      case 'string': case 'boolean': case 'number': case 'undefined': return null;
+      case 'bigint': return `${where} is a BigInt; convert it to a string or number`;
+      case 'symbol': return `${where} is a Symbol`;
+      case 'function': return `${where} is a function; only plain data can be sent`;
+    }
+    if (value === null) return null;
+    if (depth > 200) return `${where} is nested more than 200 levels deep`;
+    for (let i = 0; i < stack.length; i++) if (stack[i] === value) return `${where} refers back to itself (a cycle); JSON cannot express cycles`;
+    const proto = getPrototypeOf(value as object);
+    const array = isArray(value);
+    if (proto === DateProto) return null;
+    if (array ? proto !== ArrayProto : proto !== ObjectProto && proto !== null) {
+      const tag = safeString(apply(ObjectProto.toString, value, []));
+      return `${where} is ${tag === '[object Object]' ? 'a class instance' : 'a ' + slice(tag, 8, tag.length - 1)}, not plain data; convert it to a plain object or array`;
+    }
+    stack[stack.length] = value;
+    const keys = ObjectKeys(value as object);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (key === '__proto__') return `${where} has a "__proto__" key; rename it`;
+      const descriptor = getOwnPropertyDescriptor(value as object, key);
+      const at = array ? `${where}[${key}]` : `${where}.${key}`;
+      if (!descriptor) continue;
+      if (!('value' in descriptor)) return `${at} is a getter or setter; pass plain data`;
+      const problem = jsonProblem(descriptor.value, at, stack, depth + 1);
+      if (problem !== null) return problem;
+    }
+    stack.length = stack.length - 1;
+    return null;
+  }
+
+  // ---- host calls -----------------------------------------------------------------------------------------
+  const OK = 0, ERR = 1, TIMER = 2;
+  let nextId = 0;
+  let issued = 0;
+  let inFlight = 0;
+  let pendingCallbacks = 0;
+  const pending: any = ObjectCreate(null);
+  const waiting: any = ObjectCreate(null);
+  let waitHead = 0, waitTail = 0;
+
+  function send(id: number, op: string, name: string, args: unknown): boolean {
+    try {
+      post('call', id, op, name, args);
+      issued++;
+      return true;
+    } catch {
+      const entry = pending[id];
+      delete pending[id];
+      entry.settled();
+      entry.reject(new TypeErrorCtor(`${entry.label}: the argument contains a Proxy or another object that cannot be copied; pass plain JSON data`));
+      return false;
+    }
+  }
+
+  function pump(): void {
+    while (waitHead < waitTail && inFlight < options.maxInFlight) {
+      const id = waiting[waitHead];
+      delete waiting[waitHead++];
+      const entry = pending[id];
+      if (!entry) continue;
+      inFlight++;
+      send(id, entry.op, entry.name, entry.args);
+      entry.args = undefined;
+    }
+  }
+
+  /** Starts one host call; `throttled` calls are server work, the others wait for the client. */
+  function hostCall(op: string, name: string, label: string, args: unknown, throttled: boolean, transform?: (v: any) => any): Promise<any> {
+    const problem = jsonProblem(args, 'the argument', [], 0);
+    if (problem !== null) return promiseReject(new TypeErrorCtor(`${label}: ${problem}`));
+    if (!throttled && pendingCallbacks >= options.maxPendingCallbacks) {
+      return promiseReject(new RangeErrorCtor(`${label}: more than ${options.maxPendingCallbacks} client callbacks pending at once`));
+    }
+    return new PromiseCtor((resolve: any, reject: any) => {
+      const id = ++nextId;
+      const site: any = {};
+      captureStackTrace(site);
+      const entry: any = { op, name, label, site, resolve, reject, transform, args: undefined, settled: undefined };
+      pending[id] = entry;
+      if (throttled) {
+        entry.settled = () => { inFlight--; pump(); };
+        if (inFlight < options.maxInFlight) {
+          inFlight++;
+          send(id, op, name, args);
+        } else {
+          entry.args = args;
+          waiting[waitTail++] = id;
+        }
+      } else {
+        pendingCallbacks++;
+        entry.settled = () => { pendingCallbacks--; };
+        send(id, op, name, args);
+      }
+    });
+  }
+
+  function errorFrom(payload: any, entry: any): any {
+    const info = payload && typeof payload === 'object' ? payload : { message: safeString(payload) };
+    const error: any = new ErrorCtor(typeof info.message === 'string' ? info.message : 'the call failed');
+    if (typeof info.status === 'number') error.status = info.status;
+    if (typeof info.code === 'string') error.code = info.code;
+    apply(weakSetAdd, info.callback ? callbackErrors : toolErrors, [error]);
+    try {
+      const frames = safeString(entry.site.stack);
+      const cut = apply(stringIndexOf, frames, ['\n']);
+      error.stack = `Error: ${error.message}${cut >= 0 ? slice(frames, cut) : ''}`;
+    } catch {}
+    return error;
+  }
+
+  // ---- timers: arming and firing go through the host, so replay delivers them in the same order -----------
+  const timers: any = ObjectCreate(null);
+  let timerCount = 0;
+  function addTimer(fn: unknown, delay: unknown, args: any[], repeat: boolean): number {
+    if (typeof fn !== 'function') throw new TypeErrorCtor('the callback must be a function');
+    if (timerCount >= options.maxTimers) throw new RangeErrorCtor(`more than ${options.maxTimers} timers pending at once`);
+    const ms = MathMin(MathMax(NumberCtor(delay) || 0, repeat ? 1 : 0), 2147483647);
+    const id = ++nextId;
+    timers[id] = { fn, args, repeat };
+    timerCount++;
+    post('call', id, 'timer', '', { delay: ms, repeat });
+    issued++;
+    return id;
+  }
+  function clearTimer(id: unknown): void {
+    if (typeof id !== 'number' || !timers[id]) return;
+    delete timers[id];
+    timerCount--;
+    post('clear', id);
+  }
+  function fireTimer(id: number): void {
+    const timer = timers[id];
+    if (!timer) return;
+    if (!timer.repeat) {
+      delete timers[id];
+      timerCount--;
+    }
+    try {
+      apply(timer.fn, undefined, timer.args);
+    } catch (error) {
+      finish(false, error);
+    }
+  }
+  const timerGlobals: any = {
+    setTimeout: (fn: unknown, delay?: unknown, ...args: any[]) => addTimer(fn, delay, args, false),
+    setInterval: (fn: unknown, delay?: unknown, ...args: any[]) => addTimer(fn, delay, args, true),
+    clearTimeout: clearTimer,
+    clearInterval: clearTimer,
+    queueMicrotask: (fn: unknown) => {
+      if (typeof fn !== 'function') throw new TypeErrorCtor('the callback must be a function');
+      apply(promiseThen, promiseResolve(), [fn]);
+    },
+  };
+  for (const key of ObjectKeys(timerGlobals)) defineProperty(g, key, { value: timerGlobals[key], writable: true, configurable: true });
+
+  // ---- logs and progress: bounded inside the sandbox and again on the host --------------------------------
+  let maxLogEntries = 1000;
+  let logCount = 0;
+  let logLimitNoticed = false;
+  function format(value: unknown): string {
+    if (typeof value === 'string') return value;
+    if (value instanceof ErrorCtor) {
+      try { return safeString((value as any).stack || value); } catch { return safeString(value); }
+    }
+    if (typeof value === 'object' && value !== null) {
+      try {
+        const text = jsonStringify(value);
+        if (typeof text === 'string') return text;
+      } catch {}
+    }
+    return safeString(value);
+  }
+  function emitLog(level: string, parts: any[], data?: unknown, hasData?: boolean): void {
+    if (logCount >= maxLogEntries) {
+      if (!logLimitNoticed && live) post('logLimit');
+      logLimitNoticed = true;
+      return;
+    }
+    logCount++;
+    if (!live) return;
+    let message = '';
+    for (let i = 0; i < parts.length; i++) message += (i ? ' ' : '') + format(parts[i]);
+    let dataText: string | undefined;
+    if (hasData && data !== undefined) {
+      try { dataText = jsonStringify(data); } catch { dataText = jsonStringify(format(data)); }
+      if (typeof dataText === 'string') dataText = truncate(dataText, options.maxLogChars);
+    }
+    post('log', level, truncate(message, options.maxLogChars), dataText);
+  }
+  const makeConsole = (level: string) => function (...parts: any[]) { emitLog(level, parts); };
+  const consoleObject: any = {
+    log: makeConsole('info'), info: makeConsole('info'), debug: makeConsole('debug'), trace: makeConsole('debug'),
+    warn: makeConsole('warn'), error: makeConsole('error'), dir: makeConsole('info'),
+  };
+  defineProperty(g, 'console', { value: consoleObject, writable: true, configurable: true });
+  const logFor = (level: string) => function (message: unknown, data?: unknown) { emitLog(level, [message], data, arguments.length > 1); };
+  function reportProgress(first: unknown, second?: unknown): void {
+    if (logCount >= maxLogEntries) return;
+    logCount++;
+    if (!live) return;
+    let event: any;
+    if (first !== null && typeof first === 'object') {
+      const o: any = first;
+      const current = typeof o.current === 'number' && isFinite(o.current) ? o.current : undefined;
+      const total = typeof o.total === 'number' && isFinite(o.total) ? o.total : undefined;
+      event = { message: truncate(o.message === undefined ? '' : safeString(o.message), options.maxLogChars), current, total,
+        fraction: current !== undefined && total ? MathMin(1, MathMax(0, current / total)) : undefined };
+    } else {
+      const fraction = NumberCtor(second);
+      event = { message: truncate(first === undefined ? '' : safeString(first), options.maxLogChars), fraction: isFinite(fraction) ? MathMin(1, MathMax(0, fraction)) : undefined };
+    }
+    post('progress', event);
+  }
+
+  // ---- api and atp ----------------------------------------------------------------------------------------
+  const api: any = {};
+  function place(path: string[], fn: any, override: boolean): void {
+    let node = api;
+    for (let i = 0; i < path.length - 1; i++) {
+      const part = path[i];
+      if (node[part] === undefined || node[part] === null) node[part] = {};
+      node = node[part];
+    }
+    const last = path[path.length - 1];
+    if (override || node[last] === undefined) node[last] = fn;
+  }
+  function splitId(id: string): string[] {
+    const out: string[] = [];
+    const parts = apply(stringSplit, id, ['.']);
+    for (let i = 0; i < parts.length; i++) {
+      const sub = apply(stringSplit, parts[i], ['/']);
+      for (let j = 0; j < sub.length; j++) out[out.length] = sub[j];
+    }
+    return out;
+  }
+  function apiFunction(op: string, name: string, label: string, shortName: string): any {
+    const fn = function (input?: unknown) { return hostCall(op, name, label, input, op === 'api'); };
+    defineProperty(fn, 'name', { value: shortName });
+    return fn;
+  }
+  for (const id of options.apiIds) {
+    const path = splitId(id);
+    place(path, apiFunction('api', id, `api.${id}`, path[path.length - 1]), true);
+  }
+
+  const requireString = (label: string, what: string, value: unknown): void => {
+    if (typeof value !== 'string') throw new TypeErrorCtor(`${label}: ${what} must be a string`);
+  };
+  const wrapSync = (fn: (...a: any[]) => Promise<any>) => function (...args: any[]) {
+    try { return fn(...args); } catch (error) { return promiseReject(error); }
+  };
+  const isPlainObject = (value: unknown): boolean => value !== null && typeof value === 'object' && !isArray(value);
+
+  function llmOperation(operation: string, required: string[]): any {
+    const label = `atp.llm.${operation}`;
+    return wrapSync((arg: unknown) => {
+      const options: any = typeof arg === 'string' && operation === 'call' ? { prompt: arg } : arg;
+      if (!isPlainObject(options)) throw new TypeErrorCtor(`${label}: pass an options object, e.g. ${label}({ ${required.join(', ')} })`);
+      for (const key of required) if (options[key] === undefined) throw new TypeErrorCtor(`${label}: options.${key} is required`);
+      let payload: any;
+      if (operation === 'call') payload = { prompt: options.prompt, options };
+      else if (operation === 'extract') payload = { prompt: options.prompt, schema: options.schema, options };
+      else payload = { text: options.text, categories: options.categories, options };
+      return hostCall(`llm.${operation}`, '', label, payload, false);
+    });
+  }
+
+  // Embeddings live in the sandbox: the client only turns text into vectors, and replay rebuilds the store.
+  const vectors: any[] = [];
+  let vectorCount = 0;
+  function checkVector(label: string, value: any): number[] {
+    if (!isArray(value) || value.length === 0) throw new TypeErrorCtor(`${label}: the client answered with ${safeString(typeof value)}, not a list of numbers`);
+    for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'number' || !isFinite(value[i])) throw new TypeErrorCtor(`${label}: the client's vector has a non-number at ${i}`);
+    return value;
+  }
+  function cosine(a: number[], b: number[]): number {
+    let dot = 0, na = 0, nb = 0;
+    const n = MathMin(a.length, b.length);
+    for (let i = 0; i < n; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+    return na === 0 || nb === 0 ? 0 : dot / (MathSqrt(na) * MathSqrt(nb));
+  }
+  function embedOne(text: unknown, metadata: unknown): Promise<string> {
+    requireString('atp.embedding.embed', 'the text', text);
+    return hostCall('embedding.embed', '', 'atp.embedding.embed', { text }, false, (answer: any) => {
+      const vector = checkVector('atp.embedding.embed', answer);
+      const id = `emb_${++vectorCount}`;
+      vectors[vectors.length] = { id, text, vector, metadata };
+      return id;
+    });
+  }
+  const embedding: any = {
+    embed: wrapSync((input: unknown, metadata?: unknown) => {
+      if (metadata !== undefined && !isPlainObject(metadata)) throw new TypeErrorCtor('atp.embedding.embed: metadata must be an object');
+      if (!isArray(input)) return embedOne(input, metadata);
+      const all: Promise<string>[] = [];
+      for (let i = 0; i < input.length; i++) all[all.length] = embedOne(input[i], metadata);
+      return PromiseCtor.all(all);
+    }),
+    search: wrapSync((query: unknown, searchOptions?: unknown) => {
+      requireString('atp.embedding.search', 'the query', query);
+      const o: any = searchOptions === undefined ? {} : searchOptions;
+      if (!isPlainObject(o)) throw new TypeErrorCtor('atp.embedding.search: options must be an object, e.g. { topK: 5 }');
+      const topK = o.topK === undefined ? 5 : NumberCtor(o.topK);
+      const minSimilarity = o.minSimilarity === undefined ? -1 : NumberCtor(o.minSimilarity);
+      return hostCall('embedding.search', '', 'atp.embedding.search', { query, options: o }, false, (answer: any) => {
+        const vector = checkVector('atp.embedding.search', answer);
+        const hits: any[] = [];
+        for (let i = 0; i < vectors.length; i++) {
+          const record = vectors[i];
+          if (o.collection !== undefined && (!record.metadata || record.metadata.collection !== o.collection)) continue;
+          const similarity = cosine(vector, record.vector);
+          if (similarity < minSimilarity) continue;
+          const hit: any = { id: record.id, text: record.text, similarity };
+          if (record.metadata !== undefined) hit.metadata = record.metadata;
+          hits[hits.length] = hit;
+        }
+        // insertion sort keeps ties in embedding order, deterministic for replay
+        for (let i = 1; i < hits.length; i++) {
+          const hit = hits[i];
+          let j = i - 1;
+          while (j >= 0 && hits[j].similarity < hit.similarity) { hits[j + 1] = hits[j]; j--; }
+          hits[j + 1] = hit;
+        }
+        if (hits.length > topK) hits.length = MathMax(0, topK);
+        return hits;
+      });
+    }),
+  };
+
+  const cacheKey = (operation: string, key: unknown): void => {
+    if (typeof key !== 'string' || key.length === 0 || key.length > 512) throw new TypeErrorCtor(`atp.cache.${operation}: the key must be a non-empty string of at most 512 characters`);
+  };
+  const cache: any = {
+    get: wrapSync((key: unknown) => { cacheKey('get', key); return hostCall('cache.get', '', 'atp.cache.get', { key }, true); }),
+    has: wrapSync((key: unknown) => { cacheKey('has', key); return hostCall('cache.has', '', 'atp.cache.has', { key }, true); }),
+    delete: wrapSync((key: unknown) => { cacheKey('delete', key); return hostCall('cache.delete', '', 'atp.cache.delete', { key }, true); }),
+    set: wrapSync((key: unknown, value: unknown, ttlSeconds?: unknown) => {
+      cacheKey('set', key);
+      if (ttlSeconds !== undefined && (typeof ttlSeconds !== 'number' || !(ttlSeconds > 0))) throw new TypeErrorCtor('atp.cache.set: ttlSeconds must be a positive number');
+      return hostCall('cache.set', '', 'atp.cache.set', { key, value, ttlSeconds }, true);
+    }),
+  };
+
+  const atp: any = {
+    api,
+    llm: { call: llmOperation('call', ['prompt']), extract: llmOperation('extract', ['prompt', 'schema']), classify: llmOperation('classify', ['text', 'categories']) },
+    approval: {
+      request: wrapSync((message: unknown, context?: unknown) => {
+        requireString('atp.approval.request', 'the message', message);
+        if (context !== undefined && !isPlainObject(context)) throw new TypeErrorCtor('atp.approval.request: the context must be an object');
+        return hostCall('approval.request', '', 'atp.approval.request', { message, context: context === undefined ? {} : context }, false);
+      }),
+    },
+    embedding,
+    cache,
+    log: { debug: logFor('debug'), info: logFor('info'), warn: logFor('warn'), error: logFor('error') },
+    progress: { report: reportProgress },
+  };
+  for (const key of ['llm', 'approval', 'embedding', 'cache', 'log', 'progress']) ObjectFreeze(atp[key]);
+  ObjectFreeze(atp);
+  defineProperty(g, 'api', { value: api, writable: true, configurable: true });
+  defineProperty(g, 'atp', { value: atp, writable: true, configurable: true });
+
+  // ---- the end of the program ----------------------------------------------------------------------------
+  let finished = false;
+  let maxResultChars = 8 * 1024 * 1024;
+  function describe(error: any): any {
+    if (error === null || (typeof error !== 'object' && typeof error !== 'function')) {
+      return { kind: 'Thrown', name: 'Error', message: truncate(safeString(error), 4000), stack: '' };
+    }
+    let kind = 'Error';
+    if (apply(weakSetHas, toolErrors, [error])) kind = 'ToolError';
+    else if (apply(weakSetHas, callbackErrors, [error])) kind = 'CallbackError';
+    else if (error instanceof TypeErrorCtor) kind = 'TypeError';
+    else if (error instanceof ReferenceErrorCtor) kind = 'ReferenceError';
+    else if (error instanceof SyntaxErrorCtor) kind = 'SyntaxError';
+    else if (error instanceof RangeErrorCtor) kind = 'RangeError';
+    else if (!(error instanceof ErrorCtor)) kind = 'Thrown';
+    let name = 'Error', message = '', stack = '', status: number | undefined;
+    try { name = safeString(error.name); } catch {}
+    try { message = kind === 'Thrown' ? format(error) : safeString(error.message); } catch {}
+    try { stack = typeof error.stack === 'string' ? error.stack : ''; } catch {}
+    try { status = typeof error.status === 'number' ? error.status : undefined; } catch {}
+    return { kind, name: truncate(name, 100), message: truncate(message, 4000), stack: truncate(stack, 8000), status };
+  }
+  function finish(ok: boolean, value: unknown): void {
+    if (finished) return;
+    finished = true;
+    if (!live) {
+      diverge(ok ? 'the code finished before reaching the pause it was resumed from' : 'the code failed before reaching the pause it was resumed from');
+      return;
+    }
+    if (!ok) {
+      post('fail', describe(value));
+      return;
+    }
+    if (value === undefined) {
+      post('done', undefined);
+      return;
+    }
+    const problem = jsonProblem(value, 'the result', [], 0);
+    if (problem !== null) {
+      post('fail', { kind: 'Result', name: 'TypeError', message: `the code returned a value that is not JSON: ${problem}`, stack: '' });
+      return;
+    }
+    let text: string;
+    try {
+      text = jsonStringify(value);
+    } catch (error) {
+      post('fail', describe(error));
+      return;
+    }
+    if (text.length > maxResultChars) {
+      post('tooLarge', text.length);
+      return;
+    }
+    post('done', text);
+  }
+  defineProperty(g, '__atp_start', {
+    configurable: true,
+    value: function start(program: () => Promise<unknown>) {
+      delete g.__atp_start;
+      let result: any;
+      try {
+        result = program();
+      } catch (error) {
+        finish(false, error);
+        return;
+      }
+      apply(promiseThen, result, [(value: unknown) => finish(true, value), (error: unknown) => finish(false, error)]);
+    },
+  });
+
+  // ---- entry points for the host (never reachable from agent code) ----------------------------------------
+  function setup(s: SandboxSetup): void {
+    s0 = s.seed[0] | 0; s1 = s.seed[1] | 0; s2 = s.seed[2] | 0; s3 = s.seed[3] | 0;
+    if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
+    maxLogEntries = s.maxLogEntries;
+    maxResultChars = s.maxResultChars;
+    if (s.replayClock !== null) {
+      live = false;
+      replayClock = s.replayClock;
+    }
+    for (const tool of s.clientTools) {
+      const label = `api.${tool.namespace}.${tool.name}`;
+      place([tool.namespace, tool.name], apiFunction('tool', `${tool.namespace}.${tool.name}`, label, tool.name), false);
+    }
+  }
+  function deliver(batch: any[], goLive: boolean): void {
+    if (goLive && !live) {
+      if (replayClock !== null && replayIndex < replayClock.length) diverge('the code read the clock fewer times than when it first ran');
+      replayClock = null;
+      live = true;
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const delivery = batch[i];
+      const id = delivery[0];
+      const mode = delivery[1];
+      if (mode === TIMER) {
+        fireTimer(id);
+        continue;
+      }
+      const entry = pending[id];
+      if (!entry) {
+        diverge(`an answer arrived for call #${id}, which the code has not made`);
+        return;
+      }
+      delete pending[id];
+      entry.settled();
+      if (mode === OK) {
+        let value: any;
+        try {
+          value = delivery[2] === undefined ? undefined : jsonParse(delivery[2]);
+          if (entry.transform) value = entry.transform(value);
+        } catch (error) {
+          entry.reject(error);
+          continue;
+        }
+        entry.resolve(value);
+      } else {
+        entry.reject(errorFrom(delivery[2], entry));
+      }
+    }
+  }
+  function snapshot(): any {
+    const clock: number[] = [];
+    for (let i = 0; i < clockLogCount; i++) clock[i] = clockLog[i];
+    clockLog = ObjectCreate(null);
+    clockLogCount = 0;
+    return { issued, clock, clockOverflow };
+  }
+  return { setup, deliver, snapshot };
+}

@@ -1,0 +1,179 @@
+// One isolate with the runtime bootstrapped: the only code that touches isolated-vm. Everything crosses the
+// boundary as copies (strings, plain data); agent code never sees a Reference, a host function or a host path.
+
+import ivm from 'isolated-vm';
+import { atpSandboxRuntime, type SandboxRuntimeOptions, type SandboxSetup } from './runtime-source.js';
+
+export const AGENT_FILENAME = 'agent.ts';
+const RUNTIME_FILENAME = 'atp-runtime.js';
+
+/** Receives everything the sandbox posts: calls, logs, progress and the end of the program. */
+export type SandboxListener = (type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => void;
+
+/** A turn (one entry into the isolate) did not complete normally. */
+export type TurnFailure =
+  | { kind: 'timeout'; stack: string }
+  | { kind: 'memory' }
+  | { kind: 'disposed' }
+  /** A promise rejected with no handler during the turn; the program itself goes on. */
+  | { kind: 'unhandled'; message: string };
+
+export interface SnapshotData { issued: number; clock: number[]; clockOverflow: boolean }
+
+/** The code compiled by esbuild was still rejected by V8. */
+export class ScriptCompileError extends Error {
+  readonly line?: number;
+  readonly column?: number;
+  constructor(message: string, line?: number, column?: number) {
+    super(message);
+    this.name = 'ScriptCompileError';
+    this.line = line;
+    this.column = column;
+  }
+}
+
+/** The compiled runtime source, shared by every isolate of one executor (V8 code cache included). */
+export class RuntimeBootstrap {
+  readonly source: string;
+  cachedData?: ivm.ExternalCopy<ArrayBuffer>;
+
+  constructor(options: SandboxRuntimeOptions) {
+    this.source = `(function () { const post = globalThis.__atp_post; delete globalThis.__atp_post;
+return (${atpSandboxRuntime.toString()})(post, ${JSON.stringify(options)}); })()`;
+  }
+}
+
+export class Sandbox {
+  readonly memoryLimit: number;
+  private readonly isolate: ivm.Isolate;
+  private readonly context: ivm.Context;
+  private readonly setupRef: ivm.Reference;
+  private readonly deliverRef: ivm.Reference;
+  private readonly snapshotRef: ivm.Reference;
+  private readonly holder: { listener: SandboxListener | null };
+  private disposedByHost = false;
+  /** Set when V8 lost control of the isolate (isolated-vm's catastrophic error). */
+  catastrophe?: string;
+
+  private constructor(parts: {
+    isolate: ivm.Isolate; context: ivm.Context; refs: ivm.Reference[]; holder: { listener: SandboxListener | null }; memoryLimit: number;
+  }) {
+    this.isolate = parts.isolate;
+    this.context = parts.context;
+    [this.setupRef, this.deliverRef, this.snapshotRef] = parts.refs;
+    this.holder = parts.holder;
+    this.memoryLimit = parts.memoryLimit;
+  }
+
+  /** Creates an isolate and runs the runtime bootstrap in it. `onCatastrophe` is told if V8 loses the isolate. */
+  static async create(bootstrap: RuntimeBootstrap, memoryLimit: number, onCatastrophe?: (message: string) => void): Promise<Sandbox> {
+    const holder: { listener: SandboxListener | null } = { listener: null };
+    let sandbox: Sandbox | undefined;
+    const isolate = new ivm.Isolate({
+      memoryLimit: Math.max(8, Math.ceil(memoryLimit / (1024 * 1024))),
+      onCatastrophicError: (message: string) => {
+        if (sandbox) sandbox.catastrophe = message;
+        onCatastrophe?.(message);
+      },
+    });
+    try {
+      const context = await isolate.createContext();
+      await context.global.set('__atp_post', new ivm.Callback((type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => {
+        holder.listener?.(type, a, b, c, d);
+      }, { ignored: true }));
+      const script = await isolate.compileScript(bootstrap.source, {
+        filename: RUNTIME_FILENAME,
+        ...(bootstrap.cachedData ? { cachedData: bootstrap.cachedData } : { produceCachedData: true }),
+      });
+      const produced = (script as ivm.Script & ivm.CachedDataResult).cachedData;
+      if (!bootstrap.cachedData && produced) bootstrap.cachedData = produced;
+      const entry = (await script.run(context, { reference: true, release: true })) as ivm.Reference;
+      const refs = await Promise.all(['setup', 'deliver', 'snapshot'].map((name) => entry.get(name, { reference: true }) as Promise<ivm.Reference>));
+      entry.release();
+      sandbox = new Sandbox({ isolate, context, refs, holder, memoryLimit });
+      return sandbox;
+    } catch (error) {
+      if (!isolate.isDisposed) isolate.dispose();
+      throw error;
+    }
+  }
+
+  get disposed(): boolean {
+    return this.isolate.isDisposed;
+  }
+
+  listen(listener: SandboxListener | null): void {
+    this.holder.listener = listener;
+  }
+
+  /** Configures the execution, then compiles and runs its script: the first turn. */
+  async start(setup: SandboxSetup, code: string, timeoutMs: number): Promise<TurnFailure | undefined> {
+    const configured = this.setupRef.apply(undefined, [setup], { arguments: { copy: true } });
+    let script: ivm.Script;
+    try {
+      script = await this.isolate.compileScript(code, { filename: AGENT_FILENAME });
+    } catch (error) {
+      await configured.catch(() => undefined);
+      const failure = this.failure(error, 0, 0);
+      if (failure.kind !== 'unhandled') return failure;
+      const match = /agent\.ts:(\d+)(?::(\d+))?/.exec(String((error as Error).stack ?? ''));
+      throw new ScriptCompileError((error as Error).message, match ? Number(match[1]) : undefined, match?.[2] ? Number(match[2]) : undefined);
+    }
+    await configured;
+    return this.turn(() => script.run(this.context, { timeout: clampTimeout(timeoutMs), release: true }), timeoutMs);
+  }
+
+  /** Delivers answers (or timer firings) into the sandbox in one turn. */
+  deliver(batch: unknown[], live: boolean, timeoutMs: number): Promise<TurnFailure | undefined> {
+    return this.turn(() => this.deliverRef.apply(undefined, [batch, live], { arguments: { copy: true }, timeout: clampTimeout(timeoutMs) }), timeoutMs);
+  }
+
+  /** Clock readings made since the last snapshot, and how many calls the sandbox has issued. */
+  async snapshot(): Promise<SnapshotData> {
+    return (await this.snapshotRef.apply(undefined, [], { result: { copy: true }, timeout: 1000 })) as SnapshotData;
+  }
+
+  /** Heap in use, in bytes (0 once disposed). */
+  heapUsed(): number {
+    if (this.isolate.isDisposed) return 0;
+    try {
+      const stats = this.isolate.getHeapStatisticsSync();
+      return stats.used_heap_size + stats.externally_allocated_size;
+    } catch {
+      return 0;
+    }
+  }
+
+  dispose(): void {
+    this.holder.listener = null;
+    if (this.isolate.isDisposed) return;
+    this.disposedByHost = true;
+    try {
+      this.isolate.dispose();
+    } catch {
+      // already disposed by isolated-vm (memory limit); nothing left to free
+    }
+  }
+
+  private async turn(run: () => Promise<unknown>, timeoutMs: number): Promise<TurnFailure | undefined> {
+    const started = performance.now();
+    try {
+      await run();
+      return undefined;
+    } catch (error) {
+      return this.failure(error, started, timeoutMs);
+    }
+  }
+
+  /** What ended a turn, decided by what happened rather than by the wording of the error. */
+  private failure(error: unknown, started: number, timeoutMs: number): TurnFailure {
+    if (this.isolate.isDisposed) return this.disposedByHost ? { kind: 'disposed' } : { kind: 'memory' };
+    const elapsed = performance.now() - started;
+    if (started > 0 && elapsed >= clampTimeout(timeoutMs) - 1) return { kind: 'timeout', stack: String((error as Error)?.stack ?? '') };
+    return { kind: 'unhandled', message: String((error as Error)?.message ?? error) };
+  }
+}
+
+function clampTimeout(ms: number): number {
+  return Math.max(1, Math.min(Math.ceil(ms), 2 ** 31 - 1));
+}
