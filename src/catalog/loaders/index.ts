@@ -2,4 +2,5 @@
 
 import { registerLoader } from '../load.js';
 
+registerLoader('mcp', async () => (await import('./mcp/index.js')).mcpLoader);
 registerLoader('module', async () => (await import('./module/index.js')).moduleLoader);

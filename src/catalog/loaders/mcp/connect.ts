@@ -1,0 +1,123 @@
+// Opening one MCP session: a spawned stdio server, or a remote one over streamable HTTP with the older SSE
+// transport as fallback. Failures become messages that say what happened and what to do.
+
+import { readFileSync } from 'node:fs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { McpGroupConfig } from '../../../config/index.js';
+import type { Logger } from '../../../logging/index.js';
+import { ChildProcessTransport, describeExit } from './stdio.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface OpenedClient {
+  client: Client;
+  transport: Transport;
+  /** How this session talks to its server. */
+  via: 'stdio' | 'streamable-http' | 'sse';
+  /** Process id of a spawned server. */
+  pid?: number;
+  /** Why the session ended, for logs and errors: `exited with code 1`. */
+  describeEnd(): string;
+}
+
+export interface OpenOptions {
+  logger: Logger;
+  /** Limit of the initialize handshake (the group's timeout). */
+  timeout: number;
+  onToolsChanged(): void;
+}
+
+export async function openClient(config: McpGroupConfig, options: OpenOptions): Promise<OpenedClient> {
+  if (config.command) return openStdio(config, options);
+  if (config.url) return openRemote(config, options);
+  throw new Error('an mcp group needs command (a program speaking MCP on stdio) or url (a remote MCP server)');
+}
+
+function newClient(options: OpenOptions): Client {
+  return new Client(
+    { name: 'atp', version: VERSION },
+    { capabilities: {}, listChanged: { tools: { autoRefresh: false, debounceMs: 100, onChanged: () => options.onToolsChanged() } } },
+  );
+}
+
+async function openStdio(config: McpGroupConfig, options: OpenOptions): Promise<OpenedClient> {
+  const recent: string[] = []; // the last stderr lines, to explain a server that dies at start
+  const transport = new ChildProcessTransport({
+    command: config.command!,
+    args: config.args,
+    env: config.env,
+    cwd: config.cwd,
+    onStderrLine: (line) => {
+      recent.push(line);
+      if (recent.length > 5) recent.shift();
+      options.logger.info(line, { stream: 'stderr' });
+    },
+  });
+  const client = newClient(options);
+  try {
+    await client.connect(transport, { timeout: options.timeout });
+  } catch (error) {
+    await transport.close();
+    throw new Error(describeStartFailure(config, error as NodeJS.ErrnoException, transport, recent));
+  }
+  return { client, transport, via: 'stdio', pid: transport.pid, describeEnd: () => `the MCP server process ${describeExit(transport.exit)}` };
+}
+
+function describeStartFailure(config: McpGroupConfig, error: NodeJS.ErrnoException, transport: ChildProcessTransport, recent: string[]): string {
+  if (error.code === 'ENOENT') return `could not start "${config.command}": no such program; check command, PATH or cwd`;
+  if (error.code === 'EACCES') return `could not start "${config.command}": permission denied; check that it is executable`;
+  const said = recent.length ? `; its last words on stderr: ${recent.slice(-3).join(' | ')}` : '';
+  if (transport.exit) return `the MCP server "${config.command}" ${describeExit(transport.exit)} before completing the MCP handshake${said}`;
+  return `the MCP server "${config.command}" did not complete the MCP handshake: ${plainMcpMessage(error)}${said}`;
+}
+
+async function openRemote(config: McpGroupConfig, options: OpenOptions): Promise<OpenedClient> {
+  const url = new URL(config.url!);
+  const shown = `${url.origin}${url.pathname}`; // never the query or credentials
+  const requestInit = { headers: { ...config.headers } };
+  const streamable = new StreamableHTTPClientTransport(url, { requestInit });
+  let client = newClient(options);
+  try {
+    await client.connect(streamable, { timeout: options.timeout });
+    return { client, transport: streamable, via: 'streamable-http', describeEnd: () => `the session with ${shown} ended` };
+  } catch (error) {
+    await streamable.close().catch(() => undefined);
+    if (!speaksOnlySse(error)) throw new Error(describeRemoteFailure(shown, error));
+    options.logger.debug('streamable HTTP refused, trying the SSE transport', { url: shown, error: (error as Error).message });
+  }
+  const sse = new SSEClientTransport(url, { requestInit });
+  client = newClient(options);
+  try {
+    await client.connect(sse, { timeout: options.timeout });
+  } catch (error) {
+    await sse.close().catch(() => undefined);
+    throw new Error(`${describeRemoteFailure(shown, error)} (tried streamable HTTP, then SSE)`);
+  }
+  return { client, transport: sse, via: 'sse', describeEnd: () => `the SSE session with ${shown} ended` };
+}
+
+/** Per the MCP spec, a 4xx other than an auth failure to the initialize POST means an older, SSE-only server. */
+function speaksOnlySse(error: unknown): boolean {
+  const code = error instanceof StreamableHTTPError ? error.code : undefined;
+  return code !== undefined && code >= 400 && code < 500 && code !== 401 && code !== 403;
+}
+
+function describeRemoteFailure(shown: string, error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === 401 || code === 403 || /\b(401|403)\b/.test(String((error as Error).message))) {
+    return `the MCP server at ${shown} refused the credentials (HTTP ${code === 403 ? 403 : 401}); check headers (e.g. Authorization: Bearer \${TOKEN})`;
+  }
+  const cause = (error as { cause?: { code?: string } }).cause?.code;
+  if (cause === 'ECONNREFUSED') return `could not reach the MCP server at ${shown}: connection refused; is it running?`;
+  if (cause === 'ENOTFOUND') return `could not reach the MCP server at ${shown}: unknown host`;
+  return `could not open an MCP session with ${shown}: ${plainMcpMessage(error)}`;
+}
+
+/** The SDK's `MCP error -32000: Connection closed` without the code prefix. */
+export function plainMcpMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^MCP error -?\d+: /, '');
+}

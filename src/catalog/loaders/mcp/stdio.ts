@@ -1,0 +1,174 @@
+// A stdio MCP transport that owns its child as a process group: closing it (or this process exiting) leaves
+// no orphan, even when the command is a wrapper such as npx; exit codes and stderr lines are reported.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+
+export interface StdioParams {
+  command: string;
+  args?: string[];
+  /** Added to HOME, LOGNAME, PATH, SHELL, TERM and USER: the daemon's other variables (secrets) are not passed on. */
+  env?: Record<string, string>;
+  cwd?: string;
+  onStderrLine(line: string): void;
+}
+
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+const GRACE_MS = 2000;
+const MAX_STDERR_LINE = 2000;
+
+export class ChildProcessTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+  /** How the child ended, once it did. */
+  exit?: ChildExit;
+  private child?: ChildProcess;
+  private readonly buffer = new ReadBuffer();
+  private stderrTail = '';
+  private closed = false;
+  private finished = false;
+  private readonly killOnExit = () => this.signalGroup('SIGKILL');
+
+  constructor(private readonly params: StdioParams) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  start(): Promise<void> {
+    if (this.child) throw new Error('this transport was already started');
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.params.command, this.params.args ?? [], {
+        env: { ...getDefaultEnvironment(), ...this.params.env },
+        cwd: this.params.cwd,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true, // its own process group, so close() reaches grandchildren too
+        windowsHide: true,
+      });
+      this.child = child;
+      child.on('error', (error) => {
+        if (!child.pid) reject(error);
+        else this.onerror?.(error);
+      });
+      child.once('spawn', () => {
+        process.once('exit', this.killOnExit);
+        resolve();
+      });
+      // 'close' comes once stdout is drained; a grandchild holding stdout open must not hide the exit for long
+      child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        setTimeout(() => this.ended(), 200).unref();
+      });
+      child.once('close', () => this.ended());
+      child.stdin!.on('error', (error) => this.onerror?.(error));
+      child.stdout!.on('data', (chunk: Buffer) => this.read(chunk));
+      child.stdout!.on('error', (error) => this.onerror?.(error));
+      child.stderr!.setEncoding('utf8');
+      child.stderr!.on('data', (text: string) => this.stderr(text));
+    });
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    const stdin = this.child?.stdin;
+    if (!stdin || this.exit || this.closed) return Promise.reject(new Error('the MCP server process is not running'));
+    return new Promise((resolve) => {
+      if (stdin.write(serializeMessage(message))) resolve();
+      else stdin.once('drain', resolve);
+    });
+  }
+
+  /** Ends stdin and waits; then SIGTERM, then SIGKILL to the whole process group. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const child = this.child;
+    if (!child) return;
+    if (!this.exit) {
+      child.stdin?.end();
+      if (!(await this.waitForExit(GRACE_MS))) {
+        this.signalGroup('SIGTERM');
+        if (!(await this.waitForExit(GRACE_MS))) {
+          this.signalGroup('SIGKILL');
+          await this.waitForExit(GRACE_MS);
+        }
+      }
+    }
+    this.signalGroup('SIGTERM'); // grandchildren that outlived the leader
+    process.removeListener('exit', this.killOnExit);
+  }
+
+  private read(chunk: Buffer): void {
+    this.buffer.append(chunk);
+    for (;;) {
+      let message: JSONRPCMessage | null;
+      try {
+        message = this.buffer.readMessage();
+      } catch (error) {
+        this.onerror?.(new Error(`the MCP server wrote something that is not a JSON-RPC message to stdout: ${(error as Error).message}`));
+        continue;
+      }
+      if (message === null) return;
+      this.onmessage?.(message);
+    }
+  }
+
+  private stderr(text: string): void {
+    const lines = (this.stderrTail + text).split(/\r?\n/);
+    this.stderrTail = lines.pop() ?? '';
+    if (this.stderrTail.length > MAX_STDERR_LINE) {
+      lines.push(this.stderrTail);
+      this.stderrTail = '';
+    }
+    for (const line of lines) if (line.trim()) this.params.onStderrLine(line.slice(0, MAX_STDERR_LINE));
+  }
+
+  private ended(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.stderrTail.trim()) this.params.onStderrLine(this.stderrTail.slice(0, MAX_STDERR_LINE));
+    this.stderrTail = '';
+    this.buffer.clear();
+    process.removeListener('exit', this.killOnExit);
+    if (!this.closed) this.signalGroup('SIGTERM'); // what the leader left behind
+    this.onclose?.();
+  }
+
+  private waitForExit(ms: number): Promise<boolean> {
+    const child = this.child;
+    if (!child || this.exit) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        child.removeListener('exit', done);
+        resolve(false);
+      }, ms);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      child.once('exit', done);
+    });
+  }
+
+  private signalGroup(signal: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (!pid) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // ESRCH: the group is already gone
+    }
+  }
+}
+
+/** `exited with code 1`, `was killed by SIGKILL`. */
+export function describeExit(exit: ChildExit | undefined): string {
+  if (!exit) return 'stopped';
+  return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+}

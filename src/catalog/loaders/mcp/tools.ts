@@ -1,0 +1,70 @@
+// MCP tools as catalog Tools: identifier-safe names (the MCP name kept as sourceName), schemas as declared,
+// calls with the group's timeout, progress notifications passed on, failures with messages that say what to do.
+
+import { ErrorCode, McpError, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import type { McpGroupConfig } from '../../../config/index.js';
+import { toIdentifier, uniqueName } from '../../naming.js';
+import { ToolTimeoutError } from '../../timeout.js';
+import type { CallContext, JsonSchema, Tool, ToolAnnotations } from '../../types.js';
+import { plainMcpMessage } from './connect.js';
+import type { McpConnection } from './connection.js';
+import { resultValue } from './result.js';
+
+export function toTools(list: McpTool[], config: McpGroupConfig, connection: McpConnection): Tool[] {
+  const taken = new Set<string>();
+  return list.map((mcpTool) => toTool(mcpTool, uniqueName(toIdentifier(mcpTool.name), taken), config, connection));
+}
+
+function toTool(mcpTool: McpTool, id: string, config: McpGroupConfig, connection: McpConnection): Tool {
+  const label = `api.${config.name}.${id}`;
+  return {
+    path: [id],
+    sourceName: mcpTool.name,
+    description: mcpTool.description?.trim() || mcpTool.title || `MCP tool ${mcpTool.name}`,
+    inputSchema: { ...(mcpTool.inputSchema as Record<string, unknown>), type: 'object' } as JsonSchema,
+    outputSchema: mcpTool.outputSchema as JsonSchema | undefined,
+    annotations: annotationsOf(mcpTool),
+    async invoke(input: unknown, ctx: CallContext): Promise<unknown> {
+      const client = await connection.acquire(ctx.signal);
+      let result;
+      try {
+        result = await client.callTool({ name: mcpTool.name, arguments: (input ?? {}) as Record<string, unknown> }, undefined, {
+          signal: ctx.signal,
+          timeout: config.timeout,
+          onprogress: ctx.onProgress && ((progress) => {
+            const fraction = progress.total ? progress.progress / progress.total : undefined;
+            ctx.onProgress!(progress.message ?? (progress.total ? `${progress.progress}/${progress.total}` : String(progress.progress)), fraction);
+          }),
+        });
+      } catch (error) {
+        throw callFailure(error, label, config, connection, ctx);
+      }
+      return resultValue(result);
+    },
+  };
+}
+
+function annotationsOf(tool: McpTool): ToolAnnotations {
+  const hints = tool.annotations ?? {};
+  const annotations: ToolAnnotations = {};
+  if (hints.readOnlyHint !== undefined) annotations.readOnly = hints.readOnlyHint;
+  if (hints.destructiveHint !== undefined) annotations.destructive = hints.destructiveHint;
+  if (hints.idempotentHint !== undefined) annotations.idempotent = hints.idempotentHint;
+  const title = tool.title ?? hints.title;
+  if (title) annotations.keywords = [title];
+  return annotations;
+}
+
+function callFailure(error: unknown, label: string, config: McpGroupConfig, connection: McpConnection, ctx: CallContext): Error {
+  if (ctx.signal.aborted) return ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error(String(ctx.signal.reason));
+  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return new ToolTimeoutError(label, config.timeout);
+  if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
+    return new Error(`${label}: the MCP server of group ${config.name} stopped during the call; it is being restarted, so the call can be retried`);
+  }
+  if ((error as { code?: unknown }).code === 404 && config.url) {
+    connection.sessionLost('the remote MCP session expired');
+    return new Error(`${label}: the remote MCP session expired; a new one is being opened, so the call can be retried`);
+  }
+  if (error instanceof McpError) return new Error(`${label}: ${plainMcpMessage(error)}`);
+  return new Error(`${label} failed: ${(error as Error).message ?? String(error)}`);
+}
