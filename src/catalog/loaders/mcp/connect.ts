@@ -6,6 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { McpGroupConfig } from '../../../config/index.js';
 import type { Logger } from '../../../logging/index.js';
 import { ChildProcessTransport, describeExit } from './stdio.js';
@@ -25,9 +26,12 @@ export interface OpenedClient {
 
 export interface OpenOptions {
   logger: Logger;
-  /** Limit of the initialize handshake (the group's timeout). */
-  timeout: number;
   onToolsChanged(): void;
+}
+
+/** Starting a server (npx may install it first) can take longer than one call may: at least 30 s. */
+export function handshakeTimeout(config: McpGroupConfig): number {
+  return Math.max(config.timeout, 30_000);
 }
 
 export async function openClient(config: McpGroupConfig, options: OpenOptions): Promise<OpenedClient> {
@@ -58,7 +62,7 @@ async function openStdio(config: McpGroupConfig, options: OpenOptions): Promise<
   });
   const client = newClient(options);
   try {
-    await client.connect(transport, { timeout: options.timeout });
+    await client.connect(transport, { timeout: handshakeTimeout(config) });
   } catch (error) {
     await transport.close();
     throw new Error(describeStartFailure(config, error as NodeJS.ErrnoException, transport, recent));
@@ -70,6 +74,9 @@ function describeStartFailure(config: McpGroupConfig, error: NodeJS.ErrnoExcepti
   if (error.code === 'ENOENT') return `could not start "${config.command}": no such program; check command, PATH or cwd`;
   if (error.code === 'EACCES') return `could not start "${config.command}": permission denied; check that it is executable`;
   const said = recent.length ? `; its last words on stderr: ${recent.slice(-3).join(' | ')}` : '';
+  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+    return `the MCP server "${config.command}" did not complete the MCP handshake within ${handshakeTimeout(config)} ms${said}`;
+  }
   if (transport.exit) return `the MCP server "${config.command}" ${describeExit(transport.exit)} before completing the MCP handshake${said}`;
   return `the MCP server "${config.command}" did not complete the MCP handshake: ${plainMcpMessage(error)}${said}`;
 }
@@ -81,7 +88,7 @@ async function openRemote(config: McpGroupConfig, options: OpenOptions): Promise
   const streamable = new StreamableHTTPClientTransport(url, { requestInit });
   let client = newClient(options);
   try {
-    await client.connect(streamable, { timeout: options.timeout });
+    await client.connect(streamable, { timeout: handshakeTimeout(config) });
     return { client, transport: streamable, via: 'streamable-http', describeEnd: () => `the session with ${shown} ended` };
   } catch (error) {
     await streamable.close().catch(() => undefined);
@@ -91,7 +98,7 @@ async function openRemote(config: McpGroupConfig, options: OpenOptions): Promise
   const sse = new SSEClientTransport(url, { requestInit });
   client = newClient(options);
   try {
-    await client.connect(sse, { timeout: options.timeout });
+    await client.connect(sse, { timeout: handshakeTimeout(config) });
   } catch (error) {
     await sse.close().catch(() => undefined);
     throw new Error(`${describeRemoteFailure(shown, error)} (tried streamable HTTP, then SSE)`);

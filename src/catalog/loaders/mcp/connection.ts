@@ -5,7 +5,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import type { McpGroupConfig } from '../../../config/index.js';
 import type { Logger } from '../../../logging/index.js';
-import { openClient, type OpenedClient } from './connect.js';
+import { handshakeTimeout, openClient, type OpenedClient } from './connect.js';
 
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 30_000;
@@ -65,7 +65,7 @@ export class McpConnection {
       throw error;
     }
     try {
-      return await listAllTools(this.session!.client, this.config.timeout);
+      return await listAllTools(this.session!.client, handshakeTimeout(this.config));
     } catch (error) {
       await this.stop();
       throw new Error(`the MCP server started but could not list its tools: ${(error as Error).message}`);
@@ -122,7 +122,6 @@ export class McpConnection {
   private async open(): Promise<void> {
     const session = await openClient(this.config, {
       logger: this.logger,
-      timeout: this.config.timeout,
       onToolsChanged: () => void this.refreshTools(),
     });
     if (this.state === 'closed') {
@@ -201,7 +200,7 @@ export class McpConnection {
         const client = this.session?.client;
         if (!client || this.state !== 'ready') return;
         try {
-          this.events.onTools(await listAllTools(client, this.config.timeout));
+          this.events.onTools(await listAllTools(client, handshakeTimeout(this.config)));
         } catch (error) {
           this.logger.warn(`could not refresh the tool list: ${(error as Error).message}`);
         }

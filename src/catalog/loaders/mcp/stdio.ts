@@ -89,7 +89,7 @@ export class ChildProcessTransport implements Transport {
   async close(): Promise<void> {
     this.closed = true;
     const child = this.child;
-    if (!child) return;
+    if (!child?.pid) return; // never spawned (no such program)
     if (!this.exit) {
       child.stdin?.end();
       if (!(await this.waitForExit(GRACE_MS))) {
