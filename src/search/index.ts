@@ -2,3 +2,4 @@
 
 export { createSearchIndex, type SearchIndex, type SearchIndexOptions, type SearchOptions, type SearchResult } from './search-index.js';
 export { oneLineDescription } from './describe.js';
+export { explore, splitPath, type ExploreDirectory, type ExploreFunction, type ExploreItem, type ExploreOptions } from './explore.js';
