@@ -75,3 +75,29 @@ export class GroupLoadError extends Error {
     this.group = group;
   }
 }
+
+/** Why a tool call failed, in terms an agent can act on; `code` follows the protocol's error codes. */
+export type ToolCallErrorCode = 'VALIDATION_FAILED' | 'HTTP_ERROR' | 'NETWORK_ERROR' | 'TIMEOUT_ERROR' | 'RATE_LIMIT_EXCEEDED';
+
+/**
+ * A tool call that failed: invalid input, an upstream's non-2xx answer (status and a body excerpt), no answer.
+ * Its message is what the sandbox shows; it never carries a secret.
+ */
+export class ToolCallError extends Error {
+  readonly code: ToolCallErrorCode;
+  readonly status?: number;
+  /** The first bytes of the upstream's answer, secrets removed. */
+  readonly body?: string;
+  readonly retryable: boolean;
+  /** Seconds the upstream asked to wait (429/503 Retry-After). */
+  readonly retryAfter?: number;
+  constructor(message: string, options: { code: ToolCallErrorCode; status?: number; body?: string; retryable?: boolean; retryAfter?: number }) {
+    super(message);
+    this.name = 'ToolCallError';
+    this.code = options.code;
+    if (options.status !== undefined) this.status = options.status;
+    if (options.body !== undefined) this.body = options.body;
+    this.retryable = options.retryable ?? false;
+    if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
+  }
+}

@@ -1,0 +1,124 @@
+// Credentials from the config on each request: bearer, basic, an API key in a header, query or cookie, or an
+// OAuth2 client-credentials token that is fetched once, shared by concurrent calls and refreshed before expiry.
+
+import type { HttpAuthConfig } from '../../../config/index.js';
+import { ToolCallError } from '../../types.js';
+import type { HttpRequest } from './request.js';
+import { networkReason, printableUrl } from './source.js';
+import type { Redactor } from './redact.js';
+
+export interface Authenticator {
+  apply(request: HttpRequest, signal: AbortSignal): Promise<void>;
+  /** Forget a token the upstream refused; true when a new one can be fetched (worth one retry). */
+  invalidate(): boolean;
+}
+
+const NO_AUTH: Authenticator = { apply: async () => {}, invalidate: () => false };
+
+export function createAuthenticator(auth: HttpAuthConfig | undefined, redactor: Redactor, timeoutMs: number): Authenticator {
+  if (!auth) return NO_AUTH;
+  switch (auth.type) {
+    case 'bearer':
+      redactor.add(auth.token);
+      return fixed((request) => void (request.headers.authorization = `Bearer ${auth.token}`));
+    case 'basic': {
+      const credentials = Buffer.from(`${auth.username}:${auth.password}`).toString('base64');
+      redactor.add(auth.password, credentials);
+      return fixed((request) => void (request.headers.authorization = `Basic ${credentials}`));
+    }
+    case 'apiKey': {
+      redactor.add(auth.value);
+      const where = auth.in ?? 'header';
+      return fixed((request) => {
+        if (where === 'header') request.headers[auth.name.toLowerCase()] = auth.value;
+        else if (where === 'query') request.query.push(`${encodeURIComponent(auth.name)}=${encodeURIComponent(auth.value)}`);
+        else request.cookies.push(`${auth.name}=${encodeURIComponent(auth.value)}`);
+      });
+    }
+    case 'oauth2':
+      redactor.add(auth.clientSecret);
+      return new ClientCredentials(auth, redactor, timeoutMs);
+  }
+}
+
+function fixed(apply: (request: HttpRequest) => void): Authenticator {
+  return { apply: async (request) => apply(request), invalidate: () => false };
+}
+
+type OAuth2Config = Extract<HttpAuthConfig, { type: 'oauth2' }>;
+
+/** Refresh this long before the token expires, so a call never starts with a token about to lapse. */
+const EARLY_REFRESH_MS = 30_000;
+
+class ClientCredentials implements Authenticator {
+  private token?: { value: string; expiresAt: number };
+  private pending?: Promise<string>;
+
+  constructor(
+    private readonly config: OAuth2Config,
+    private readonly redactor: Redactor,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async apply(request: HttpRequest, signal: AbortSignal): Promise<void> {
+    request.headers.authorization = `Bearer ${await this.current(signal)}`;
+  }
+
+  invalidate(): boolean {
+    this.token = undefined;
+    return true;
+  }
+
+  private async current(signal: AbortSignal): Promise<string> {
+    if (this.token && Date.now() < this.token.expiresAt) return this.token.value;
+    // Concurrent calls share one token request; it is not tied to any one call's signal.
+    this.pending ??= this.fetchToken().finally(() => (this.pending = undefined));
+    return abortable(this.pending, signal);
+  }
+
+  private async fetchToken(): Promise<string> {
+    const where = printableUrl(this.config.tokenUrl);
+    const form = new URLSearchParams({ grant_type: 'client_credentials' });
+    if (this.config.scopes?.length) form.set('scope', this.config.scopes.join(' '));
+    if (this.config.audience) form.set('audience', this.config.audience);
+    const basic = Buffer.from(`${encodeURIComponent(this.config.clientId)}:${encodeURIComponent(this.config.clientSecret)}`).toString('base64');
+    this.redactor.add(basic);
+    let response: Response;
+    try {
+      response = await fetch(this.config.tokenUrl, {
+        method: 'POST',
+        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: form.toString(),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw new ToolCallError(`cannot get an OAuth2 token from ${where}: ${networkReason(error)}`, { code: 'NETWORK_ERROR', retryable: true });
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      throw new ToolCallError(`cannot get an OAuth2 token from ${where}: HTTP ${response.status}: ${this.redactor.excerpt(text)}; check clientId, clientSecret and scopes`, { code: 'HTTP_ERROR', status: response.status });
+    }
+    let body: { access_token?: unknown; expires_in?: unknown };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      throw new ToolCallError(`the OAuth2 token endpoint ${where} did not answer JSON`, { code: 'HTTP_ERROR', status: response.status });
+    }
+    if (typeof body.access_token !== 'string' || !body.access_token) {
+      throw new ToolCallError(`the OAuth2 token endpoint ${where} answered without an access_token`, { code: 'HTTP_ERROR', status: response.status });
+    }
+    this.redactor.add(body.access_token);
+    const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in) || 3600) * 1000;
+    this.token = { value: body.access_token, expiresAt: Date.now() + Math.max(lifetimeMs - EARLY_REFRESH_MS, lifetimeMs / 2) };
+    return body.access_token;
+  }
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

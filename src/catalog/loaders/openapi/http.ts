@@ -1,0 +1,156 @@
+// Sending one request with the group's limits: a timeout per attempt, retries with backoff for idempotent
+// methods on 502/503/504 and connection resets, 429 honouring Retry-After, one retry with a fresh OAuth2
+// token on 401. A failure becomes a ToolCallError whose message names the call and never a secret.
+
+import type { Logger } from '../../../logging/index.js';
+import { ToolCallError } from '../../types.js';
+import type { Authenticator } from './auth.js';
+import type { Redactor } from './redact.js';
+import type { HttpRequest } from './request.js';
+import { readResult } from './response.js';
+import { networkReason } from './source.js';
+
+export interface TransportOptions {
+  timeoutMs: number;
+  retries: number;
+  headers: Record<string, string>;
+  auth: Authenticator;
+  redactor: Redactor;
+  logger: Logger;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
+const RETRIED_STATUSES = new Set([502, 503, 504]);
+const RETRIED_NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ECONNABORTED']);
+/** A longer Retry-After is reported to the caller instead of waited for. */
+const MAX_RETRY_AFTER_MS = 30_000;
+const BACKOFF_BASE_MS = 200;
+const BACKOFF_MAX_MS = 5_000;
+
+export class Transport {
+  constructor(private readonly options: TransportOptions) {}
+
+  /** Sends `build()`'s request (rebuilt for each attempt, so auth is current) and returns the decoded result. */
+  async send(label: string, build: () => HttpRequest, signal: AbortSignal): Promise<unknown> {
+    const { retries, redactor } = this.options;
+    let refreshedAuth = false;
+    for (let attempt = 0; ; attempt++) {
+      const request = build();
+      const idempotent = IDEMPOTENT.has(request.method);
+      await this.options.auth.apply(request, signal);
+      const started = performance.now();
+      const timeout = AbortSignal.timeout(this.options.timeoutMs);
+      let response: Response;
+      try {
+        response = await fetch(urlOf(request), { method: request.method, headers: this.headersOf(request), body: request.body, signal: AbortSignal.any([signal, timeout]) });
+      } catch (error) {
+        signal.throwIfAborted();
+        if (timeout.aborted) throw this.timeoutError(label);
+        const reason = networkReason(error);
+        const code = (error as { cause?: { code?: string } }).cause?.code ?? '';
+        if (idempotent && attempt < retries && RETRIED_NETWORK_CODES.has(code)) {
+          this.log('retrying after a network error', label, attempt, { reason });
+          await sleep(backoff(attempt), signal);
+          continue;
+        }
+        throw new ToolCallError(redactor.redact(`${label}: cannot reach ${new URL(request.url).host}: ${reason}`), { code: 'NETWORK_ERROR', retryable: true });
+      }
+      this.options.logger.debug('upstream call', { call: label, status: response.status, ms: Math.round(performance.now() - started), attempt });
+      if (response.status === 401 && !refreshedAuth && this.options.auth.invalidate()) {
+        refreshedAuth = true;
+        await response.body?.cancel();
+        attempt--; // a stale token is not a failure of the upstream
+        continue;
+      }
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+      const retriable = response.status === 429 || (idempotent && RETRIED_STATUSES.has(response.status));
+      if (retriable && attempt < retries && (retryAfterMs ?? 0) <= MAX_RETRY_AFTER_MS) {
+        await response.body?.cancel();
+        const wait = retryAfterMs ?? backoff(attempt);
+        this.log(`retrying after HTTP ${response.status}`, label, attempt, { waitMs: wait });
+        await sleep(wait, signal);
+        continue;
+      }
+      if (!response.ok && response.status !== 304) throw await this.httpError(label, response, retryAfterMs);
+      try {
+        return await readResult(response, request.method);
+      } catch (error) {
+        signal.throwIfAborted();
+        if (timeout.aborted) throw this.timeoutError(label);
+        if (error instanceof ToolCallError) throw error;
+        throw new ToolCallError(redactor.redact(`${label}: the answer could not be read: ${networkReason(error)}`), { code: 'NETWORK_ERROR', retryable: idempotent });
+      }
+    }
+  }
+
+  private headersOf(request: HttpRequest): Record<string, string> {
+    const headers: Record<string, string> = { accept: 'application/json, */*;q=0.8', 'user-agent': 'atp-openapi' };
+    for (const [name, value] of Object.entries(this.options.headers)) headers[name.toLowerCase()] = value;
+    Object.assign(headers, request.headers);
+    if (request.cookies.length > 0) headers.cookie = [headers.cookie, ...request.cookies].filter(Boolean).join('; ');
+    return headers;
+  }
+
+  private timeoutError(label: string): ToolCallError {
+    return new ToolCallError(`${label}: no answer within ${this.options.timeoutMs} ms (the group's timeout)`, { code: 'TIMEOUT_ERROR', retryable: true });
+  }
+
+  private async httpError(label: string, response: Response, retryAfterMs: number | undefined): Promise<ToolCallError> {
+    let text = '';
+    try {
+      text = await response.text();
+    } catch {
+      text = '(the body could not be read)';
+    }
+    const body = this.options.redactor.excerpt(text);
+    const status = `HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`;
+    const retryAfter = retryAfterMs === undefined ? undefined : Math.ceil(retryAfterMs / 1000);
+    const hint = response.status === 429 ? `; rate limited${retryAfter !== undefined ? `, retry after ${retryAfter} s` : ''}` : '';
+    return new ToolCallError(`${label}: ${status}${hint}: ${body}`, {
+      code: response.status === 429 ? 'RATE_LIMIT_EXCEEDED' : 'HTTP_ERROR',
+      status: response.status,
+      body,
+      retryable: response.status === 429 || response.status >= 500,
+      retryAfter,
+    });
+  }
+
+  private log(message: string, label: string, attempt: number, fields: Record<string, unknown>): void {
+    this.options.logger.debug(message, { call: label, attempt: attempt + 1, ...fields });
+  }
+}
+
+function urlOf(request: HttpRequest): string {
+  if (request.query.length === 0) return request.url;
+  return `${request.url}${request.url.includes('?') ? '&' : '?'}${request.query.join('&')}`;
+}
+
+/** Retry-After in seconds or as an HTTP date, in ms; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function backoff(attempt: number): number {
+  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
+  return Math.round(base * (0.75 + Math.random() * 0.5));
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  signal.throwIfAborted();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,88 @@
+// `type: openapi` groups: any OpenAPI document becomes api.<group>.* functions, no code.
+
+import type { OpenApiGroupConfig } from '../../../config/index.js';
+import type { LoadContext, Loader, ToolGroup } from '../../types.js';
+import { createAuthenticator } from './auth.js';
+import { defaultCacheDir } from './cache.js';
+import { loadApiModel, specLabel } from './document.js';
+import { operationFilter } from './filter.js';
+import { Transport } from './http.js';
+import type { ApiModel, OperationModel, ServerModel } from './operations.js';
+import { Redactor } from './redact.js';
+import { isHttpUrl } from './source.js';
+import { createTools } from './tools.js';
+
+export interface OpenApiLoadOptions {
+  /** Where converted specs are cached; false turns the cache off. Default: defaultCacheDir(). */
+  cacheDir?: string | false;
+}
+
+export async function loadOpenApiGroup(config: OpenApiGroupConfig, ctx: LoadContext, options: OpenApiLoadOptions = {}): Promise<ToolGroup> {
+  const started = performance.now();
+  const { model, fromCache } = await loadApiModel({
+    spec: config.spec,
+    timeoutMs: config.timeout,
+    cacheDir: options.cacheDir ?? defaultCacheDir(),
+    logger: ctx.logger,
+    signal: ctx.signal,
+  });
+  const baseUrlOf = baseUrlResolver(config, model);
+  const operations = model.operations.filter(operationFilter(config.include, config.exclude));
+  for (const operation of operations) baseUrlOf(operation); // a missing or relative server fails the load, not the first call
+  const redactor = new Redactor();
+  redactor.add(...Object.values(config.headers ?? {}).filter((value) => value.length >= 8));
+  const transport = new Transport({
+    timeoutMs: config.timeout,
+    retries: config.retries,
+    headers: config.headers ?? {},
+    auth: createAuthenticator(config.auth, redactor, config.timeout),
+    redactor,
+    logger: ctx.logger,
+  });
+  const tools = createTools(operations, { group: config.name, model, transport, baseUrlOf });
+  ctx.logger.info('OpenAPI group loaded', {
+    functions: tools.length,
+    of: model.operations.length,
+    spec: specLabel(config.spec),
+    cache: fromCache ? 'hit' : 'miss',
+    ms: Math.round(performance.now() - started),
+  });
+  return {
+    name: config.name,
+    kind: 'openapi',
+    description: config.description ?? model.title ?? model.description,
+    tools,
+    close: async () => {},
+  };
+}
+
+/** The base URL of each operation: baseUrl from the config, else the operation's, path's or document's first server. */
+function baseUrlResolver(config: OpenApiGroupConfig, model: ApiModel): (operation: OperationModel) => string {
+  const resolved = new Map<ServerModel[] | undefined, string>();
+  return (operation) => {
+    if (config.baseUrl) return config.baseUrl;
+    const servers = operation.servers ?? model.servers;
+    let url = resolved.get(servers);
+    if (url === undefined) resolved.set(servers, (url = serverUrl(servers[0], config)));
+    return url;
+  };
+}
+
+function serverUrl(server: ServerModel | undefined, config: OpenApiGroupConfig): string {
+  if (!server) {
+    if (isHttpUrl(config.spec)) return new URL('/', config.spec).toString();
+    throw new Error('the spec declares no servers; set baseUrl in the group');
+  }
+  const url = server.url.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const value = config.serverVariables?.[name] ?? server.variables?.[name]?.default;
+    if (value === undefined) throw new Error(`the server URL ${server.url} needs a value for {${name}}; set serverVariables.${name} or baseUrl in the group`);
+    return value;
+  });
+  if (isHttpUrl(url)) return url;
+  if (isHttpUrl(config.spec)) return new URL(url, config.spec).toString();
+  throw new Error(`the spec's server URL "${url}" is relative and the spec is a file; set baseUrl in the group`);
+}
+
+export const openApiLoader: Loader<OpenApiGroupConfig> = {
+  load: (config, ctx) => loadOpenApiGroup(config, ctx),
+};

@@ -1,0 +1,157 @@
+// One input object to one HTTP request: path, query, header and cookie parameters serialised by their
+// OpenAPI style, and the body encoded as its content type says.
+
+import type { BodyModel, OperationModel, ParameterModel } from './operations.js';
+
+export interface HttpRequest {
+  method: string;
+  /** Without query string. */
+  url: string;
+  /** Encoded `name=value` pairs. */
+  query: string[];
+  headers: Record<string, string>;
+  cookies: string[];
+  body?: string | Buffer | FormData;
+}
+
+type Input = Record<string, unknown>;
+
+export function buildRequest(operation: OperationModel, baseUrl: string, input: Input): HttpRequest {
+  const request: HttpRequest = { method: operation.method.toUpperCase(), url: '', query: [], headers: {}, cookies: [] };
+  const pathValues = new Map<string, string>();
+  for (const parameter of operation.parameters) {
+    const value = input[parameter.key];
+    if (value === undefined || value === null) continue;
+    if (parameter.in === 'path') pathValues.set(parameter.name, pathValue(parameter, value));
+    else if (parameter.in === 'query') request.query.push(...queryPairs(parameter, value));
+    else if (parameter.in === 'header') request.headers[parameter.name.toLowerCase()] = headerValue(parameter, value);
+    else request.cookies.push(`${parameter.name}=${encodeURIComponent(parameter.json ? JSON.stringify(value) : scalarList(value, ','))}`);
+  }
+  const route = operation.route.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const value = pathValues.get(name);
+    if (value === undefined) throw new Error(`path parameter ${name} has no value`);
+    return value;
+  });
+  request.url = baseUrl.replace(/\/+$/, '') + route;
+  if (operation.body) encodeBody(operation.body, input, request);
+  return request;
+}
+
+function scalar(value: unknown): string {
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+  return String(value);
+}
+
+function scalarList(value: unknown, separator: string): string {
+  return Array.isArray(value) ? value.map(scalar).join(separator) : scalar(value);
+}
+
+function pathValue(parameter: ParameterModel, value: unknown): string {
+  if (parameter.json) return encodeURIComponent(JSON.stringify(value));
+  const encode = (v: unknown) => encodeURIComponent(scalar(v));
+  const joined = (separator: string) => {
+    if (Array.isArray(value)) return value.map(encode).join(separator);
+    if (typeof value === 'object' && value !== null) {
+      return Object.entries(value).map(([k, v]) => (parameter.explode ? `${encodeURIComponent(k)}=${encode(v)}` : `${encodeURIComponent(k)},${encode(v)}`)).join(separator);
+    }
+    return encode(value);
+  };
+  if (parameter.style === 'label') return '.' + joined(parameter.explode ? '.' : ',');
+  if (parameter.style === 'matrix') {
+    if (Array.isArray(value) && parameter.explode) return value.map((v) => `;${parameter.name}=${encode(v)}`).join('');
+    return `;${parameter.name}=${joined(',')}`;
+  }
+  return joined(',');
+}
+
+const RESERVED_KEPT = /%(3A|2F|3F|5B|5D|40|21|24|27|28|29|2A|2B|2C|3B)/gi;
+
+function queryPairs(parameter: ParameterModel, value: unknown): string[] {
+  const name = encodeURIComponent(parameter.name);
+  const encode = (v: unknown) => {
+    const encoded = encodeURIComponent(scalar(v));
+    return parameter.allowReserved ? encoded.replace(RESERVED_KEPT, (m) => decodeURIComponent(m)) : encoded;
+  };
+  if (parameter.json) return [`${name}=${encodeURIComponent(JSON.stringify(value))}`];
+  if (Array.isArray(value)) {
+    if (parameter.style === 'spaceDelimited') return [`${name}=${value.map(encode).join('%20')}`];
+    if (parameter.style === 'pipeDelimited') return [`${name}=${value.map(encode).join('|')}`];
+    if (parameter.explode) return value.map((item) => `${name}=${encode(item)}`);
+    return [`${name}=${value.map(encode).join(',')}`];
+  }
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined && v !== null);
+    if (parameter.style === 'deepObject') return entries.map(([k, v]) => `${name}%5B${encodeURIComponent(k)}%5D=${encode(v)}`);
+    if (parameter.explode) return entries.map(([k, v]) => `${encodeURIComponent(k)}=${encode(v)}`);
+    return [`${name}=${entries.map(([k, v]) => `${encodeURIComponent(k)},${encode(v)}`).join(',')}`];
+  }
+  return [`${name}=${encode(value)}`];
+}
+
+function headerValue(parameter: ParameterModel, value: unknown): string {
+  if (parameter.json) return JSON.stringify(value);
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    return Object.entries(value).map(([k, v]) => (parameter.explode ? `${k}=${scalar(v)}` : `${k},${scalar(v)}`)).join(',');
+  }
+  return scalarList(value, ',');
+}
+
+function bodyValue(body: BodyModel, input: Input): unknown {
+  if (body.key !== undefined) return input[body.key];
+  const out: Input = {};
+  let any = false;
+  for (const key of body.flatKeys ?? []) {
+    if (input[key] === undefined) continue;
+    out[key] = input[key];
+    any = true;
+  }
+  return any ? out : undefined;
+}
+
+/** `{ base64, contentType?, filename? }`: how a sandbox passes bytes. */
+interface BinaryValue { base64: string; contentType?: string; filename?: string }
+
+function isBinaryValue(value: unknown): value is BinaryValue {
+  return typeof value === 'object' && value !== null && typeof (value as BinaryValue).base64 === 'string';
+}
+
+function encodeBody(body: BodyModel, input: Input, request: HttpRequest): void {
+  const value = bodyValue(body, input);
+  if (value === undefined) return;
+  const declared = body.contentType.includes('*') ? undefined : body.contentType;
+  switch (body.encoding) {
+    case 'json':
+      request.body = JSON.stringify(value);
+      request.headers['content-type'] = declared ?? 'application/json';
+      return;
+    case 'form': {
+      const pairs: string[] = [];
+      for (const [k, v] of Object.entries(value as Input)) {
+        if (v === undefined || v === null) continue;
+        for (const item of Array.isArray(v) ? v : [v]) pairs.push(`${encodeURIComponent(k)}=${encodeURIComponent(scalar(item))}`.replace(/%20/g, '+'));
+      }
+      request.body = pairs.join('&');
+      request.headers['content-type'] = 'application/x-www-form-urlencoded';
+      return;
+    }
+    case 'multipart': {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(value as Input)) {
+        if (v === undefined || v === null) continue;
+        for (const item of Array.isArray(v) ? v : [v]) {
+          if (isBinaryValue(item)) form.append(k, new Blob([Buffer.from(item.base64, 'base64')], { type: item.contentType ?? 'application/octet-stream' }), item.filename ?? k);
+          else form.append(k, scalar(item));
+        }
+      }
+      request.body = form; // fetch sets the multipart content type with its boundary
+      return;
+    }
+    case 'text':
+      request.body = scalar(value);
+      request.headers['content-type'] = declared ?? 'text/plain';
+      return;
+    case 'binary':
+      request.body = isBinaryValue(value) ? Buffer.from(value.base64, 'base64') : Buffer.from(scalar(value));
+      request.headers['content-type'] = (isBinaryValue(value) ? value.contentType : undefined) ?? declared ?? 'application/octet-stream';
+  }
+}

@@ -1,0 +1,45 @@
+// An upstream's 2xx answer as a sandbox value: JSON parsed, text as a string, bytes as base64 up to a cap.
+
+import { ToolCallError } from '../../types.js';
+
+/** Larger binary answers are refused rather than copied into the sandbox. */
+export const MAX_BINARY_BYTES = 8 * 1024 * 1024;
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b|^[\w.+-]+\/[\w.+-]+\+json\b/i;
+const TEXT_TYPE = /^text\/|^application\/(?:xml|[\w.+-]+\+xml|javascript|x-www-form-urlencoded|yaml|x-yaml|graphql)\b/i;
+
+export interface BinaryResult { contentType: string; size: number; base64: string }
+
+export async function readResult(response: Response, method: string): Promise<unknown> {
+  if (method === 'HEAD' || response.status === 204 || response.status === 205 || response.status === 304) {
+    await response.body?.cancel();
+    return null;
+  }
+  const contentType = response.headers.get('content-type') ?? '';
+  if (JSON_TYPE.test(contentType)) {
+    const text = await response.text();
+    if (text.trim() === '') return null;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text; // a server that mislabels text as JSON: the text is still useful
+    }
+  }
+  if (!contentType || TEXT_TYPE.test(contentType)) {
+    const text = await response.text();
+    return text === '' ? null : text;
+  }
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > MAX_BINARY_BYTES) {
+    await response.body?.cancel();
+    throw tooLarge(contentType, declared);
+  }
+  const bytes = Buffer.from(await response.arrayBuffer());
+  if (bytes.length > MAX_BINARY_BYTES) throw tooLarge(contentType, bytes.length);
+  const result: BinaryResult = { contentType, size: bytes.length, base64: bytes.toString('base64') };
+  return result;
+}
+
+function tooLarge(contentType: string, size: number): ToolCallError {
+  return new ToolCallError(`the answer is ${size} bytes of ${contentType}, above the ${MAX_BINARY_BYTES}-byte limit for binary results; ask for a smaller range or a link instead`, { code: 'HTTP_ERROR' });
+}

@@ -1,0 +1,203 @@
+// OpenAPI schemas (Swagger 2.0, OpenAPI 3.0 and 3.1) to lean JSON Schema 2020-12. Every `$ref` becomes
+// `#/$defs/<name>`: a referenced schema is converted once and shared, so circular schemas stay finite.
+// Keywords that matter to neither validation nor an LLM (examples, xml, discriminator, x-*) are dropped.
+
+import { toIdentifier, uniqueName } from '../../naming.js';
+
+type SchemaObject = { [keyword: string]: unknown };
+export type Schema = SchemaObject | boolean;
+
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'dependentSchemas']);
+const SCHEMA_VALUES = new Set(['additionalProperties', 'not', 'if', 'then', 'else', 'contains', 'propertyNames', 'unevaluatedProperties', 'unevaluatedItems', 'additionalItems']);
+const SCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
+const COPIED = new Set([
+  'enum', 'const', 'format', 'pattern', 'minimum', 'maximum', 'minLength', 'maxLength', 'minItems', 'maxItems', 'uniqueItems',
+  'minProperties', 'maxProperties', 'multipleOf', 'dependentRequired', 'minContains', 'maxContains',
+]);
+// Pointer segments that say where a schema sits, not what it is; skipped when naming a schema found by pointer.
+const STRUCTURAL = new Set([
+  'paths', 'components', 'schemas', 'schema', 'content', 'requestBody', 'requestBodies', 'responses', 'parameters', 'properties',
+  'items', 'allOf', 'anyOf', 'oneOf', 'additionalProperties', 'definitions', '$defs', 'get', 'put', 'post', 'delete', 'patch',
+  'head', 'options', 'trace', 'headers',
+]);
+const MAX_DESCRIPTION = 160;
+
+export function isObject(value: unknown): value is SchemaObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The first line (or sentence, when the line is long) of a description, without Markdown links. */
+export function oneLine(text: unknown, max = MAX_DESCRIPTION): string | undefined {
+  if (typeof text !== 'string') return undefined;
+  const line = text
+    .replace(/\r/g, '')
+    .split(/\n\s*\n/)[0]
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (!line) return undefined;
+  if (line.length <= max) return line;
+  const sentence = line.match(/^(.{20,}?[.!?])\s/)?.[1];
+  if (sentence && sentence.length <= max) return sentence;
+  return line.slice(0, max - 1).trimEnd() + '…';
+}
+
+export function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+export function refTo(name: string): string {
+  return `#/$defs/${escapePointer(name)}`;
+}
+
+export class SchemaConverter {
+  /** Converted schemas by name; what `#/$defs/<name>` points at. */
+  readonly defs: Record<string, Schema> = {};
+  private readonly nameByPointer = new Map<string, string>();
+  private readonly usedNames = new Set<string>();
+  private readonly done = new WeakMap<object, Schema>();
+  private readonly busy = new WeakSet<object>();
+
+  constructor(
+    private readonly document: unknown,
+    private readonly dialect: '2.0' | '3.0' | '3.1',
+  ) {}
+
+  /** Follows `$ref` chains of non-schema objects (parameters, responses, bodies). */
+  resolve<T = unknown>(value: unknown, at: string): T {
+    let current = value;
+    for (let hops = 0; isObject(current) && typeof current.$ref === 'string'; hops++) {
+      if (hops > 32) throw new Error(`$ref loop at ${at}`);
+      current = this.pointer(current.$ref, at);
+    }
+    return current as T;
+  }
+
+  /** The value a local `$ref` points at; a dangling or external one is an error naming where it was found. */
+  pointer(ref: string, at: string): unknown {
+    if (!ref.startsWith('#')) throw new Error(`$ref "${ref}" at ${at} points outside the document and could not be resolved`);
+    let node: unknown = this.document;
+    const tail = ref.slice(1);
+    for (const raw of tail === '' || tail === '/' ? [] : tail.slice(1).split('/')) {
+      const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+      node = isObject(node) || Array.isArray(node) ? (node as Record<string, unknown>)[key] : undefined;
+      if (node === undefined) throw new Error(`$ref "${ref}" at ${at} points to nothing; check the spelling or add the missing definition`);
+    }
+    return node;
+  }
+
+  convert(schema: unknown, at: string): Schema {
+    if (typeof schema === 'boolean') return schema;
+    if (!isObject(schema)) return {};
+    const cached = this.done.get(schema);
+    if (cached !== undefined) return cached;
+    if (this.busy.has(schema)) return {}; // a cycle made by YAML aliases rather than $ref
+    this.busy.add(schema);
+    const converted = typeof schema.$ref === 'string' ? this.convertRef(schema, at) : this.convertObject(schema, at);
+    this.busy.delete(schema);
+    this.done.set(schema, converted);
+    return converted;
+  }
+
+  /** The name under `$defs` of the schema at a local `$ref`, converting it the first time. */
+  defName(ref: string, at: string): string {
+    const known = this.nameByPointer.get(ref);
+    if (known) return known;
+    const target = this.pointer(ref, at);
+    const name = uniqueName(nameForPointer(ref), this.usedNames);
+    this.nameByPointer.set(ref, name);
+    this.defs[name] = {}; // placeholder, so a cycle back to this name stops here
+    this.defs[name] = this.convert(target, ref);
+    return name;
+  }
+
+  private convertRef(schema: SchemaObject, at: string): Schema {
+    const ref: SchemaObject = { $ref: refTo(this.defName(schema.$ref as string, at)) };
+    const description = oneLine(schema.description);
+    if (description) ref.description = description;
+    const nullable = schema.nullable === true || schema['x-nullable'] === true;
+    const siblings = this.dialect === '3.1' ? Object.keys(schema).filter((k) => k !== '$ref' && k !== 'description' && !k.startsWith('x-')) : [];
+    if (siblings.length > 0) {
+      const rest = this.convertObject(Object.fromEntries(siblings.map((k) => [k, schema[k]])), at);
+      return isObject(rest) && Object.keys(rest).length > 0 ? { allOf: [ref, rest] } : ref;
+    }
+    return nullable ? { anyOf: [ref, { type: 'null' }] } : ref;
+  }
+
+  private convertObject(schema: SchemaObject, at: string): Schema {
+    const out: SchemaObject = {};
+    for (const [key, value] of Object.entries(schema)) {
+      if (key === 'type') out.type = value === 'file' ? 'string' : value;
+      else if (key === 'description') {
+        const description = oneLine(value);
+        if (description) out.description = description;
+      } else if (key === 'items') {
+        if (Array.isArray(value)) out.prefixItems = value.map((item, i) => this.convert(item, `${at}/items/${i}`));
+        else out.items = this.convert(value, `${at}/items`);
+      } else if (SCHEMA_VALUES.has(key)) out[key] = this.convert(value, `${at}/${key}`);
+      else if (SCHEMA_LISTS.has(key) && Array.isArray(value)) out[key] = value.map((item, i) => this.convert(item, `${at}/${key}/${i}`));
+      else if (SCHEMA_MAPS.has(key) && isObject(value)) {
+        out[key] = Object.fromEntries(Object.entries(value).map(([name, item]) => [name, this.convert(item, `${at}/${key}/${escapePointer(name)}`)]));
+      } else if (key === 'required' && Array.isArray(value)) {
+        if (value.length > 0) out.required = value;
+      } else if (key === 'exclusiveMinimum' || key === 'exclusiveMaximum') {
+        if (typeof value === 'number') out[key] = value;
+      } else if (COPIED.has(key)) out[key] = value;
+    }
+    if (schema.type === 'file') out.format = 'binary';
+    fixDraft4Exclusive(schema, out);
+    if (Array.isArray(out.type) && out.type.length === 1) out.type = out.type[0];
+    if (schema.nullable === true || schema['x-nullable'] === true) return makeNullable(out);
+    return out;
+  }
+}
+
+/** OpenAPI 3.0 and Swagger write `exclusiveMinimum: true` next to `minimum`; 2020-12 wants the number. */
+function fixDraft4Exclusive(schema: SchemaObject, out: SchemaObject): void {
+  if (schema.exclusiveMinimum === true && typeof schema.minimum === 'number') {
+    out.exclusiveMinimum = schema.minimum;
+    delete out.minimum;
+  }
+  if (schema.exclusiveMaximum === true && typeof schema.maximum === 'number') {
+    out.exclusiveMaximum = schema.maximum;
+    delete out.maximum;
+  }
+}
+
+function makeNullable(out: SchemaObject): Schema {
+  if (typeof out.type === 'string') {
+    out.type = [out.type, 'null'];
+    if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+    return out;
+  }
+  if (Array.isArray(out.type)) {
+    if (!out.type.includes('null')) out.type = [...out.type, 'null'];
+    return out;
+  }
+  return { anyOf: [out, { type: 'null' }] };
+}
+
+function nameForPointer(ref: string): string {
+  const segments = ref.replace(/^#\/?/, '').split('/').map((s) => decodeURIComponent(s).replace(/~1/g, '/').replace(/~0/g, '~'));
+  const direct = ref.match(/^#\/(?:components\/schemas|definitions|\$defs)\/([^/]+)$/);
+  const raw = direct ? segments[segments.length - 1] : [...segments].reverse().find((s) => !STRUCTURAL.has(s) && !/^\d+$/.test(s) && !s.includes('/json')) ?? 'schema';
+  return /^[A-Za-z0-9._-]+$/.test(raw) ? raw : toIdentifier(raw);
+}
+
+/** The names of the shared schemas a converted schema references directly. */
+export function refsIn(schema: unknown): string[] {
+  const found = new Set<string>();
+  const visit = (node: unknown) => {
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    if (!isObject(node)) return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string' && value.startsWith('#/$defs/')) found.add(value.slice(8).replace(/~1/g, '/').replace(/~0/g, '~'));
+      else if (key !== 'enum' && key !== 'const' && key !== 'required') visit(value);
+    }
+  };
+  visit(schema);
+  return [...found];
+}

@@ -1,0 +1,96 @@
+// Input checked with ajv before any request leaves: the error lists each missing, unknown or wrong field,
+// with a "did you mean" for misspelt names, so an agent can fix its call in one go.
+
+import { createRequire } from 'node:module';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
+import { closest } from '../../../config/index.js';
+import { toIdentifier } from '../../naming.js';
+import { ToolCallError, type JsonSchema } from '../../types.js';
+
+type AjvClass = new (options: Options) => { compile(schema: object): ValidateFunction };
+
+const MAX_LISTED = 8;
+
+let shared: InstanceType<AjvClass> | undefined;
+
+/** Loaded on the first call, not at start-up. ajv ships CommonJS; its class is module.exports itself. */
+function ajv(): InstanceType<AjvClass> {
+  const Ajv2020 = createRequire(import.meta.url)('ajv/dist/2020') as AjvClass;
+  return (shared ??= new Ajv2020({ allErrors: true, strict: false, validateFormats: false, verbose: true }));
+}
+
+export type InputCheck = (input: unknown) => void;
+
+/** Compiles on first use: most of a large API's functions are never called. */
+export function lazyInputCheck(schema: () => JsonSchema, label: string): InputCheck {
+  let validate: ValidateFunction | undefined;
+  return (input) => {
+    validate ??= (shared ?? ajv()).compile(schema() as object);
+    if (validate(input)) return;
+    const problems = describe(validate.errors ?? []);
+    const shown = problems.slice(0, MAX_LISTED);
+    if (problems.length > MAX_LISTED) shown.push(`${problems.length - MAX_LISTED} more`);
+    throw new ToolCallError(`${label}: invalid input: ${shown.join('; ')}`, { code: 'VALIDATION_FAILED' });
+  };
+}
+
+function where(instancePath: string): string {
+  if (!instancePath) return 'input';
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((part, i) => {
+      const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
+      if (/^\d+$/.test(key)) return `[${key}]`;
+      return i === 0 ? `"${key}"` : `.${key}`;
+    })
+    .join('');
+}
+
+function describe(errors: ErrorObject[]): string[] {
+  // Branch errors of a failed anyOf/oneOf say little on their own; the combinator's own error stands for them.
+  const combinators = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.schemaPath);
+  const kept = errors.filter((e) => !combinators.some((path) => e.schemaPath !== path && e.schemaPath.startsWith(path + '/')));
+  const out = new Set<string>();
+  for (const error of kept) out.add(describeOne(error));
+  return [...out];
+}
+
+function describeOne(error: ErrorObject): string {
+  const at = where(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return error.instancePath ? `missing "${String(params.missingProperty)}" in ${at}` : `missing required field "${String(params.missingProperty)}"`;
+    case 'additionalProperties': {
+      const name = String(params.additionalProperty);
+      const known = Object.keys(((error.parentSchema as { properties?: object } | undefined)?.properties ?? {}));
+      const suggestion = known.find((k) => toIdentifier(k) === toIdentifier(name)) ?? closest(name, known);
+      const field = error.instancePath ? `${at}.${name}` : `"${name}"`;
+      return `unknown field ${field}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`;
+    }
+    case 'type':
+      return `${at} must be ${article(String(params.type))}, not ${typeOf(error.data)}`;
+    case 'enum':
+      return `${at} must be one of ${((params.allowedValues as unknown[]) ?? []).slice(0, 12).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `${at} must be ${JSON.stringify(params.allowedValue)}`;
+    case 'anyOf':
+    case 'oneOf':
+      return `${at} matches none of its allowed shapes`;
+    default:
+      return `${at} ${error.message ?? 'is invalid'}`;
+  }
+}
+
+function article(type: string): string {
+  return type.split(',').map((t) => (t === 'array' || t === 'object' || t === 'integer' ? `an ${t}` : t === 'null' ? 'null' : `a ${t}`)).join(' or ');
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number' && Number.isInteger(value)) return `the number ${value}`;
+  return typeof value === 'string' ? `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}` : `${typeof value} ${String(value)}`;
+}
