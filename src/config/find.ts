@@ -2,7 +2,6 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { cosmiconfig } from 'cosmiconfig';
 import { ConfigFileError } from './errors.js';
 
 export const SEARCH_PLACES = [
@@ -30,6 +29,8 @@ export async function findConfig(options: { configPath?: string; cwd?: string } 
     const filepath = path.resolve(cwd, options.configPath);
     return { filepath, text: await readConfigFile(filepath, options.configPath), root: isPackageJson(filepath) ? ['atp'] : [] };
   }
+  // Imported here: with -c (the daemon's usual start) the search library is never needed.
+  const { cosmiconfig } = await import('cosmiconfig');
   let result;
   try {
     // cosmiconfig only picks the file: we parse it ourselves to keep positions, so a placeholder stands in for
@@ -64,9 +65,13 @@ function pickFile(filepath: string, content: string): unknown {
   }
 }
 
-/** cosmiconfig's messages span lines (file, then cause); the CLI prints one line per problem. */
+/** cosmiconfig's messages span lines (file, code frame, cause); the CLI prints one line per problem. */
 function oneLine(message: string): string {
-  const text = message.split('\n').map((line) => line.trim()).filter(Boolean).join(' ');
+  const text = message
+    .split('\n')
+    .map((line) => line.trim().replace(/ while parsing .*$/, ''))
+    .filter((line) => line && !/^(>\s*)?\d*\s*\|/.test(line))
+    .join(' ');
   return text.length > 300 ? `${text.slice(0, 297)}...` : text;
 }
 
