@@ -1,8 +1,12 @@
 // The search surface the HTTP layer and the CLI use: build once per catalog, query many times.
 
 import type { Catalog, CatalogEntry } from '../catalog/index.js';
+import type { Logger } from '../logging/index.js';
 import { oneLineDescription } from './describe.js';
+import { embedderFromConfig, type Embedder, type EmbeddingsConfig } from './embeddings.js';
+import { reciprocalRankFusion } from './fusion.js';
 import { buildLexicalIndex, type RankedEntry } from './lexical.js';
+import { buildSemanticIndex, type SemanticIndex } from './semantic.js';
 import { functionSignature } from './signature.js';
 
 export interface SearchOptions {
@@ -25,27 +29,89 @@ export interface SearchResult {
   id: string;
 }
 
+export interface HybridSearchOptions extends SearchOptions {
+  /** Fuse embeddings with lexical ranking; default: whenever search.embeddings is configured. */
+  useEmbeddings?: boolean;
+}
+
 export interface SearchIndexOptions {
   /** Results when a query does not say (config search.maxResults). */
   maxResults?: number;
+  /** config search.embeddings; provider none (or absent) keeps search lexical. */
+  embeddings?: EmbeddingsConfig;
+  /** Used instead of the one built from `embeddings` (tests, other providers). */
+  embedder?: Embedder;
+  /** Where a failing embeddings endpoint is reported (search then answers lexically). */
+  logger?: Logger;
 }
 
 export interface SearchIndex {
   readonly size: number;
+  /** True when embeddings are configured. */
+  readonly semantic: boolean;
+  /** Lexical ranking: synchronous, well under a millisecond per query at GitHub's scale. */
   search(query: string, options?: SearchOptions): SearchResult[];
+  /**
+   * What POST /api/search and `atp search` call: lexical ranking fused with embeddings when they are
+   * configured and not turned off by `useEmbeddings: false`. Never rejects for an embeddings failure:
+   * it logs a warning and answers lexically.
+   */
+  searchAsync(query: string, options?: HybridSearchOptions): Promise<SearchResult[]>;
+  /** Embeds the catalog ahead of the first semantic query (a no-op without embeddings). */
+  warmUp(): Promise<void>;
 }
+
+const WARN_INTERVAL_MS = 60_000;
+/** How many of each list take part in fusion. */
+const FUSION_DEPTH = 200;
 
 const DEFAULT_MAX_RESULTS = 10;
 const MAX_RESULTS_CAP = 100;
 
 export function createSearchIndex(catalog: Catalog, options: SearchIndexOptions = {}): SearchIndex {
-  const lexical = buildLexicalIndex(catalog.entries());
+  const entries = [...catalog.entries()];
+  const lexical = buildLexicalIndex(entries);
   const defaultMax = options.maxResults ?? DEFAULT_MAX_RESULTS;
+  const embedder = options.embedder ?? embedderFromConfig(options.embeddings);
+  const semantic: SemanticIndex | undefined = embedder ? buildSemanticIndex(entries, embedder) : undefined;
+  let warnedAt = -Infinity;
+  // one warning per quiet period, not one per query, while the endpoint is down
+  const warnOnce = (message: string, error: unknown) => {
+    if (Date.now() - warnedAt < WARN_INTERVAL_MS) return;
+    warnedAt = Date.now();
+    options.logger?.warn(message, { error: (error as Error).message });
+  };
+
+  function search(query: string, searchOptions: SearchOptions = {}): SearchResult[] {
+    const ranked = lexical.rank(query, admission(searchOptions));
+    return ranked.slice(0, resultLimit(searchOptions.maxResults, defaultMax)).map(toResult);
+  }
+
   return {
     size: lexical.size,
-    search(query, searchOptions = {}) {
-      const ranked = lexical.rank(query, admission(searchOptions));
-      return ranked.slice(0, resultLimit(searchOptions.maxResults, defaultMax)).map(toResult);
+    semantic: semantic !== undefined,
+    search,
+    async searchAsync(query, searchOptions = {}) {
+      if (!semantic || searchOptions.useEmbeddings === false) return search(query, searchOptions);
+      const accept = admission(searchOptions);
+      const limit = resultLimit(searchOptions.maxResults, defaultMax);
+      let semanticRanked: RankedEntry[];
+      try {
+        semanticRanked = await semantic.rank(query, accept, FUSION_DEPTH);
+      } catch (error) {
+        warnOnce('semantic search unavailable, answering with lexical ranking', error);
+        return search(query, searchOptions);
+      }
+      const lexicalRanked = lexical.rank(query, accept).slice(0, FUSION_DEPTH);
+      return reciprocalRankFusion([lexicalRanked, semanticRanked]).slice(0, limit).map(toResult);
+    },
+    async warmUp() {
+      if (!semantic) return;
+      try {
+        await semantic.warmUp();
+      } catch (error) {
+        warnOnce('could not embed the catalog for semantic search; it stays lexical until the endpoint answers', error);
+      }
     },
   };
 }
@@ -71,7 +137,7 @@ export function toResult({ entry, score }: RankedEntry): SearchResult {
     functionName: entry.tool.path.join('.'),
     description: oneLineDescription(entry.tool.description),
     signature: functionSignature(entry),
-    relevanceScore: Math.round(score * 1000) / 1000,
+    relevanceScore: Number(score.toPrecision(4)),
     id: entry.id,
   };
 }
