@@ -57,7 +57,14 @@ export function configFromText(text: string, options: { filepath: string; root?:
 }
 
 function rootValue(source: ConfigSource): unknown {
-  const value: unknown = source.document.toJS({ maxAliasCount: 1000 });
+  let value: unknown;
+  try {
+    value = source.document.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    // yaml refuses aliases that expand exponentially ("billion laughs") instead of exhausting memory.
+    if (!/alias/i.test((error as Error).message)) throw error;
+    throw new ConfigFileError(`${source.file}: YAML aliases (*name) expand to too many values; write the values out instead of nesting aliases`, [], source.file);
+  }
   let node = value;
   for (const key of source.root) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
   if (node === undefined || node === null) {

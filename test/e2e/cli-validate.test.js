@@ -127,9 +127,16 @@ test('an invalid config in text: one line per problem with an indented hint, a c
   ].join('\n'));
 });
 
-test('a valid config: exit 0, --json lists the groups, text names the file and groups', async () => {
+test('a valid config (full.yaml, the shipped example): exit 0, --json lists the groups, text names the file and groups', async () => {
   const fixture = 'test/fixtures/valid/full.yaml';
-  const [json, text] = await Promise.all([atp(['validate', '--json', '-c', fixture]), atp(['validate', '-c', fixture])]);
+  const [json, text, example] = await Promise.all([
+    atp(['validate', '--json', '-c', fixture]),
+    atp(['validate', '-c', fixture]),
+    atp(['validate', '-c', 'atp.config.example.yaml']),
+  ]);
+  // Issue 2's acceptance: the shipped example validates.
+  assert.equal(example.code, 0, `atp.config.example.yaml:\n${example.stdout}${example.stderr}`);
+  assert.match(example.stdout, /^atp\.config\.example\.yaml: valid; \d+ API groups?: /);
   assert.equal(json.code, 0, json.stderr);
   const result = parseJson(json);
   assertShape(result);
@@ -252,4 +259,37 @@ test('--version, help validate, unknown command, unknown option', async () => {
   assert.equal(badOption.code, 2);
   assert.match(badOption.stderr, /unknown option '--strict'/);
   for (const run of [version, help, unknown, badOption]) noStack(run);
+});
+
+test('--connect loads each group and reports per group what loaded or why not; any failure is exit 1', async () => {
+  const dir = path.join(scratch, 'connect');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'petstore.yaml'), await readFile(path.join(REPO, 'test/fixtures/valid/specs/petstore.yaml')));
+  await writeFile(path.join(dir, 'math.mjs'), await readFile(path.join(REPO, 'test/fixtures/valid/tools/math.mjs')));
+  await writeFile(path.join(dir, 'broken.mjs'), 'throw new Error("boom at import");\n');
+  const groups = 'apis:\n  - name: pets\n    type: openapi\n    spec: petstore.yaml\n  - name: math\n    type: module\n    module: math.mjs\n';
+  await writeFile(path.join(dir, 'ok.yaml'), groups);
+  await writeFile(path.join(dir, 'bad.yaml'), `${groups}  - name: broken\n    type: module\n    module: broken.mjs\n`);
+  const [ok, bad] = await Promise.all([
+    atp(['validate', '--connect', '--json', '-c', 'ok.yaml'], { cwd: dir }),
+    atp(['validate', '--connect', '-c', 'bad.yaml'], { cwd: dir }),
+  ]);
+  assert.equal(ok.code, 0, ok.stderr);
+  const result = parseJson(ok);
+  assertShape(result);
+  assert.equal(result.valid, true);
+  assert.deepEqual(result.groups.map(({ name, type, ok: loaded, functions }) => ({ name, type, loaded, functions })), [
+    { name: 'pets', type: 'openapi', loaded: true, functions: 3 },
+    { name: 'math', type: 'module', loaded: true, functions: 1 },
+  ]);
+  for (const group of result.groups) assert.ok(Number.isInteger(group.ms) && group.ms >= 0);
+
+  assert.equal(bad.code, 1);
+  noStack(bad);
+  const lines = bad.stdout.trimEnd().split('\n');
+  assert.equal(lines[0], 'bad.yaml: valid; 3 API groups: pets (openapi), math (module), broken (module)');
+  assert.match(lines[1], /^ {2}ok {4}pets: 3 functions in \d+ ms$/);
+  assert.match(lines[2], /^ {2}ok {4}math: 1 function in \d+ ms$/);
+  assert.match(lines[3], /^ {2}FAIL {2}broken: .*boom at import/);
+  assert.equal(lines.length, 4);
 });

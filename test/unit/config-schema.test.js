@@ -123,6 +123,7 @@ test('every file in test/fixtures/config-unparseable is a ConfigFileError, place
   const REPO = fileURLToPath(new URL('../../', import.meta.url));
   const dir = 'test/fixtures/config-unparseable';
   const expected = {
+    'alias-bomb.yaml': { error: `${dir}/alias-bomb.yaml: YAML aliases (*name) expand to too many values; write the values out instead of nesting aliases` },
     'comments-only.yaml': { error: `${dir}/comments-only.yaml is empty; a config needs at least an apis list (see atp.config.example.yaml)` },
     'directory.yaml': { error: `${dir}/directory.yaml: is a directory; give the config file itself` },
     'duplicate-key.yaml': { at: [5, 1], message: 'duplicate key "server": a key may appear once per mapping' },
