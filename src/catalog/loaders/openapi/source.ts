@@ -83,12 +83,13 @@ export async function parseSpecText(text: string, where: string): Promise<unknow
     }
   }
   const { parseDocument } = await import('yaml');
-  const document = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
+  const document = parseDocument(text, { uniqueKeys: false });
   const first = document.errors[0];
   if (first) {
     const line = first.linePos?.[0];
     const position = line ? ` at line ${line.line}, column ${line.col}` : '';
-    throw new Error(`the spec ${where} is not valid YAML${position}: ${first.message.split('\n')[0]}`);
+    const reason = first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    throw new Error(`the spec ${where} is not valid YAML${position}: ${reason}`);
   }
   return document.toJS({ maxAliasCount: 10_000 });
 }
