@@ -1,11 +1,12 @@
-// A stdio MCP transport that owns its child as a process group: closing it (or this process exiting) leaves
-// no orphan, even when the command is a wrapper such as npx; exit codes and stderr lines are reported.
+// A stdio MCP transport that stops its child and the processes it started: closing it (or this process
+// exiting) leaves no orphan, even when the command is a wrapper such as npx; exit codes and stderr lines are reported.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { descendantsOf, signalAll } from './process-tree.js';
 
 export interface StdioParams {
   command: string;
@@ -35,7 +36,7 @@ export class ChildProcessTransport implements Transport {
   private stderrTail = '';
   private closed = false;
   private finished = false;
-  private readonly killOnExit = () => this.signalGroup('SIGKILL');
+  private readonly killOnExit = () => this.signalTree('SIGKILL');
 
   constructor(private readonly params: StdioParams) {}
 
@@ -50,7 +51,6 @@ export class ChildProcessTransport implements Transport {
         env: { ...getDefaultEnvironment(), ...this.params.env },
         cwd: this.params.cwd,
         stdio: ['pipe', 'pipe', 'pipe'],
-        detached: true, // its own process group, so close() reaches grandchildren too
         windowsHide: true,
       });
       this.child = child;
@@ -85,22 +85,23 @@ export class ChildProcessTransport implements Transport {
     });
   }
 
-  /** Ends stdin and waits; then SIGTERM, then SIGKILL to the whole process group. */
+  /** Ends stdin and waits; then SIGTERM, then SIGKILL to the child and every process it started. */
   async close(): Promise<void> {
     this.closed = true;
     const child = this.child;
     if (!child?.pid) return; // never spawned (no such program)
+    const family = this.exit ? [] : descendantsOf(child.pid); // before the leader dies and they are re-parented
     if (!this.exit) {
       child.stdin?.end();
       if (!(await this.waitForExit(GRACE_MS))) {
-        this.signalGroup('SIGTERM');
+        this.signalTree('SIGTERM');
         if (!(await this.waitForExit(GRACE_MS))) {
-          this.signalGroup('SIGKILL');
+          this.signalTree('SIGKILL');
           await this.waitForExit(GRACE_MS);
         }
       }
     }
-    this.signalGroup('SIGTERM'); // grandchildren that outlived the leader
+    signalAll(family, 'SIGTERM'); // what outlived the leader
     process.removeListener('exit', this.killOnExit);
   }
 
@@ -136,7 +137,6 @@ export class ChildProcessTransport implements Transport {
     this.stderrTail = '';
     this.buffer.clear();
     process.removeListener('exit', this.killOnExit);
-    if (!this.closed) this.signalGroup('SIGTERM'); // what the leader left behind
     this.onclose?.();
   }
 
@@ -156,14 +156,10 @@ export class ChildProcessTransport implements Transport {
     });
   }
 
-  private signalGroup(signal: NodeJS.Signals): void {
+  private signalTree(signal: NodeJS.Signals): void {
     const pid = this.child?.pid;
-    if (!pid) return;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // ESRCH: the group is already gone
-    }
+    if (!pid || this.exit) return;
+    signalAll([pid, ...descendantsOf(pid)], signal);
   }
 }
 

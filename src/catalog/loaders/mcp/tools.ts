@@ -26,10 +26,14 @@ function toTool(mcpTool: McpTool, id: string, config: McpGroupConfig, connection
     annotations: annotationsOf(mcpTool),
     async invoke(input: unknown, ctx: CallContext): Promise<unknown> {
       const client = await connection.acquire(ctx.signal);
+      // the SDK never removes its abort listener: give it a signal that lives for this call only
+      const call = new AbortController();
+      const forward = () => call.abort(ctx.signal.reason);
+      ctx.signal.addEventListener('abort', forward, { once: true });
       let result;
       try {
         result = await client.callTool({ name: mcpTool.name, arguments: (input ?? {}) as Record<string, unknown> }, undefined, {
-          signal: ctx.signal,
+          signal: call.signal,
           timeout: config.timeout,
           onprogress: ctx.onProgress && ((progress) => {
             const fraction = progress.total ? progress.progress / progress.total : undefined;
@@ -38,6 +42,8 @@ function toTool(mcpTool: McpTool, id: string, config: McpGroupConfig, connection
         });
       } catch (error) {
         throw callFailure(error, label, config, connection, ctx);
+      } finally {
+        ctx.signal.removeEventListener('abort', forward);
       }
       return resultValue(result);
     },

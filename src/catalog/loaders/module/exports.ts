@@ -31,7 +31,7 @@ export function collectTools(exports: Record<string, unknown>, file: string, gro
     if (key !== 'default' && looksLikeTool(value)) add(value, key, `export ${key}`);
   }
   if (found.length === 0) {
-    throw new GroupLoadError(group, `the module ${file} exports no tools; ${SHAPE_HINT} (defineTool from the atp package types it), exported by name or as a default array or object`);
+    throw new GroupLoadError(group, `the module ${file} exports no tools; ${SHAPE_HINT} (defineTool from the atp-daemon package types it), exported by name or as a default array or object`);
   }
   for (const entry of found) {
     if (!entry.name) throw new GroupLoadError(group, `a tool in the default export array of ${file} has no name; give it name: '...'`);
