@@ -34,6 +34,9 @@ export function parseConfigText(text: string, file: string, filepath: string, ro
         const opening = positionAt(source, openingQuote(text, error.pos[0], quote));
         return { file, ...opening, path: '', message: 'YAML syntax error: this quoted string is never closed', hint: `close it with ${quote}` };
       }
+      if (error.code === 'MULTIPLE_DOCS') {
+        return { file, line, col, path: '', message: 'a second YAML document starts here; a config is one document', hint: 'remove this --- line and merge what follows into the first document' };
+      }
       if (error.code === 'DUPLICATE_KEY') {
         const key = keyAt(text, offset);
         return { file, line, col, path: '', message: `duplicate key${key ? ` "${key}"` : ''}: a key may appear once per mapping`, hint: 'remove or merge the repeated key' };

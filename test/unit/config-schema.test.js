@@ -129,6 +129,7 @@ test('every file in test/fixtures/config-unparseable is a ConfigFileError, place
     'duplicate-key.yaml': { at: [5, 1], message: 'duplicate key "server": a key may appear once per mapping' },
     'duplicate-nested-key.yaml': { at: [4, 3], message: 'duplicate key "host": a key may appear once per mapping' },
     'empty.yaml': { error: `${dir}/empty.yaml is empty; a config needs at least an apis list (see atp.config.example.yaml)` },
+    'multi-document.yaml': { at: [6, 1], message: 'a second YAML document starts here; a config is one document' },
     'package.json': { error: `${dir}/package.json has no "atp" key: put the config under it, or pass -c <file>` },
     'syntax-error.yaml': { at: [5, 4], message: 'YAML syntax error: Sequence item without - indicator' },
     'tab-indent.yaml': { at: [3, 1], message: 'YAML syntax error: Tabs are not allowed as indentation' },
