@@ -17,6 +17,10 @@ export interface ExecutionError {
   message: string;
   code?: string;
   line?: number;
+  /** Column in the user's code (1-based), with `line`. */
+  column?: number;
+  /** Only frames of the user's code (agent.ts:line:column), never host frames. */
+  stack?: string;
   retryable?: boolean;
   suggestion?: string;
 }

@@ -1,6 +1,6 @@
 // isolated-vm behind a small surface: warm isolates, transpiling, and one Sandbox per execution.
 
-export { Sandbox, RuntimeBootstrap, ScriptCompileError, AGENT_FILENAME, type SandboxListener, type TurnFailure, type SnapshotData } from './sandbox.js';
+export { Sandbox, RuntimeBootstrap, ScriptCompileError, AGENT_FILENAME, RUNTIME_VERSION, type SandboxListener, type TurnFailure, type SnapshotData } from './sandbox.js';
 export { IsolatePool, type IsolatePoolOptions } from './pool.js';
 export { transpile, CodeSyntaxError, type Transpiled } from './transpile.js';
 export { userFrames, renderStack, type UserFrame } from './stack.js';

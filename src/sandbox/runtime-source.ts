@@ -244,6 +244,7 @@ export function atpSandboxRuntime(post: (...args: any[]) => void, options: Sandb
     const error: any = new ErrorCtor(typeof info.message === 'string' ? info.message : 'the call failed');
     if (typeof info.status === 'number') error.status = info.status;
     if (typeof info.code === 'string') error.code = info.code;
+    if (typeof info.retryable === 'boolean') error.retryable = info.retryable;
     apply(weakSetAdd, info.callback ? callbackErrors : toolErrors, [error]);
     try {
       const frames = safeString(entry.site.stack);
@@ -521,12 +522,19 @@ export function atpSandboxRuntime(post: (...args: any[]) => void, options: Sandb
     else if (error instanceof SyntaxErrorCtor) kind = 'SyntaxError';
     else if (error instanceof RangeErrorCtor) kind = 'RangeError';
     else if (!(error instanceof ErrorCtor)) kind = 'Thrown';
-    let name = 'Error', message = '', stack = '', status: number | undefined;
+    let name = 'Error', message = '', stack = '';
+    let status: number | undefined, code: string | undefined, retryable: boolean | undefined;
     try { name = safeString(error.name); } catch {}
     try { message = kind === 'Thrown' ? format(error) : safeString(error.message); } catch {}
     try { stack = typeof error.stack === 'string' ? error.stack : ''; } catch {}
-    try { status = typeof error.status === 'number' ? error.status : undefined; } catch {}
-    return { kind, name: truncate(name, 100), message: truncate(message, 4000), stack: truncate(stack, 8000), status };
+    if (kind === 'ToolError') {
+      try {
+        status = typeof error.status === 'number' ? error.status : undefined;
+        code = typeof error.code === 'string' ? error.code : undefined;
+        retryable = typeof error.retryable === 'boolean' ? error.retryable : undefined;
+      } catch {}
+    }
+    return { kind, name: truncate(name, 100), message: truncate(message, 4000), stack: truncate(stack, 8000), status, code, retryable };
   }
   function finish(ok: boolean, value: unknown): void {
     if (finished) return;

@@ -1,10 +1,13 @@
 // One isolate with the runtime bootstrapped: the only code that touches isolated-vm. Everything crosses the
 // boundary as copies (strings, plain data); agent code never sees a Reference, a host function or a host path.
 
+import { createHash } from 'node:crypto';
 import ivm from 'isolated-vm';
 import { atpSandboxRuntime, type SandboxRuntimeOptions, type SandboxSetup } from './runtime-source.js';
 
 export const AGENT_FILENAME = 'agent.ts';
+/** Identifies the in-isolate runtime: a journal replays only on the runtime that recorded it. */
+export const RUNTIME_VERSION = createHash('sha1').update(atpSandboxRuntime.toString()).digest('hex').slice(0, 12);
 const RUNTIME_FILENAME = 'atp-runtime.js';
 
 /** Receives everything the sandbox posts: calls, logs, progress and the end of the program. */
@@ -133,15 +136,11 @@ export class Sandbox {
     return (await this.snapshotRef.apply(undefined, [], { result: { copy: true }, timeout: 1000 })) as SnapshotData;
   }
 
-  /** Heap in use, in bytes (0 once disposed). */
-  heapUsed(): number {
+  /** Heap in use, in bytes (0 once disposed); waits until the isolate is idle. */
+  async heapUsedAsync(): Promise<number> {
     if (this.isolate.isDisposed) return 0;
-    try {
-      const stats = this.isolate.getHeapStatisticsSync();
-      return stats.used_heap_size + stats.externally_allocated_size;
-    } catch {
-      return 0;
-    }
+    const stats = await this.isolate.getHeapStatistics();
+    return stats.used_heap_size + stats.externally_allocated_size;
   }
 
   dispose(): void {

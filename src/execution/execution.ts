@@ -1,0 +1,595 @@
+// One execution's life: run turns in its isolate, serve its calls, pause when only the client can go on,
+// continue in place on resume, or rebuild itself elsewhere by replaying its journal. Each entry into the
+// isolate is a "turn"; the journal records every turn's deliveries in order, which is what replay repeats.
+
+import picomatch from 'picomatch';
+import type { Logger } from '../logging/index.js';
+import { CodeSyntaxError, ScriptCompileError, transpile, type IsolatePool, type Sandbox, type SandboxSetup, type Transpiled, type TurnFailure } from '../sandbox/index.js';
+import { deliveredError, type CallPlan, type CallScope, type HostRuntime } from '../runtime/index.js';
+import { answerDeliveries, pauseFields } from './answers.js';
+import { ERR, Journal, OK, TIMER, argsHash, replayPlan, type Delivery, type ReplayPlan, type Segment } from './journal.js';
+import type { LiveEntry, LivePaused } from './live.js';
+import {
+  divergedOutcome, internalOutcome, memoryOutcome, parseErrorOutcome, stalledOutcome, thrownOutcome, timeoutOutcome, tooLargeOutcome, type Outcome,
+} from './outcome.js';
+import type { ExecutionSpec, ExecutionStateStore, FrozenTimer, PauseHeader, PendingCallback } from './state-store.js';
+import type { CallbackRequest, ExecuteRequest, ExecutionResult, LogEvent, ProgressEvent } from './types.js';
+
+export type Hooks = Pick<ExecuteRequest, 'onProgress' | 'onLog'>;
+
+export interface ExecutionDeps {
+  pool: IsolatePool;
+  runtime: HostRuntime;
+  states: ExecutionStateStore;
+  live: LivePaused<Execution>;
+  logger: Logger;
+  maxResultSize: number;
+  maxLogEntries: number;
+  maxLogChars: number;
+  /** Version of the sandbox runtime, stored with each pause; replay requires the same. */
+  runtimeVersion: string;
+}
+
+/** Calls of any kind in flight on the host for one execution; the sandbox keeps below this on its own. */
+const MAX_SERVER_CALLS = 256;
+const MAX_TIMERS = 10_000;
+const SETTLE_STATS_WAIT_MS = 5;
+
+interface LiveTimer { handle: NodeJS.Timeout; due: number; delay: number; repeat: boolean }
+interface Replay { plan: ReplayPlan; next: number; verified: number; callbacks: PendingCallback[]; timers: FrozenTimer[] }
+
+export class Execution implements LiveEntry {
+  readonly id: string;
+  readonly spec: ExecutionSpec;
+  private state: 'new' | 'running' | 'pausing' | 'paused' | 'finished' = 'new';
+  private sandbox?: Sandbox;
+  private code?: Transpiled;
+  private hooks: Hooks;
+  private journal = new Journal();
+  private readonly scope: CallScope;
+  private turns = 0;
+  private outbox: Delivery[] = [];
+  private flushScheduled = false;
+  private readonly serverCalls = new Map<number, AbortController>();
+  private callbacks = new Map<number, CallbackRequest>();
+  private readonly timers = new Map<number, LiveTimer>();
+  private frozenTimers: FrozenTimer[] = [];
+  private lastCallId = 0;
+  private received = 0;
+  private usedMs = 0;
+  private runStartedAt = 0;
+  private deadlineAt = 0;
+  private deadlineTimer?: NodeJS.Timeout;
+  private seq = 0;
+  private segments: { n: number; at: number }[] = [];
+  private specAt = 0;
+  private memoryUsedBytes = 0;
+  private logs = 0;
+  private replay?: Replay;
+  private settle?: (result: ExecutionResult) => void;
+
+  constructor(spec: ExecutionSpec, private readonly deps: ExecutionDeps, hooks: Hooks) {
+    this.id = spec.id;
+    this.spec = spec;
+    this.hooks = hooks;
+    const isAllowed = spec.allowedApis ? picomatch(spec.allowedApis, { dot: true }) : () => true;
+    this.scope = {
+      executionId: spec.id,
+      clientId: spec.clientId,
+      services: spec.services,
+      clientTools: new Map(spec.clientTools.map((tool) => [`${tool.namespace ?? 'client'}.${tool.name}`, tool])),
+      isAllowed,
+      allowLLMCalls: spec.allowLLMCalls,
+      llmLimit: spec.limits.llmCalls,
+      counters: { llm: 0, approval: 0 },
+      onToolProgress: (message, fraction) => this.progress({ message: String(message), fraction }),
+    };
+  }
+
+  get clientId(): string {
+    return this.spec.clientId;
+  }
+
+  get memoryUsed(): number {
+    return this.memoryUsedBytes;
+  }
+
+  get isPaused(): boolean {
+    return this.state === 'paused';
+  }
+
+  get pauseSeq(): number {
+    return this.seq;
+  }
+
+  /** The callbacks this paused execution waits for, in call order. */
+  pending(): PendingCallback[] {
+    return [...this.callbacks].sort((a, b) => a[0] - b[0]).map(([id, request]) => ({ id, request }));
+  }
+
+  /** Runs the code from the start; resolves at the first pause or at the end. */
+  async run(): Promise<ExecutionResult> {
+    try {
+      this.code = transpile(this.spec.code);
+    } catch (error) {
+      if (!(error instanceof CodeSyntaxError)) throw error;
+      this.state = 'finished';
+      return this.result(parseErrorOutcome(error.message, error.line, error.column));
+    }
+    this.sandbox = await this.deps.pool.take(this.spec.limits.memory);
+    this.sandbox.listen(this.onPost);
+    const settled = new Promise<ExecutionResult>((resolve) => (this.settle = resolve));
+    this.state = 'running';
+    this.startClock(this.spec.limits.timeout - this.usedMs);
+    this.startProgram(null);
+    return settled;
+  }
+
+  /** Continues a live paused execution with the client's answers (already matched to the pause). */
+  resume(values: Map<number, unknown>, hooks: Hooks): Promise<ExecutionResult> {
+    const batch = answerDeliveries(this.pending(), values);
+    this.hooks = hooks;
+    this.callbacks = new Map();
+    const settled = new Promise<ExecutionResult>((resolve) => (this.settle = resolve));
+    this.state = 'running';
+    this.startClock(this.spec.limits.timeout - this.usedMs);
+    for (const timer of this.frozenTimers) this.setTimer(timer.id, timer.remaining, timer.delay, timer.repeat);
+    this.frozenTimers = [];
+    this.journal.recordTurn(batch);
+    this.runTurn(() => this.sandbox!.deliver(batch, true, this.remaining()));
+    return settled;
+  }
+
+  /**
+   * Rebuilds a paused execution on this instance from its journal, without repeating any call: resolves
+   * undefined when it stands at the same pause again, or the failed result if the replay diverged.
+   */
+  async restore(header: PauseHeader, segments: Segment[]): Promise<ExecutionResult | undefined> {
+    this.seq = header.seq;
+    this.usedMs = header.usedMs;
+    this.memoryUsedBytes = header.memoryUsed;
+    this.segments = header.segments.map((s) => ({ ...s }));
+    this.specAt = header.specAt;
+    this.scope.counters.llm = header.counters.llm;
+    this.scope.counters.approval = header.counters.approval;
+    if (header.issue) this.journal.issue = header.issue;
+    try {
+      this.code = transpile(this.spec.code);
+    } catch {
+      this.state = 'finished';
+      return this.result(divergedOutcome('the code no longer compiles here'));
+    }
+    const plan = replayPlan(segments);
+    this.replay = { plan, next: 0, verified: 0, callbacks: header.callbacks, timers: header.timers };
+    this.sandbox = await this.deps.pool.take(this.spec.limits.memory);
+    this.sandbox.listen(this.onPost);
+    const settled = new Promise<ExecutionResult>((resolve) => (this.settle = resolve));
+    this.state = 'running';
+    // replay recomputes what already ran; it gets a full timeout of its own, not counted as used time
+    this.startClock(this.spec.limits.timeout);
+    this.startProgram(plan.clock);
+    const result = await settled;
+    return this.isPaused ? undefined : result;
+  }
+
+  /** Frees the isolate of a paused execution (its journal stays in the store). */
+  spill(reason: 'evicted' | 'expired' | 'closing'): void {
+    if (this.state !== 'paused') return;
+    this.state = 'finished';
+    this.deps.logger.debug('paused execution no longer held live', { execution: this.id, reason });
+    this.sandbox?.dispose();
+    this.sandbox = undefined;
+  }
+
+  /** Ends the execution now (server closing). */
+  cancel(message: string): void {
+    this.finish({ status: 'cancelled', error: { message, code: 'EXECUTION_FAILED', retryable: true } });
+  }
+
+  // ---- turns ------------------------------------------------------------------------------------------
+
+  private startProgram(replayClock: number[] | null): void {
+    const setup: SandboxSetup = {
+      clientTools: this.spec.clientTools.map((tool) => ({ namespace: tool.namespace ?? 'client', name: tool.name })),
+      seed: this.spec.seed,
+      replayClock,
+      maxLogEntries: this.deps.maxLogEntries,
+      maxResultChars: this.deps.maxResultSize,
+    };
+    this.runTurn(() => this.sandbox!.start(setup, this.code!.script, this.remaining()));
+  }
+
+  private runTurn(step: () => Promise<TurnFailure | undefined>): void {
+    this.turns++;
+    step().then(
+      (failure) => {
+        this.turns--;
+        if (failure) this.onTurnFailure(failure);
+        this.checkIdle();
+      },
+      (error: unknown) => {
+        this.turns--;
+        if (error instanceof ScriptCompileError) {
+          const position = error.line !== undefined ? this.code?.original(error.line, error.column ?? 1) : undefined;
+          this.finish(parseErrorOutcome(error.message, position?.line, position?.column));
+        } else {
+          this.deps.logger.error('execution turn failed unexpectedly', { execution: this.id, error: (error as Error).message });
+          this.finish(internalOutcome('the sandbox stopped unexpectedly'));
+        }
+      },
+    );
+  }
+
+  private onTurnFailure(failure: TurnFailure): void {
+    if (this.state === 'finished') return;
+    switch (failure.kind) {
+      case 'timeout': return this.finish(timeoutOutcome(this.spec.limits.timeout, failure.stack, this.code));
+      case 'memory': return this.finish(memoryOutcome(this.spec.limits.memory));
+      case 'disposed': return this.finish(internalOutcome(this.sandbox?.catastrophe ? 'V8 lost control of the isolate' : 'the isolate was disposed'));
+      case 'unhandled': if (!this.replay) this.log('warn', `a promise was rejected and nothing handled it: ${failure.message.slice(0, 1000)}`);
+    }
+  }
+
+  private checkIdle(): void {
+    if (this.state !== 'running') return;
+    if (this.turns > 0 || this.flushScheduled || this.outbox.length > 0 || this.serverCalls.size > 0) return;
+    if (this.replay) return this.replayStep();
+    if (this.callbacks.size > 0) return void this.pause();
+    if (this.timers.size > 0) return; // a timer will fire, or the deadline will
+    this.finish(stalledOutcome());
+  }
+
+  private enqueue(delivery: Delivery): void {
+    this.outbox.push(delivery);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(this.flush);
+  }
+
+  /** Everything that arrived since the last flush enters the sandbox as one turn. */
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.state !== 'running' || this.outbox.length === 0) return;
+    const batch = this.outbox;
+    this.outbox = [];
+    this.journal.recordTurn(batch);
+    this.runTurn(() => this.sandbox!.deliver(batch, true, this.remaining()));
+  };
+
+  // ---- time -------------------------------------------------------------------------------------------
+
+  private startClock(budgetMs: number): void {
+    this.runStartedAt = performance.now();
+    this.deadlineAt = this.runStartedAt + Math.max(0, budgetMs);
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = setTimeout(this.onDeadline, Math.min(Math.max(0, budgetMs), 2 ** 31 - 1));
+  }
+
+  private stopClock(): void {
+    clearTimeout(this.deadlineTimer);
+    if (!this.replay) this.usedMs += performance.now() - this.runStartedAt;
+    this.runStartedAt = performance.now();
+  }
+
+  private remaining(): number {
+    return this.deadlineAt - performance.now();
+  }
+
+  private readonly onDeadline = (): void => {
+    if (this.state !== 'running') return;
+    if (this.turns === 0) return this.finish(timeoutOutcome(this.spec.limits.timeout, undefined, this.code));
+    // a turn is running: V8 stops it at its own timeout; should it not, disposing the isolate does
+    this.deadlineTimer = setTimeout(() => {
+      if (this.state === 'running') this.finish(timeoutOutcome(this.spec.limits.timeout, undefined, this.code));
+    }, 1000);
+  };
+
+  private setTimer(id: number, wait: number, delay: number, repeat: boolean): void {
+    const handle = setTimeout(() => this.fireTimer(id), wait);
+    this.timers.set(id, { handle, due: performance.now() + wait, delay, repeat });
+  }
+
+  private fireTimer(id: number): void {
+    const timer = this.timers.get(id);
+    if (!timer || this.state !== 'running') return;
+    if (timer.repeat) this.setTimer(id, timer.delay, timer.delay, true);
+    else this.timers.delete(id);
+    this.enqueue([id, TIMER]);
+  }
+
+  // ---- what the sandbox posts -------------------------------------------------------------------------
+
+  private readonly onPost = (type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown): void => {
+    if (this.state !== 'running' && this.state !== 'pausing') return;
+    switch (type) {
+      case 'call': return this.onCall(a, b, c, d);
+      case 'clear': return this.onClear(a);
+      case 'log': return this.onLog(a, b, c);
+      case 'progress': return this.onProgress(a);
+      case 'logLimit': return this.log('warn', `further log entries of this execution are dropped (limit: ${this.deps.maxLogEntries})`);
+      case 'done': return this.onDone(a);
+      case 'fail': return this.finish(thrownOutcome(a, this.code));
+      case 'tooLarge': return this.finish(tooLargeOutcome(typeof a === 'number' ? a : 0, this.deps.maxResultSize));
+      case 'diverged': return this.finish(divergedOutcome(typeof a === 'string' ? a.slice(0, 500) : 'the sandbox reported a difference'));
+    }
+  };
+
+  private onCall(id: unknown, op: unknown, name: unknown, args: unknown): void {
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= this.lastCallId || typeof op !== 'string' || typeof name !== 'string' || name.length > 1000) {
+      return this.tampered('malformed call');
+    }
+    this.lastCallId = id;
+    this.received++;
+    let json: string;
+    try {
+      json = JSON.stringify(args) ?? 'undefined';
+    } catch {
+      return this.tampered('arguments that are not JSON');
+    }
+    if (this.replay) return this.verifyReplayCall(id, op, name, json);
+    this.journal.recordCall(id, op, name, json);
+    if (op === 'timer') return this.onTimer(id, args);
+    if (json.length > this.deps.maxResultSize) {
+      return this.enqueue([id, ERR, { message: `the argument is ${json.length} characters of JSON, more than the ${this.deps.maxResultSize} allowed; send less data per call` }]);
+    }
+    const plan: CallPlan = this.deps.runtime.plan(op, name, args, this.scope);
+    switch (plan.kind) {
+      case 'server': return this.startServerCall(id, plan);
+      case 'callback': this.callbacks.set(id, plan.request); return;
+      case 'reject': return this.enqueue([id, ERR, plan.error]);
+      case 'end': return this.finish({ status: plan.status, error: { message: plan.message, code: plan.code } });
+    }
+  }
+
+  private onTimer(id: number, args: unknown): void {
+    if (this.timers.size >= MAX_TIMERS) return this.tampered('too many timers');
+    const options = (typeof args === 'object' && args !== null ? args : {}) as { delay?: unknown; repeat?: unknown };
+    const delay = Math.min(Math.max(Number(options.delay) || 0, 0), 2 ** 31 - 1);
+    this.setTimer(id, delay, delay, options.repeat === true);
+  }
+
+  private onClear(id: unknown): void {
+    if (typeof id !== 'number') return;
+    const timer = this.timers.get(id);
+    if (!timer) return;
+    clearTimeout(timer.handle);
+    this.timers.delete(id);
+  }
+
+  private startServerCall(id: number, plan: Extract<CallPlan, { kind: 'server' }>): void {
+    if (this.serverCalls.size >= MAX_SERVER_CALLS) return this.tampered('too many calls in flight');
+    const controller = new AbortController();
+    this.serverCalls.set(id, controller);
+    const maxChars = Math.max(1024 * 1024, Math.floor(this.spec.limits.memory / 2));
+    let work: Promise<unknown>;
+    try {
+      work = Promise.resolve(plan.run(controller.signal));
+    } catch (error) {
+      work = Promise.reject(error);
+    }
+    work.then(
+      (value) => {
+        if (!this.serverCalls.delete(id)) return; // the execution ended meanwhile
+        let json: string | undefined;
+        try {
+          json = value === undefined ? undefined : JSON.stringify(value);
+        } catch (error) {
+          return this.enqueue([id, ERR, { message: `${plan.label} returned a value that is not JSON (${(error as Error).message})` }]);
+        }
+        if (json !== undefined && json.length > maxChars) {
+          return this.enqueue([id, ERR, { message: `${plan.label} returned ${json.length} characters of JSON, more than this execution can hold; ask for less data` }]);
+        }
+        this.enqueue([id, OK, json]);
+      },
+      (error: unknown) => {
+        if (!this.serverCalls.delete(id)) return;
+        this.enqueue([id, ERR, deliveredError(error, plan.label)]);
+      },
+    );
+  }
+
+  private onLog(level: unknown, message: unknown, data: unknown): void {
+    if (this.logs > this.deps.maxLogEntries) return;
+    this.logs++;
+    const levels: LogEvent['level'][] = ['debug', 'info', 'warn', 'error'];
+    const event: LogEvent = {
+      level: levels.includes(level as LogEvent['level']) ? (level as LogEvent['level']) : 'info',
+      message: typeof message === 'string' ? message.slice(0, this.deps.maxLogChars) : '',
+    };
+    if (typeof data === 'string') {
+      try {
+        event.data = JSON.parse(data);
+      } catch {
+        event.data = data.slice(0, this.deps.maxLogChars);
+      }
+    }
+    this.emit(() => this.hooks.onLog?.(event));
+  }
+
+  private onProgress(raw: unknown): void {
+    if (this.logs > this.deps.maxLogEntries || typeof raw !== 'object' || raw === null) return;
+    this.logs++;
+    const o = raw as Record<string, unknown>;
+    const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+    const event: ProgressEvent = { message: typeof o.message === 'string' ? o.message.slice(0, this.deps.maxLogChars) : '' };
+    const fraction = number(o.fraction);
+    const current = number(o.current);
+    const total = number(o.total);
+    if (fraction !== undefined) event.fraction = Math.min(1, Math.max(0, fraction));
+    if (current !== undefined) event.current = current;
+    if (total !== undefined) event.total = total;
+    this.progress(event);
+  }
+
+  private progress(event: ProgressEvent): void {
+    this.emit(() => this.hooks.onProgress?.(event));
+  }
+
+  private log(level: LogEvent['level'], message: string): void {
+    this.emit(() => this.hooks.onLog?.({ level, message }));
+  }
+
+  private emit(send: () => void): void {
+    try {
+      send();
+    } catch (error) {
+      this.deps.logger.warn('a log or progress listener threw', { execution: this.id, error: (error as Error).message });
+    }
+  }
+
+  private onDone(text: unknown): void {
+    if (text === undefined) return this.finish({ status: 'completed' });
+    if (typeof text !== 'string') return this.tampered('a malformed result');
+    if (Buffer.byteLength(text) > this.deps.maxResultSize) return this.finish(tooLargeOutcome(Buffer.byteLength(text), this.deps.maxResultSize));
+    try {
+      this.finish({ status: 'completed', result: JSON.parse(text) });
+    } catch {
+      this.tampered('a result that is not JSON');
+    }
+  }
+
+  private tampered(what: string): void {
+    this.finish({ status: 'security_violation', error: { message: `the sandbox runtime was bypassed (${what}); the execution was stopped`, code: 'SECURITY_VIOLATION' } });
+  }
+
+  // ---- replay -----------------------------------------------------------------------------------------
+
+  private verifyReplayCall(id: number, op: string, name: string, json: string): void {
+    const replay = this.replay!;
+    const expected = replay.plan.calls.get(id);
+    const now = describeCall(op, name);
+    if (!expected) return this.finish(divergedOutcome(`it made call #${id} (${now}), which it did not make when it first ran`));
+    if (expected[1] !== op || expected[2] !== name) {
+      return this.finish(divergedOutcome(`call #${id} was ${describeCall(expected[1], expected[2])} when the code first ran, and is ${now} now`));
+    }
+    if (expected[3] !== argsHash(json)) return this.finish(divergedOutcome(`call #${id} (${now}) got different arguments than when the code first ran`));
+    replay.verified++;
+  }
+
+  private replayStep(): void {
+    const replay = this.replay!;
+    if (replay.next < replay.plan.turns.length) {
+      const batch = replay.plan.turns[replay.next++];
+      this.runTurn(() => this.sandbox!.deliver(batch, false, this.remaining()));
+      return;
+    }
+    if (replay.verified !== replay.plan.calls.size) {
+      return this.finish(divergedOutcome(`it made ${replay.verified} of the ${replay.plan.calls.size} calls it made when it first ran`));
+    }
+    clearTimeout(this.deadlineTimer);
+    this.replay = undefined;
+    this.callbacks = new Map(replay.callbacks.map((callback) => [callback.id, callback.request]));
+    this.frozenTimers = replay.timers;
+    this.state = 'paused';
+    this.settle?.(this.result({ status: 'paused' }));
+  }
+
+  // ---- pause and finish -------------------------------------------------------------------------------
+
+  private async pause(): Promise<void> {
+    this.state = 'pausing';
+    this.stopClock();
+    const now = performance.now();
+    this.frozenTimers = [...this.timers].map(([id, timer]) => {
+      clearTimeout(timer.handle);
+      return { id, remaining: Math.max(0, Math.round(timer.due - now)), delay: timer.delay, repeat: timer.repeat };
+    });
+    this.timers.clear();
+    let snapshot;
+    try {
+      snapshot = await this.sandbox!.snapshot();
+      this.memoryUsedBytes = await this.sandbox!.heapUsedAsync();
+    } catch {
+      return this.finish(this.sandbox?.disposed ? memoryOutcome(this.spec.limits.memory) : internalOutcome('could not read the paused state'));
+    }
+    if (this.state !== 'pausing') return;
+    this.journal.addClock(snapshot.clock, snapshot.clockOverflow);
+    if (snapshot.issued !== this.received || this.serverCalls.size > 0 || this.outbox.length > 0) {
+      // calls still on their way from the sandbox: not idle after all
+      this.state = 'running';
+      this.startClock(this.spec.limits.timeout - this.usedMs);
+      for (const timer of this.frozenTimers) this.setTimer(timer.id, timer.remaining, timer.delay, timer.repeat);
+      this.frozenTimers = [];
+      return;
+    }
+    this.seq++;
+    const callbacks = this.pending();
+    const header: PauseHeader = {
+      v: 1, runtime: this.deps.runtimeVersion, id: this.id, clientId: this.spec.clientId, seq: this.seq, pausedAt: Date.now(),
+      usedMs: this.usedMs, memoryUsed: this.memoryUsedBytes, counters: { ...this.scope.counters }, callbacks,
+      timers: this.frozenTimers, segments: this.segments, specAt: this.specAt, ...(this.journal.issue && { issue: this.journal.issue }),
+    };
+    try {
+      await this.deps.states.savePause(header, this.journal.takeSegment(), this.seq === 1 ? this.spec : undefined);
+    } catch (error) {
+      this.deps.logger.error('could not save a paused execution', { execution: this.id, error: (error as Error).message });
+      return this.finish({
+        status: 'failed',
+        error: { message: 'the execution paused but its state could not be saved to the state store; run it again', code: 'EXECUTION_FAILED', retryable: true },
+      });
+    }
+    this.specAt = header.specAt;
+    if (this.state !== 'pausing') return;
+    this.state = 'paused';
+    const result = this.result({ status: 'paused' });
+    this.deps.live.add(this);
+    this.settle?.(result);
+  }
+
+  private finish(outcome: Outcome): void {
+    if (this.state === 'finished') return;
+    if (this.state === 'running' || this.state === 'pausing') this.stopClock();
+    this.state = 'finished';
+    clearTimeout(this.deadlineTimer);
+    for (const controller of this.serverCalls.values()) controller.abort();
+    this.serverCalls.clear();
+    for (const timer of this.timers.values()) clearTimeout(timer.handle);
+    this.timers.clear();
+    this.outbox = [];
+    this.replay = undefined;
+    if (this.seq > 0) {
+      this.deps.states.forget(this.id, this.segments.length).catch((error: Error) => {
+        this.deps.logger.warn('could not remove a finished execution from the state store', { execution: this.id, error: error.message });
+      });
+    }
+    const sandbox = this.sandbox;
+    this.sandbox = undefined;
+    if (!sandbox) {
+      this.settle?.(this.result(outcome));
+      return;
+    }
+    sandbox.listen(null);
+    // heap statistics wait for the isolate to be idle; a runaway microtask must not hold the answer back
+    const stats = sandbox.disposed ? Promise.resolve(0) : sandbox.heapUsedAsync().catch(() => 0);
+    const wait = new Promise<number>((resolve) => setTimeout(() => resolve(this.memoryUsedBytes), SETTLE_STATS_WAIT_MS).unref());
+    void Promise.race([stats, wait]).then((bytes) => {
+      this.memoryUsedBytes = Math.max(this.memoryUsedBytes, bytes);
+      this.settle?.(this.result(outcome));
+      // disposing takes a few milliseconds of this thread: after the answer, not before
+      setImmediate(() => sandbox.dispose());
+    });
+  }
+
+  private result(outcome: Outcome): ExecutionResult {
+    const result: ExecutionResult = {
+      executionId: this.id,
+      status: outcome.status,
+      stats: {
+        duration: Math.round(this.usedMs),
+        memoryUsed: this.memoryUsedBytes,
+        llmCallsCount: this.scope.counters.llm,
+        approvalCallsCount: this.scope.counters.approval,
+      },
+    };
+    if (outcome.result !== undefined) result.result = outcome.result;
+    if (outcome.error) result.error = outcome.error;
+    if (outcome.status === 'paused') Object.assign(result, pauseFields(this.pending()));
+    return result;
+  }
+}
+
+function describeCall(op: string, name: string): string {
+  if (op === 'api' || op === 'tool') return `api.${name}`;
+  if (op === 'timer') return 'a timer';
+  return `atp.${op}`;
+}

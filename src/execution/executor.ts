@@ -1,0 +1,258 @@
+// The Executor the HTTP layer and `atp exec` use: admission (concurrency, queue), new executions, and resumes
+// that continue in place when the isolate is live here, or by replay from the shared state store otherwise.
+
+import { randomBytes } from 'node:crypto';
+import type Keyv from 'keyv';
+import type { Catalog } from '../catalog/index.js';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../logging/index.js';
+import { IsolatePool, RUNTIME_VERSION } from '../sandbox/index.js';
+import { ClientCache, HostRuntime, addHostRoot } from '../runtime/index.js';
+import { Admission } from './admission.js';
+import { matchAnswer } from './answers.js';
+import { Execution, type ExecutionDeps, type Hooks } from './execution.js';
+import { LivePaused } from './live.js';
+import { internalOutcome, notReplayableOutcome, type Outcome } from './outcome.js';
+import { ExecutionStateStore, type ExecutionSpec, type PauseHeader } from './state-store.js';
+import {
+  ExecutionNotFoundError, ResumeConflictError, type ExecuteRequest, type ExecutionResult, type Executor, type ResumeAnswer,
+} from './types.js';
+
+export interface ExecutorOptions {
+  config: Config;
+  catalog: Catalog;
+  /** Paused executions; share one (Redis) between instances so any of them can resume any execution. */
+  stateStore: Keyv;
+  /** Backs atp.cache. */
+  cacheStore: Keyv;
+  logger: Logger;
+}
+
+export interface ExecutorStats {
+  running: number;
+  queued: number;
+  livePaused: number;
+  livePausedMemory: number;
+  warmIsolates: number;
+}
+
+export interface EngineExecutor extends Executor {
+  /** Fills the warm isolate pool; resolves when it is full. */
+  warm(): Promise<void>;
+  stats(): ExecutorStats;
+}
+
+const ID_PATTERN = /^exe_[A-Za-z0-9_-]{24}$/;
+
+export function createExecutor(options: ExecutorOptions): EngineExecutor {
+  return new IsolateExecutor(options);
+}
+
+class IsolateExecutor implements EngineExecutor {
+  private readonly deps: ExecutionDeps;
+  private readonly admission: Admission;
+  private readonly pool: IsolatePool;
+  private readonly live: LivePaused<Execution>;
+  private readonly states: ExecutionStateStore;
+  private readonly running = new Map<Execution, Promise<unknown>>();
+  private readonly maxPauseDuration: number;
+  private closing = false;
+
+  constructor(options: ExecutorOptions) {
+    const { config, catalog, logger } = options;
+    const execution = config.execution;
+    addHostRoot(config.dir);
+    this.maxPauseDuration = config.state.maxPauseDuration;
+    this.admission = new Admission(execution.concurrency, execution.queue);
+    this.pool = new IsolatePool({
+      size: execution.pool,
+      memoryLimit: execution.memory,
+      logger,
+      runtime: {
+        apiIds: [...catalog.entries()].map((entry) => entry.id),
+        maxInFlight: 32,
+        maxPendingCallbacks: 1000,
+        maxTimers: 1000,
+        maxLogChars: 4096,
+        maxClockReadings: 100_000,
+      },
+    });
+    this.live = new LivePaused<Execution>({ max: config.state.live.max, memory: config.state.live.memory, maxPauseDuration: this.maxPauseDuration });
+    this.states = new ExecutionStateStore(options.stateStore, { ttl: config.state.ttl, maxPauseDuration: this.maxPauseDuration });
+    this.deps = {
+      pool: this.pool,
+      runtime: new HostRuntime(catalog, new ClientCache(options.cacheStore, config.cache.namespace, config.cache.defaultTTL)),
+      states: this.states,
+      live: this.live,
+      logger,
+      maxResultSize: execution.maxResultSize,
+      maxLogEntries: execution.maxLogEntries,
+      maxLogChars: 4096,
+      runtimeVersion: RUNTIME_VERSION,
+    };
+  }
+
+  warm(): Promise<void> {
+    return this.pool.fill();
+  }
+
+  stats(): ExecutorStats {
+    return {
+      running: this.admission.active,
+      queued: this.admission.queued,
+      livePaused: this.live.size,
+      livePausedMemory: this.live.memoryUsed,
+      warmIsolates: this.pool.size,
+    };
+  }
+
+  async execute(request: ExecuteRequest): Promise<ExecutionResult> {
+    const id = `exe_${randomBytes(18).toString('base64url')}`;
+    if (this.closing) return standalone(id, closingOutcome());
+    const slot = this.admission.acquire();
+    if (!slot) return standalone(id, this.rateLimited());
+    const release = await slot;
+    try {
+      if (this.closing) return standalone(id, closingOutcome());
+      const seed = randomBytes(16);
+      const spec: ExecutionSpec = {
+        id,
+        clientId: request.clientId,
+        code: request.code,
+        limits: { ...request.limits },
+        services: { ...request.services },
+        clientTools: request.clientTools,
+        ...(request.allowedApis && { allowedApis: request.allowedApis }),
+        allowLLMCalls: request.allowLLMCalls ?? true,
+        seed: [0, 4, 8, 12].map((offset) => seed.readInt32LE(offset)),
+        createdAt: Date.now(),
+      };
+      const execution = new Execution(spec, this.deps, { onLog: request.onLog, onProgress: request.onProgress });
+      return await this.track(execution, () => execution.run());
+    } finally {
+      release();
+    }
+  }
+
+  async resume(executionId: string, clientId: string, answer: ResumeAnswer, hooks: Hooks = {}): Promise<ExecutionResult> {
+    if (typeof executionId !== 'string' || !ID_PATTERN.test(executionId)) throw new ExecutionNotFoundError();
+    if (this.closing) return standalone(executionId, closingOutcome());
+    // checked before waiting for a slot: a bad answer never consumes the pause
+    const local = this.live.peek(executionId);
+    if (local && local.clientId !== clientId) throw new ExecutionNotFoundError();
+    let header = local ? undefined : await this.header(executionId, clientId);
+    let values = matchAnswer(answer, local ? local.pending() : header!.callbacks);
+    const slot = this.admission.acquire();
+    if (!slot) return standalone(executionId, this.rateLimited());
+    const release = await slot;
+    try {
+      if (local) {
+        if (await this.states.claim(executionId, local.pauseSeq)) {
+          const execution = this.live.take(executionId);
+          if (execution === local && execution.isPaused) return await this.track(execution, () => execution.resume(values, hooks));
+          // spilled while we claimed it: the claim is ours, so replay it
+          return await this.replayAndResume(await this.header(executionId, clientId), values, hooks);
+        }
+        const current = await this.states.header(executionId);
+        this.drop(executionId, local);
+        if (!current) throw new ExecutionNotFoundError();
+        if (current.seq === local.pauseSeq) throw new ResumeConflictError();
+        // our live copy is stale: the execution was resumed elsewhere and paused again
+        header = await this.header(executionId, clientId);
+        values = matchAnswer(answer, header.callbacks);
+      }
+      if (!(await this.states.claim(executionId, header!.seq))) throw new ResumeConflictError();
+      return await this.replayAndResume(header!, values, hooks);
+    } finally {
+      release();
+    }
+  }
+
+  async close(graceMs = 10_000): Promise<void> {
+    this.closing = true;
+    const inFlight = [...this.running.values()];
+    if (inFlight.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled(inFlight), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    }
+    for (const execution of this.running.keys()) execution.cancel('the server is shutting down; run the code again on another instance');
+    this.live.close();
+    this.pool.close();
+  }
+
+  /** The latest pause of an execution owned by this client, or ExecutionNotFoundError. */
+  private async header(id: string, clientId: string): Promise<PauseHeader> {
+    const header = await this.states.header(id);
+    if (!header || header.clientId !== clientId || Date.now() - header.pausedAt > this.maxPauseDuration) throw new ExecutionNotFoundError();
+    return header;
+  }
+
+  private async replayAndResume(header: PauseHeader, values: Map<number, unknown>, hooks: Hooks): Promise<ExecutionResult> {
+    const forget = () => this.states.forget(header.id, header.segments.length).catch(() => undefined);
+    if (header.runtime !== RUNTIME_VERSION) {
+      await forget();
+      return standalone(header.id, notReplayableOutcome('it was paused by a different version of the server'), header);
+    }
+    if (header.issue) {
+      await forget();
+      return standalone(header.id, notReplayableOutcome(header.issue), header);
+    }
+    const journal = await this.states.journal(header);
+    if (!journal || journal.spec.clientId !== header.clientId) throw new ExecutionNotFoundError();
+    const execution = new Execution(journal.spec, this.deps, hooks);
+    return this.track(execution, async () => {
+      const failed = await execution.restore(header, journal.segments);
+      return failed ?? execution.resume(values, hooks);
+    });
+  }
+
+  private async track(execution: Execution, work: () => Promise<ExecutionResult>): Promise<ExecutionResult> {
+    const promise = work().catch((error: Error) => {
+      this.deps.logger.error('execution failed unexpectedly', { execution: execution.id, error: error.message });
+      execution.cancel('the execution failed inside the server');
+      return standalone(execution.id, internalOutcome('unexpected error'));
+    });
+    this.running.set(execution, promise);
+    try {
+      return await promise;
+    } finally {
+      this.running.delete(execution);
+    }
+  }
+
+  private drop(id: string, execution: Execution): void {
+    if (this.live.peek(id) === execution) this.live.take(id);
+    execution.spill('evicted');
+  }
+
+  private rateLimited(): Outcome {
+    return {
+      status: 'rate_limited',
+      error: {
+        message: `this server is running ${this.admission.active} executions with ${this.admission.queued} more waiting, its limit; retry in a moment`,
+        code: 'CONCURRENT_LIMIT_EXCEEDED',
+        retryable: true,
+      },
+    };
+  }
+}
+
+function closingOutcome(): Outcome {
+  return { status: 'cancelled', error: { message: 'the server is shutting down; retry on another instance', code: 'EXECUTION_FAILED', retryable: true } };
+}
+
+/** A result for an execution that did not (or no longer) run here. */
+function standalone(id: string, outcome: Outcome, header?: PauseHeader): ExecutionResult {
+  return {
+    executionId: id,
+    status: outcome.status,
+    ...(outcome.error && { error: outcome.error }),
+    stats: {
+      duration: Math.round(header?.usedMs ?? 0),
+      memoryUsed: header?.memoryUsed ?? 0,
+      llmCallsCount: header?.counters.llm ?? 0,
+      approvalCallsCount: header?.counters.approval ?? 0,
+    },
+  };
+}

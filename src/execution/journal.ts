@@ -1,0 +1,79 @@
+// Everything that entered the sandbox, in the order it entered: the calls the code made (to check a replay
+// makes the same ones), each turn's deliveries (results, errors, timer firings) and the clock readings.
+// Only what accumulated since the last pause is kept here; older parts are segments in the state store.
+
+import { createHash } from 'node:crypto';
+
+export const OK = 0;
+export const ERR = 1;
+export const TIMER = 2;
+
+/** [call id, OK/ERR/TIMER, JSON text of the result | error object | nothing]. */
+export type Delivery = [id: number, mode: number, payload?: unknown];
+/** [call id, operation, function id, hash of the arguments' JSON]. */
+export type CallRecord = [id: number, op: string, name: string, hash: string];
+
+export interface Segment { calls: CallRecord[]; turns: Delivery[][]; clock: number[] }
+
+/** Above this a journal is not kept for replay: the execution can still resume on the instance that holds it. */
+const MAX_JOURNAL_BYTES = 64 * 1024 * 1024;
+
+export class Journal {
+  private calls: CallRecord[] = [];
+  private turns: Delivery[][] = [];
+  private clock: number[] = [];
+  private bytes = 0;
+  /** Why this execution cannot be replayed elsewhere, if it cannot. */
+  issue?: string;
+
+  recordCall(id: number, op: string, name: string, argsJson: string): void {
+    this.calls.push([id, op, name, argsHash(argsJson)]);
+    this.grow(48 + name.length);
+  }
+
+  recordTurn(batch: Delivery[]): void {
+    this.turns.push(batch);
+    let size = 16;
+    for (const delivery of batch) size += 16 + (typeof delivery[2] === 'string' ? delivery[2].length : delivery[2] === undefined ? 0 : 256);
+    this.grow(size);
+  }
+
+  addClock(readings: number[], overflow: boolean): void {
+    for (const reading of readings) this.clock.push(reading);
+    this.grow(readings.length * 8);
+    if (overflow) this.issue ??= 'the code read the clock too many times to be replayed';
+  }
+
+  /** Hands over what accumulated since the last pause, to be written as one segment. */
+  takeSegment(): Segment {
+    const segment = { calls: this.calls, turns: this.turns, clock: this.clock };
+    this.calls = [];
+    this.turns = [];
+    this.clock = [];
+    return segment;
+  }
+
+  private grow(bytes: number): void {
+    this.bytes += bytes;
+    if (this.bytes > MAX_JOURNAL_BYTES) this.issue ??= `its journal grew past ${MAX_JOURNAL_BYTES / 1024 / 1024} MB`;
+  }
+}
+
+/** Segments merged for a replay: calls by id, turns and clock readings in order. */
+export interface ReplayPlan { calls: Map<number, CallRecord>; turns: Delivery[][]; clock: number[] }
+
+export function replayPlan(segments: Segment[]): ReplayPlan {
+  const calls = new Map<number, CallRecord>();
+  const turns: Delivery[][] = [];
+  const clock: number[] = [];
+  for (const segment of segments) {
+    for (const call of segment.calls) calls.set(call[0], call);
+    for (const turn of segment.turns) turns.push(turn);
+    for (const reading of segment.clock) clock.push(reading);
+  }
+  return { calls, turns, clock };
+}
+
+export function argsHash(json: string): string {
+  return createHash('sha1').update(json).digest('base64url').slice(0, 16);
+}

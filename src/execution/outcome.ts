@@ -1,0 +1,132 @@
+// How an execution ended, in the protocol's statuses and codes. Decided from what happened (which kind of
+// error object, which limit the host saw hit), never from the wording of a message.
+
+import { renderStack, userFrames, type Transpiled } from '../sandbox/index.js';
+import type { ExecutionError, ExecutionStatus } from './types.js';
+
+export interface Outcome { status: ExecutionStatus; result?: unknown; error?: ExecutionError }
+
+const CODE_BY_KIND: Record<string, string> = {
+  TypeError: 'TYPE_ERROR',
+  ReferenceError: 'REFERENCE_ERROR',
+};
+
+/** The program threw (or its result could not be sent); `info` comes from the sandbox and is checked here. */
+export function thrownOutcome(info: unknown, code: Transpiled | undefined): Outcome {
+  const raw = (typeof info === 'object' && info !== null ? info : {}) as Record<string, unknown>;
+  const text = (value: unknown, max: number, fallback: string) => (typeof value === 'string' && value ? value.slice(0, max) : fallback);
+  const kind = text(raw.kind, 40, 'Error');
+  const name = text(raw.name, 100, 'Error');
+  const message = text(raw.message, 4000, 'the code threw without a message');
+  const frames = code ? userFrames(text(raw.stack, 8000, ''), code) : [];
+  const error: ExecutionError = { message, code: CODE_BY_KIND[kind] ?? 'EXECUTION_FAILED' };
+  let status: ExecutionStatus = 'failed';
+  if (kind === 'ToolError') {
+    const toolCode = typeof raw.code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(raw.code) ? raw.code : undefined;
+    const httpStatus = typeof raw.status === 'number' ? raw.status : undefined;
+    error.code = toolCode ?? (httpStatus !== undefined ? 'HTTP_ERROR' : 'EXECUTION_FAILED');
+    if (toolCode === 'NETWORK_ERROR') status = 'network_error';
+    if (typeof raw.retryable === 'boolean') error.retryable = raw.retryable;
+    else if (httpStatus !== undefined && (httpStatus >= 500 || httpStatus === 429)) error.retryable = true;
+  }
+  if (kind === 'Result') error.suggestion = 'return plain JSON data: objects, arrays, strings, numbers, booleans and null';
+  if (frames.length > 0) {
+    error.line = frames[0].line;
+    error.column = frames[0].column;
+  }
+  error.stack = renderStack(kind === 'Thrown' ? 'Uncaught' : name, message, frames);
+  return { status, error };
+}
+
+export function parseErrorOutcome(message: string, line?: number, column?: number): Outcome {
+  const where = line !== undefined ? ` (line ${line}${column !== undefined ? `, column ${column}` : ''})` : '';
+  return {
+    status: 'parse_error',
+    error: { message: `${message}${where}`, code: 'SYNTAX_ERROR', line, column, suggestion: 'the code is the body of an async function: top-level await and return work; TypeScript types are allowed' },
+  };
+}
+
+export function timeoutOutcome(timeoutMs: number, stack: string | undefined, code: Transpiled | undefined): Outcome {
+  const frames = stack && code ? userFrames(stack, code) : [];
+  const where = frames.length > 0 ? ` It was running line ${frames[0].line} when it was stopped.` : '';
+  return {
+    status: 'timeout',
+    error: {
+      message: `the code ran for more than its ${formatMs(timeoutMs)} timeout (time paused waiting for the client does not count).${where}`,
+      code: 'TIMEOUT_ERROR',
+      ...(frames.length > 0 && { line: frames[0].line, column: frames[0].column }),
+      suggestion: 'do less work per execution, or ask for a longer timeout in the execution config',
+    },
+  };
+}
+
+/** Awaiting a promise that nothing can settle: it would wait until the timeout, so it ends now. */
+export function stalledOutcome(): Outcome {
+  return {
+    status: 'timeout',
+    error: {
+      message: 'the code is waiting for a promise that nothing can settle (no API call, callback or timer is pending), so it would wait until the timeout',
+      code: 'TIMEOUT_ERROR',
+      suggestion: 'make sure every promise the code awaits is resolved or rejected',
+    },
+  };
+}
+
+export function memoryOutcome(limitBytes: number): Outcome {
+  return {
+    status: 'memory_exceeded',
+    error: {
+      message: `the code used more than its ${formatBytes(limitBytes)} memory limit and was stopped`,
+      code: 'MEMORY_LIMIT_EXCEEDED',
+      suggestion: 'process data in smaller pieces, or ask for more memory in the execution config',
+    },
+  };
+}
+
+export function tooLargeOutcome(size: number, max: number): Outcome {
+  return {
+    status: 'failed',
+    error: {
+      message: `the result is ${formatBytes(size)}, more than the ${formatBytes(max)} a result may be`,
+      code: 'RESULT_TOO_LARGE',
+      suggestion: 'return only what is needed (select fields, summarize, paginate)',
+    },
+  };
+}
+
+export function divergedOutcome(detail: string): Outcome {
+  return {
+    status: 'failed',
+    error: {
+      message: `this execution could not be resumed: the instance that paused it no longer holds it, and replaying its journal diverged: ${detail}`,
+      code: 'REPLAY_DIVERGED',
+      suggestion: 'run the code again; code that depends on anything outside the journal (such as the time zone) cannot be replayed',
+    },
+  };
+}
+
+export function notReplayableOutcome(issue: string): Outcome {
+  return {
+    status: 'failed',
+    error: {
+      message: `this execution could not be resumed: the instance that paused it no longer holds it, and it cannot be replayed because ${issue}`,
+      code: 'EXECUTION_FAILED',
+      suggestion: 'run the code again',
+    },
+  };
+}
+
+export function internalOutcome(what: string): Outcome {
+  return { status: 'failed', error: { message: `the execution failed inside the server: ${what}`, code: 'EXECUTION_FAILED', retryable: true } };
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** Decimal units, as the config writes them (128MB = 128,000,000 bytes). */
+function formatBytes(bytes: number): string {
+  if (bytes >= 1e6) return `${+(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes >= 1e3) return `${+(bytes / 1e3).toFixed(1)} KB`;
+  return `${bytes} bytes`;
+}

@@ -1,0 +1,156 @@
+// Paused executions in the shared state store (keyv): a small header rewritten at each pause, the spec written
+// once, and one journal segment per pause, so a pause writes only what is new. Another instance reading the
+// same store can replay the execution. Claims make each pause resumable once across all instances.
+
+import type Keyv from 'keyv';
+import type { CallbackRequest, ClientServices, ClientToolDefinition } from './types.js';
+import type { Segment } from './journal.js';
+
+/** What an execution was asked to do; written once, at its first pause. */
+export interface ExecutionSpec {
+  id: string;
+  clientId: string;
+  code: string;
+  limits: { timeout: number; memory: number; llmCalls: number };
+  services: ClientServices;
+  clientTools: ClientToolDefinition[];
+  allowedApis?: string[];
+  allowLLMCalls: boolean;
+  /** Seed of Math.random inside the sandbox. */
+  seed: number[];
+  createdAt: number;
+}
+
+export interface PendingCallback { id: number; request: CallbackRequest }
+export interface FrozenTimer { id: number; remaining: number; delay: number; repeat: boolean }
+
+/** The state of the latest pause. */
+export interface PauseHeader {
+  v: 1;
+  /** Version of the sandbox runtime: replay needs the same one. */
+  runtime: string;
+  id: string;
+  clientId: string;
+  /** 1 for the first pause, then 2, 3…; each can be resumed once. */
+  seq: number;
+  pausedAt: number;
+  usedMs: number;
+  memoryUsed: number;
+  counters: { llm: number; approval: number };
+  callbacks: PendingCallback[];
+  timers: FrozenTimer[];
+  /** Journal segments written so far, with when each was last written (for refreshing their TTL). */
+  segments: { n: number; at: number }[];
+  /** When the spec was last written. */
+  specAt: number;
+  /** Set when the execution can only resume on the instance that holds it live. */
+  issue?: string;
+}
+
+export interface StateStoreOptions {
+  /** How long state is kept after its last use, ms. */
+  ttl: number;
+  /** How long a pause may wait for its answer, ms. */
+  maxPauseDuration: number;
+}
+
+const locks = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+export class ExecutionStateStore {
+  constructor(
+    private readonly store: Keyv,
+    private readonly options: StateStoreOptions,
+  ) {}
+
+  /** Segments and the spec outlive any single pause; each pause refreshes those that would expire too soon. */
+  private get journalTTL(): number {
+    return 2 * this.options.maxPauseDuration + this.options.ttl;
+  }
+
+  /** Writes a pause: spec (first time), the new segment, refreshed old segments, then the header. */
+  async savePause(header: PauseHeader, segment: Segment, spec: ExecutionSpec | undefined): Promise<void> {
+    const now = Date.now();
+    const stale = (at: number) => at + this.journalTTL - now < this.options.maxPauseDuration * 1.1;
+    const writes: Promise<unknown>[] = [];
+    if (spec) {
+      writes.push(this.store.set(initKey(header.id), spec, this.journalTTL));
+      header.specAt = now;
+    } else if (stale(header.specAt)) {
+      writes.push(this.refresh(initKey(header.id)).then(() => { header.specAt = now; }));
+    }
+    const n = header.segments.length;
+    writes.push(this.store.set(segmentKey(header.id, n), segment, this.journalTTL));
+    for (const old of header.segments) {
+      if (stale(old.at)) writes.push(this.refresh(segmentKey(header.id, old.n)).then(() => { old.at = now; }));
+    }
+    await Promise.all(writes);
+    header.segments.push({ n, at: now });
+    // the header goes last: a reader that sees it finds every segment it names
+    await this.store.set(headerKey(header.id), header, this.options.maxPauseDuration);
+  }
+
+  async header(id: string): Promise<PauseHeader | undefined> {
+    const header = (await this.store.get(headerKey(id))) as PauseHeader | undefined;
+    return header && header.v === 1 ? header : undefined;
+  }
+
+  /** The spec and all segments of a pause; undefined if any part expired. */
+  async journal(header: PauseHeader): Promise<{ spec: ExecutionSpec; segments: Segment[] } | undefined> {
+    const [spec, ...segments] = await Promise.all([
+      this.store.get(initKey(header.id)) as Promise<ExecutionSpec | undefined>,
+      ...header.segments.map((s) => this.store.get(segmentKey(header.id, s.n)) as Promise<Segment | undefined>),
+    ]);
+    if (!spec || segments.some((segment) => !segment)) return undefined;
+    return { spec, segments: segments as Segment[] };
+  }
+
+  /** Takes the right to resume pause `seq`; false if someone (on any instance) already took it. */
+  async claim(id: string, seq: number): Promise<boolean> {
+    const key = `${headerKey(id)}:claim:${seq}`;
+    const ttl = this.journalTTL;
+    const adapter = this.store.store as { getClient?: () => Promise<RedisLike> } | undefined;
+    if (adapter && typeof adapter.getClient === 'function') {
+      // Redis: SET NX is atomic across every instance sharing it
+      const client = await adapter.getClient();
+      const prefix = this.store.namespace ? `${this.store.namespace}:` : '';
+      return (await client.set(`${prefix}${key}`, '1', { condition: 'NX', expiration: { type: 'PX', value: ttl } })) === 'OK';
+    }
+    // other stores: atomic within this process (a memory store cannot be shared between processes anyway)
+    return this.serialized(key, async () => {
+      if (await this.store.has(key)) return false;
+      await this.store.set(key, 1, ttl);
+      return true;
+    });
+  }
+
+  /** Removes a finished execution's state; its claims expire on their own. */
+  async forget(id: string, segments: number): Promise<void> {
+    const keys = [headerKey(id), initKey(id)];
+    for (let n = 0; n < segments; n++) keys.push(segmentKey(id, n));
+    await Promise.all(keys.map((key) => this.store.delete(key)));
+  }
+
+  private async refresh(key: string): Promise<void> {
+    const value: unknown = await this.store.get(key);
+    if (value !== undefined) await this.store.set(key, value, this.journalTTL);
+  }
+
+  private async serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
+    let perStore = locks.get(this.store);
+    if (!perStore) locks.set(this.store, (perStore = new Map()));
+    const previous = perStore.get(key) ?? Promise.resolve();
+    const current = previous.then(work, work);
+    const settled = current.catch(() => undefined);
+    perStore.set(key, settled);
+    void settled.then(() => { if (perStore.get(key) === settled) perStore.delete(key); });
+    return current;
+  }
+}
+
+interface RedisLike {
+  set(key: string, value: string, options: { condition: 'NX'; expiration: { type: 'PX'; value: number } }): Promise<string | null>;
+}
+
+const headerKey = (id: string) => `atp:exec:${id}`;
+const initKey = (id: string) => `atp:exec:${id}:spec`;
+const segmentKey = (id: string, n: number) => `atp:exec:${id}:seg:${n}`;
