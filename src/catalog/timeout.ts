@@ -1,12 +1,12 @@
 // A per-call time limit for tools that run in this process or have no limit of their own.
 
-import type { CallContext } from './types.js';
+import { ToolCallError, type CallContext } from './types.js';
 
 /** A call that did not finish within its group's `timeout`. */
-export class ToolTimeoutError extends Error {
+export class ToolTimeoutError extends ToolCallError {
   readonly timeout: number;
   constructor(label: string, timeout: number) {
-    super(`${label} did not finish within ${timeout} ms (the group's timeout); it was cancelled. Raise the timeout in the config or ask for less`);
+    super(`${label} did not finish within ${timeout} ms (the group's timeout); it was cancelled. Raise the timeout in the config or ask for less`, { code: 'TIMEOUT_ERROR', retryable: true });
     this.name = 'ToolTimeoutError';
     this.timeout = timeout;
   }

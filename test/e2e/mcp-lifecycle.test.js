@@ -35,7 +35,10 @@ test('a call past the timeout fails clearly and the server stays usable', async 
   const { logger } = recordingLogger();
   const group = await loadGroup(config({ timeout: 300 }), { logger, configDir: fixtures });
   try {
-    await assert.rejects(fn(group, 'sleep').invoke({ ms: 5000 }, ctx()), /api\.local\.sleep did not finish within 300 ms \(the group's timeout\)/);
+    const late = await fn(group, 'sleep').invoke({ ms: 5000 }, ctx()).catch((e) => e);
+    assert.match(late.message, /^api\.local\.sleep did not finish within 300 ms \(the group's timeout\)/);
+    assert.equal(late.code, 'TIMEOUT_ERROR');
+    assert.equal(late.retryable, true);
     assert.equal((await fn(group, 'ping').invoke({}, ctx())).pong, true);
     const controller = new AbortController();
     const call = fn(group, 'sleep').invoke({ ms: 5000 }, { signal: controller.signal });
@@ -80,6 +83,8 @@ test('a server that cannot come back makes calls fail clearly after a bounded wa
     await until(() => lines.some((line) => /could not start the MCP server/.test(line.msg)), 'a failed restart');
     const error = await fn(group, 'ping').invoke({}, ctx()).catch((e) => e);
     assert.equal(error.name, 'McpUnavailableError');
+    assert.equal(error.code, 'NETWORK_ERROR');
+    assert.equal(error.retryable, true);
     assert.match(error.message, /^the MCP server of group local is not available \(.*exited with code 1.*maintenance flag is set.*\); it is restarting \(attempt \d+\) and did not come up within 600 ms\. Try again later$/);
 
     rmSync(flag);

@@ -45,7 +45,7 @@ test('a module group with three functions: results, progress, and an error the c
   assert.equal(error.message, 'cannot divide by zero');
   assert.equal(await tool(group, 'divide').invoke({ a: 1, b: 4 }, ctx()), 0.25);
 
-  await assert.rejects(tool(group, 'add').invoke({ a: 'two', b: 1 }, ctx()), /api\.math\.add: invalid input: \/a must be number/);
+  await assert.rejects(tool(group, 'add').invoke({ a: 'two', b: 1 }, ctx()), (error) => /^api\.math\.add: invalid input: \/a must be number/.test(error.message) && error.code === 'VALIDATION_FAILED');
   await assert.rejects(tool(group, 'add').invoke({ a: 1, b: 1, c: 3 }, ctx()), /must NOT have additional properties \(c\)/);
 
   const { closed } = await import(path.join(fixtures, 'math.js'));
@@ -97,7 +97,7 @@ test('a default-exported object names its tools by key, made identifier-safe and
 
 test('a call past the group timeout fails clearly, whether or not the handler listens to its signal', async () => {
   const group = await loadGroup(config('slow.js', { name: 'slow', timeout: 50 }), { logger, configDir: fixtures });
-  await assert.rejects(tool(group, 'stubborn').invoke({}, ctx()), /api\.slow\.stubborn did not finish within 50 ms/);
+  await assert.rejects(tool(group, 'stubborn').invoke({}, ctx()), (error) => /api\.slow\.stubborn did not finish within 50 ms/.test(error.message) && error.code === 'TIMEOUT_ERROR');
   await assert.rejects(tool(group, 'polite').invoke({}, ctx()), /api\.slow\.polite did not finish within 50 ms/);
   const controller = new AbortController();
   const call = tool(group, 'stubborn').invoke({}, { signal: controller.signal });

@@ -5,6 +5,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import type { McpGroupConfig } from '../../../config/index.js';
 import type { Logger } from '../../../logging/index.js';
+import { ToolCallError } from '../../types.js';
 import { handshakeTimeout, openClient, type OpenedClient } from './connect.js';
 
 const FIRST_RETRY_MS = 250;
@@ -22,9 +23,9 @@ export interface ConnectionEvents {
 }
 
 /** Raised to callers while the server is down or restarting. */
-export class McpUnavailableError extends Error {
+export class McpUnavailableError extends ToolCallError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'NETWORK_ERROR', retryable: true });
     this.name = 'McpUnavailableError';
   }
 }

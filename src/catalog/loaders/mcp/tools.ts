@@ -5,7 +5,7 @@ import { ErrorCode, McpError, type Tool as McpTool } from '@modelcontextprotocol
 import type { McpGroupConfig } from '../../../config/index.js';
 import { toIdentifier, uniqueName } from '../../naming.js';
 import { ToolTimeoutError } from '../../timeout.js';
-import type { CallContext, JsonSchema, Tool, ToolAnnotations } from '../../types.js';
+import { ToolCallError, type CallContext, type JsonSchema, type Tool, type ToolAnnotations } from '../../types.js';
 import { plainMcpMessage } from './connect.js';
 import type { McpConnection } from './connection.js';
 import { resultValue } from './result.js';
@@ -65,12 +65,12 @@ function callFailure(error: unknown, label: string, config: McpGroupConfig, conn
   if (ctx.signal.aborted) return ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error(String(ctx.signal.reason));
   if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return new ToolTimeoutError(label, config.timeout);
   if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
-    return new Error(`${label}: the MCP server of group ${config.name} stopped during the call; it is being restarted, so the call can be retried`);
+    return new ToolCallError(`${label}: the MCP server of group ${config.name} stopped during the call; it is being restarted, so the call can be retried`, { code: 'NETWORK_ERROR', retryable: true });
   }
   if ((error as { code?: unknown }).code === 404 && config.url) {
     connection.sessionLost('the remote MCP session expired');
-    return new Error(`${label}: the remote MCP session expired; a new one is being opened, so the call can be retried`);
+    return new ToolCallError(`${label}: the remote MCP session expired; a new one is being opened, so the call can be retried`, { code: 'NETWORK_ERROR', retryable: true });
   }
   if (error instanceof McpError) return new Error(`${label}: ${plainMcpMessage(error)}`);
-  return new Error(`${label} failed: ${(error as Error).message ?? String(error)}`);
+  return new ToolCallError(`${label} failed: ${(error as Error).message ?? String(error)}`, { code: 'NETWORK_ERROR', retryable: false });
 }

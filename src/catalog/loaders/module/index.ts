@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ModuleGroupConfig } from '../../../config/index.js';
 import { toIdentifier, uniqueName } from '../../naming.js';
-import { GroupLoadError, type LoadContext, type Loader, type Tool, type ToolGroup } from '../../types.js';
+import { GroupLoadError, ToolCallError, type LoadContext, type Loader, type Tool, type ToolGroup } from '../../types.js';
 import { importToolModule } from './import.js';
 import { collectTools, type FoundTool } from './exports.js';
 import { compileInputCheck } from './input.js';
@@ -55,7 +55,7 @@ function toTool(entry: FoundTool, taken: Set<string>, config: ModuleGroupConfig,
     annotations: { ...tool.annotations },
     invoke(input, ctx) {
       const problem = check(input);
-      if (problem) return Promise.reject(new Error(`${label}: invalid input: ${problem}`));
+      if (problem) return Promise.reject(new ToolCallError(`${label}: invalid input: ${problem}`, { code: 'VALIDATION_FAILED' }));
       return callWithTimeout(label, config.timeout, ctx, (signal) =>
         tool.handler(input as Record<string, unknown>, {
           signal,
