@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { registerValidate } from './validate.js';
 import { registerPending } from './pending.js';
+import { registerServe } from './serve.js';
 import { EXIT } from './output.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -23,6 +24,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride();
   program.addHelpText('after', '\nExit codes: 0 success, 1 failure (e.g. invalid config), 2 usage error or unreadable config.\nMore: man atp, man atp.yaml');
   registerValidate(program, setExit);
+  registerServe(program, setExit);
   registerPending(program, setExit);
   return program;
 }

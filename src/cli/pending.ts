@@ -4,7 +4,6 @@ import type { Command } from 'commander';
 import { EXIT, globalOptions, printJson } from './output.js';
 
 const PENDING: { name: string; args?: string; description: string }[] = [
-  { name: 'serve', description: 'start the ATP HTTP server on the configured APIs' },
   { name: 'search', args: '<query...>', description: 'find functions by what they do, e.g. atp search "create issue"' },
   { name: 'definitions', description: 'print the TypeScript declarations agents read' },
   { name: 'exec', args: '<file>', description: 'run agent code (a file, or - for stdin) against the configured APIs' },

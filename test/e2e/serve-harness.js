@@ -103,3 +103,72 @@ export async function startPostgres() {
     },
   };
 }
+
+/**
+ * `atp serve` as a real process on a free port, with `config` (an object, written as YAML-compatible JSON)
+ * in a temp folder. Resolves once it prints its listen address.
+ */
+export async function startAtp(config, { env = {}, args = [], timeoutMs = 30_000 } = {}) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'atp-serve-'));
+  const file = path.join(dir, 'atp.yaml');
+  const full = { ...config, server: { port: 0, ...(config.server ?? {}) }, logging: { level: 'info', format: 'text', ...(config.logging ?? {}) } };
+  writeFileSync(file, JSON.stringify(full, null, 2));
+  const child = spawn(process.execPath, ['--no-node-snapshot', ATP_BIN, 'serve', '-c', file, ...args], {
+    cwd: dir,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const match = await waitForOutput(child, [child.stderr], (text) => /listening on (http:\/\/\S+)/.exec(text), 'atp serve to listen', timeoutMs);
+  return {
+    url: match[1],
+    child,
+    dir,
+    stderr: () => stderr,
+    async stop(signal = 'SIGTERM') {
+      const result = await stopProcess(child, signal, 30_000);
+      rmSync(dir, { recursive: true, force: true });
+      return result;
+    },
+  };
+}
+
+/** Runs `atp serve` expecting it to fail at start-up; resolves with its exit code and stderr. */
+export async function failingAtp(config, { args = [] } = {}) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'atp-serve-'));
+  const file = path.join(dir, 'atp.yaml');
+  writeFileSync(file, JSON.stringify({ ...config, server: { port: 0, ...(config.server ?? {}) } }, null, 2));
+  const child = spawn(process.execPath, ['--no-node-snapshot', ATP_BIN, 'serve', '-c', file, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c)));
+  clearTimeout(timer);
+  rmSync(dir, { recursive: true, force: true });
+  return { code, stderr };
+}
+
+/** fetch + JSON: {status, headers, body} where body is parsed JSON (or the text when it is not JSON). */
+export async function call(url, { method = 'GET', headers = {}, body, raw } = {}) {
+  const response = await fetch(url, {
+    method,
+    headers: { ...(body !== undefined || raw !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+  });
+  const text = await response.text();
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  return { status: response.status, headers: response.headers, body: parsed };
+}
+
+/** A session opened with POST /api/init: headers to send with later requests. */
+export async function openSession(url, init = {}, headers = {}) {
+  const { status, body } = await call(`${url}/api/init`, { method: 'POST', body: init, headers });
+  if (status !== 200) throw new Error(`init failed: ${status} ${JSON.stringify(body)}`);
+  return { ...body, headers: { 'X-Client-ID': body.clientId, Authorization: `Bearer ${body.token}` } };
+}

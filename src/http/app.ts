@@ -1,0 +1,48 @@
+// The koa app: request id -> errors as JSON -> CORS -> routes. Nothing here knows how code runs.
+
+import Koa from 'koa';
+import type { AppDeps } from './types.js';
+import { errorMiddleware } from './errors.js';
+import { requestId } from './request-id.js';
+import { corsMiddleware } from './cors.js';
+import { router } from './router.js';
+import { initRoute } from './routes/init.js';
+import { infoRoute } from './routes/info.js';
+import { definitionsRoute } from './routes/definitions.js';
+import { runtimeRoute } from './routes/runtime.js';
+import { searchRoutes } from './routes/search.js';
+import { exploreRoute } from './routes/explore.js';
+import { executeRoute } from './routes/execute.js';
+import { streamRoute } from './routes/stream.js';
+import { resumeRoute } from './routes/resume.js';
+import { healthRoutes } from './routes/health.js';
+
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa({ proxy: false });
+  // koa would print errors itself; ours are logged by errorMiddleware
+  app.silent = true;
+  app.use(requestId);
+  app.use(errorMiddleware(deps.logger));
+  const cors = corsMiddleware(deps.config.server.cors as AppDeps['config']['server']['cors'] | true);
+  if (cors) app.use(cors);
+  if (deps.logger.enabled('debug')) {
+    app.use(async (ctx, next) => {
+      const started = performance.now();
+      await next();
+      deps.logger.debug(`${ctx.method} ${ctx.path} ${ctx.status}`, { requestId: ctx.state.requestId, ms: Math.round(performance.now() - started) });
+    });
+  }
+  app.use(router([
+    initRoute(deps),
+    infoRoute(deps),
+    definitionsRoute(deps),
+    runtimeRoute(deps),
+    ...searchRoutes(deps),
+    exploreRoute(deps),
+    executeRoute(deps),
+    streamRoute(deps),
+    resumeRoute(deps),
+    ...healthRoutes(deps),
+  ]));
+  return app;
+}

@@ -1,0 +1,4 @@
+export { createApp } from './app.js';
+export { HttpError } from './errors.js';
+export type { AppDeps, Discovery, Lifecycle, SearchHit, ExploreNode } from './types.js';
+export { RUNTIME_APIS } from './routes/runtime.js';

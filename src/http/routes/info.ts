@@ -1,0 +1,21 @@
+// GET /api/info: version, capabilities, and the largest limits a request may ask for.
+
+import type { AppDeps } from '../types.js';
+import { optionalSession } from '../auth.js';
+import type { Route } from '../router.js';
+
+export function infoRoute(deps: AppDeps): Route {
+  const { execution } = deps.config;
+  return {
+    method: 'GET',
+    path: '/api/info',
+    async handler(ctx) {
+      await optionalSession(ctx, deps.sessions);
+      ctx.body = {
+        version: deps.version,
+        capabilities: { execution: true, search: Boolean(deps.discovery.search), streaming: true, llmCalls: true },
+        limits: { maxTimeout: execution.maxTimeout, maxMemory: execution.maxMemory, maxLLMCalls: execution.maxLLMCalls },
+      };
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// What the HTTP layer needs from the rest of the daemon. src/server wires the real pieces in; a piece
+// that is missing (not built yet) makes its endpoint answer 501 instead of pretending.
+
+import type { Config } from '../config/index.js';
+import type { Catalog } from '../catalog/index.js';
+import type { Executor } from '../execution/index.js';
+import type { Logger } from '../logging/index.js';
+import type { Session, Sessions } from '../session/index.js';
+
+export interface SearchHit {
+  apiGroup: string;
+  functionName: string;
+  description: string;
+  signature: string;
+  example?: string;
+  relevanceScore: number;
+}
+
+export type ExploreNode =
+  | { type: 'directory'; path: string; items: { name: string; type: 'directory' | 'function'; description?: string }[] }
+  | { type: 'function'; path: string; name: string; description: string; definition: string; group: string; [more: string]: unknown };
+
+export interface Discovery {
+  /** TypeScript of api.* for these groups (all when undefined), including this session's client tools. */
+  definitions?(groups: string[] | undefined, session: Session | undefined): { typescript: string; apiGroups: string[] };
+  /** TypeScript of the atp.* runtime APIs named. */
+  runtime?(apis: string[]): string;
+  search?(query: string, options: { apiGroups?: string[]; maxResults: number; useEmbeddings?: boolean }): Promise<SearchHit[]>;
+  /** undefined when nothing is at that path. */
+  explore?(path: string): ExploreNode | undefined;
+}
+
+export interface Lifecycle {
+  /** False until the daemon listens; false again while it drains on shutdown. */
+  ready: boolean;
+  draining: boolean;
+}
+
+export interface AppDeps {
+  config: Config;
+  catalog: Catalog;
+  executor: Executor;
+  sessions: Sessions;
+  logger: Logger;
+  version: string;
+  discovery: Discovery;
+  lifecycle: Lifecycle;
+}

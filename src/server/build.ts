@@ -1,0 +1,85 @@
+// build(config) -> the daemon's parts; start() -> listening; stop() undoes start() in reverse order.
+
+import { readFileSync } from 'node:fs';
+import type Koa from 'koa';
+import type { Config } from '../config/index.js';
+import type { Catalog } from '../catalog/index.js';
+import type { Executor } from '../execution/index.js';
+import { createApp, type Lifecycle } from '../http/index.js';
+import type { Logger } from '../logging/index.js';
+import { Sessions } from '../session/index.js';
+import { openStore, type Store } from '../store/index.js';
+import { loadCatalog, type LoadedGroup } from './catalog.js';
+import { createEngine } from './executor.js';
+import { createDiscovery } from './discovery.js';
+import { listen, type Listener } from './listen.js';
+
+export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Default wait for executions in flight on shutdown: below the usual 30 s before orchestrators kill. */
+export const DEFAULT_GRACE_MS = 25_000;
+
+export interface Daemon {
+  config: Config;
+  catalog: Catalog;
+  executor: Executor;
+  sessions: Sessions;
+  stores: { state: Store; cache: Store };
+  app: Koa;
+  lifecycle: Lifecycle;
+  loaded: LoadedGroup[];
+  /** Listens on server.host/server.port; resolves with the URL. */
+  start(): Promise<string>;
+  /** Drains and closes everything in reverse order of start-up; safe to call twice. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function build(config: Config, logger: Logger): Promise<Daemon> {
+  const opened: { close(): Promise<void> }[] = [];
+  try {
+    const [state, cache, { catalog, loaded }] = await Promise.all([
+      openStore(config.state.store, { namespace: `${config.cache.namespace}:state` }).then((store) => (opened.push(store), store)),
+      openStore(config.cache.store, { namespace: `${config.cache.namespace}:cache` }).then((store) => (opened.push(store), store)),
+      loadCatalog(config, logger).then((result) => (opened.push(result.catalog), result)),
+    ]);
+    const sessions = new Sessions({ store: state, auth: config.auth, ttl: config.state.ttl, logger });
+    if (sessions.secretSource === 'random') {
+      logger.warn('auth.jwtSecret is not set: tokens are signed with a random secret of this process, so sessions end when it restarts; instances that share a state store need one shared auth.jwtSecret');
+    }
+    const executor = createEngine();
+    const lifecycle: Lifecycle = { ready: false, draining: false };
+    const app = createApp({ config, catalog, executor, sessions, logger, version: VERSION, discovery: createDiscovery(catalog, config), lifecycle });
+    return daemon({ config, catalog, executor, sessions, stores: { state, cache }, app, lifecycle, loaded }, logger);
+  } catch (error) {
+    await Promise.allSettled(opened.map((part) => part.close()));
+    throw error;
+  }
+}
+
+function daemon(parts: Omit<Daemon, 'start' | 'stop'>, logger: Logger): Daemon {
+  let listener: Listener | undefined;
+  let stopping: Promise<void> | undefined;
+  const { config } = parts;
+  return {
+    ...parts,
+    async start() {
+      listener = await listen(parts.app, config.server.host, config.server.port, config.execution.maxTimeout + 60_000);
+      parts.lifecycle.ready = true;
+      return listener.url;
+    },
+    stop(graceMs = DEFAULT_GRACE_MS) {
+      stopping ??= (async () => {
+        const deadline = Date.now() + graceMs;
+        parts.lifecycle.draining = true;
+        if (listener) {
+          const { unfinished } = await listener.close(graceMs);
+          if (unfinished > 0) logger.warn(`${unfinished} request(s) still running after the ${graceMs} ms grace period were cut off`);
+        }
+        await parts.executor.close(Math.max(0, deadline - Date.now()));
+        await parts.catalog.close();
+        await Promise.allSettled([parts.stores.state.close(), parts.stores.cache.close()]);
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export { build, VERSION, DEFAULT_GRACE_MS, type Daemon } from './build.js';
+export { StartupError, type LoadedGroup } from './catalog.js';
+export { summary } from './summary.js';
