@@ -3,7 +3,7 @@
 
 import type { Catalog, CatalogEntry, JsonSchema, ToolGroup } from '../catalog/index.js';
 import { oneLineDescription } from './describe.js';
-import { functionSignature } from './signature.js';
+import { signatureOf } from './signature.js';
 
 export interface ExploreItem {
   name: string;
@@ -47,7 +47,7 @@ interface Node {
 // Reference servers put a source-kind folder first (`/openapi/github/...`); the client's own tool docs use it.
 const KIND_FOLDERS = new Set(['openapi', 'mcp', 'module', 'custom']);
 
-const trees = new WeakMap<Catalog, Node>();
+const trees = new WeakMap<Catalog, { version: number; root: Node }>();
 
 /** A directory, a function, or undefined for a path that does not exist (HTTP 404). */
 export function explore(catalog: Catalog, path: string, options: ExploreOptions = {}): ExploreDirectory | ExploreFunction | undefined {
@@ -112,7 +112,7 @@ function describeFunction(entry: CatalogEntry, path: string): ExploreFunction {
     path,
     name: tool.path[tool.path.length - 1] ?? '',
     description: tool.description,
-    definition: `api.${group.name}.${functionSignature(entry)}`,
+    definition: signatureOf(entry),
     group: group.name,
     inputSchema: tool.inputSchema,
   };
@@ -121,9 +121,9 @@ function describeFunction(entry: CatalogEntry, path: string): ExploreFunction {
 }
 
 function treeOf(catalog: Catalog): Node {
-  let root = trees.get(catalog);
-  if (root) return root;
-  root = newNode();
+  const known = trees.get(catalog);
+  if (known && known.version === catalog.version) return known.root;
+  const root = newNode();
   for (const group of catalog.groups) {
     const groupNode = newNode();
     groupNode.group = group;
@@ -141,7 +141,7 @@ function treeOf(catalog: Catalog): Node {
     }
     node.entry = entry;
   }
-  trees.set(catalog, root);
+  trees.set(catalog, { version: catalog.version, root });
   return root;
 }
 

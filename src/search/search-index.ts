@@ -1,13 +1,14 @@
-// The search surface the HTTP layer and the CLI use: build once per catalog, query many times.
+// The search surface the HTTP layer and the CLI use: build once per catalog, query many times;
+// rebuilt on the next query after the catalog changes (an MCP server's tool list, say).
 
 import type { Catalog, CatalogEntry } from '../catalog/index.js';
 import type { Logger } from '../logging/index.js';
 import { oneLineDescription } from './describe.js';
 import { embedderFromConfig, type Embedder, type EmbeddingsConfig } from './embeddings.js';
 import { reciprocalRankFusion } from './fusion.js';
-import { buildLexicalIndex, type RankedEntry } from './lexical.js';
-import { buildSemanticIndex, type SemanticIndex } from './semantic.js';
-import { functionSignature } from './signature.js';
+import { buildLexicalIndex, type LexicalIndex, type RankedEntry } from './lexical.js';
+import { createSemanticRanker } from './semantic.js';
+import { signatureOf } from './signature.js';
 
 export interface SearchOptions {
   /** Groups (`github`) or namespaces (`github.issues`) to search in; all when absent or empty. */
@@ -17,21 +18,22 @@ export interface SearchOptions {
   filter?: (entry: CatalogEntry) => boolean;
 }
 
+export interface HybridSearchOptions extends SearchOptions {
+  /** Fuse embeddings with lexical ranking; default: whenever search.embeddings is configured. */
+  useEmbeddings?: boolean;
+}
+
 /** One hit, in the wire shape of POST /api/search plus the function's dotted id. */
 export interface SearchResult {
   apiGroup: string;
   /** Path under the group, dotted: `issues.create` is api.github.issues.create. */
   functionName: string;
   description: string;
+  /** One line: `api.github.issues.create(input: { ... }): Promise<Issue>`. */
   signature: string;
   relevanceScore: number;
   /** `github.issues.create`. */
   id: string;
-}
-
-export interface HybridSearchOptions extends SearchOptions {
-  /** Fuse embeddings with lexical ranking; default: whenever search.embeddings is configured. */
-  useEmbeddings?: boolean;
 }
 
 export interface SearchIndexOptions {
@@ -61,19 +63,26 @@ export interface SearchIndex {
   warmUp(): Promise<void>;
 }
 
+const DEFAULT_MAX_RESULTS = 10;
+const MAX_RESULTS_CAP = 100;
 const WARN_INTERVAL_MS = 60_000;
 /** How many of each list take part in fusion. */
 const FUSION_DEPTH = 200;
 
-const DEFAULT_MAX_RESULTS = 10;
-const MAX_RESULTS_CAP = 100;
-
 export function createSearchIndex(catalog: Catalog, options: SearchIndexOptions = {}): SearchIndex {
-  const entries = [...catalog.entries()];
-  const lexical = buildLexicalIndex(entries);
   const defaultMax = options.maxResults ?? DEFAULT_MAX_RESULTS;
   const embedder = options.embedder ?? embedderFromConfig(options.embeddings);
-  const semantic: SemanticIndex | undefined = embedder ? buildSemanticIndex(entries, embedder) : undefined;
+  const semantic = embedder ? createSemanticRanker(embedder) : undefined;
+  let built: { version: number; entries: CatalogEntry[]; lexical: LexicalIndex } | undefined;
+  const current = () => {
+    if (!built || built.version !== catalog.version) {
+      const entries = [...catalog.entries()];
+      built = { version: catalog.version, entries, lexical: buildLexicalIndex(entries) };
+    }
+    return built;
+  };
+  current();
+
   let warnedAt = -Infinity;
   // one warning per quiet period, not one per query, while the endpoint is down
   const warnOnce = (message: string, error: unknown) => {
@@ -83,32 +92,35 @@ export function createSearchIndex(catalog: Catalog, options: SearchIndexOptions 
   };
 
   function search(query: string, searchOptions: SearchOptions = {}): SearchResult[] {
-    const ranked = lexical.rank(query, admission(searchOptions));
+    const ranked = current().lexical.rank(query, admission(searchOptions));
     return ranked.slice(0, resultLimit(searchOptions.maxResults, defaultMax)).map(toResult);
   }
 
   return {
-    size: lexical.size,
+    get size() {
+      return current().entries.length;
+    },
     semantic: semantic !== undefined,
     search,
     async searchAsync(query, searchOptions = {}) {
       if (!semantic || searchOptions.useEmbeddings === false) return search(query, searchOptions);
+      const { entries, lexical } = current();
       const accept = admission(searchOptions);
-      const limit = resultLimit(searchOptions.maxResults, defaultMax);
       let semanticRanked: RankedEntry[];
       try {
-        semanticRanked = await semantic.rank(query, accept, FUSION_DEPTH);
+        semanticRanked = await semantic.rank(entries, query, accept, FUSION_DEPTH);
       } catch (error) {
         warnOnce('semantic search unavailable, answering with lexical ranking', error);
         return search(query, searchOptions);
       }
       const lexicalRanked = lexical.rank(query, accept).slice(0, FUSION_DEPTH);
+      const limit = resultLimit(searchOptions.maxResults, defaultMax);
       return reciprocalRankFusion([lexicalRanked, semanticRanked]).slice(0, limit).map(toResult);
     },
     async warmUp() {
       if (!semantic) return;
       try {
-        await semantic.warmUp();
+        await semantic.warmUp(current().entries);
       } catch (error) {
         warnOnce('could not embed the catalog for semantic search; it stays lexical until the endpoint answers', error);
       }
@@ -136,7 +148,7 @@ export function toResult({ entry, score }: RankedEntry): SearchResult {
     apiGroup: entry.group.name,
     functionName: entry.tool.path.join('.'),
     description: oneLineDescription(entry.tool.description),
-    signature: functionSignature(entry),
+    signature: signatureOf(entry),
     relevanceScore: Number(score.toPrecision(4)),
     id: entry.id,
   };

@@ -1,5 +1,6 @@
-// Semantic ranking: each function embedded once (lazily, shared by concurrent first queries),
-// queries embedded per call with a small cache, cosine similarity over unit vectors.
+// Semantic ranking: each function's text embedded once (lazily, shared by concurrent first queries,
+// kept across catalog refreshes so only new or changed functions are embedded again), queries
+// embedded per call with a small cache, cosine similarity over unit vectors.
 
 import type { CatalogEntry } from '../catalog/index.js';
 import { dot, type Embedder } from './embeddings.js';
@@ -10,27 +11,44 @@ const QUERY_CACHE_SIZE = 512;
 const RETRY_AFTER_MS = 30_000;
 const MAX_TEXT_LENGTH = 2000;
 
-export interface SemanticIndex {
-  /** Embeds the catalog now rather than on the first query. */
-  warmUp(): Promise<void>;
-  rank(query: string, accept?: (entry: CatalogEntry) => boolean, limit?: number): Promise<RankedEntry[]>;
+export interface SemanticRanker {
+  /** Embeds these functions now rather than on the first query. */
+  warmUp(entries: readonly CatalogEntry[]): Promise<void>;
+  rank(entries: readonly CatalogEntry[], query: string, accept?: (entry: CatalogEntry) => boolean, limit?: number): Promise<RankedEntry[]>;
 }
 
-export function buildSemanticIndex(entries: readonly CatalogEntry[], embedder: Embedder, now: () => number = Date.now): SemanticIndex {
-  let vectors: Promise<Float32Array[]> | undefined;
-  let failedAt = -Infinity;
+export function createSemanticRanker(embedder: Embedder, now: () => number = Date.now): SemanticRanker {
+  const byText = new Map<string, Float32Array>();
+  const textOf = new WeakMap<CatalogEntry, string>();
   const queryCache = new Map<string, Float32Array>();
+  let inFlight: Promise<void> | undefined;
+  let failedAt = -Infinity;
 
-  function catalogVectors(): Promise<Float32Array[]> {
-    if (vectors) return vectors;
-    if (now() - failedAt < RETRY_AFTER_MS) return Promise.reject(new Error('embedding the catalog failed recently; retrying shortly'));
-    const attempt = embedder.embed(entries.map(embeddingText));
-    vectors = attempt;
-    attempt.catch(() => {
-      failedAt = now();
-      vectors = undefined;
-    });
-    return attempt;
+  const textFor = (entry: CatalogEntry) => {
+    let text = textOf.get(entry);
+    if (text === undefined) textOf.set(entry, (text = embeddingText(entry)));
+    return text;
+  };
+
+  async function ensureEmbedded(entries: readonly CatalogEntry[]): Promise<void> {
+    for (;;) {
+      const missing = [...new Set(entries.map(textFor).filter((text) => !byText.has(text)))];
+      if (missing.length === 0) return;
+      if (inFlight) {
+        await inFlight; // another caller is embedding (perhaps other texts): wait, then look again
+        continue;
+      }
+      if (now() - failedAt < RETRY_AFTER_MS) throw new Error('embedding the catalog failed recently; retrying shortly');
+      const attempt = embedder.embed(missing).then(
+        (vectors) => missing.forEach((text, i) => byText.set(text, vectors[i])),
+        (error: unknown) => {
+          failedAt = now();
+          throw error;
+        },
+      );
+      inFlight = attempt.finally(() => (inFlight = undefined));
+      await inFlight;
+    }
   }
 
   async function queryVector(query: string): Promise<Float32Array> {
@@ -48,22 +66,20 @@ export function buildSemanticIndex(entries: readonly CatalogEntry[], embedder: E
   }
 
   return {
-    async warmUp() {
-      await catalogVectors();
-    },
-    async rank(query, accept, limit = 200) {
+    warmUp: ensureEmbedded,
+    async rank(entries, query, accept, limit = 200) {
       if (!query.trim() || entries.length === 0) return [];
       // without catalog vectors a query vector is useless: do not spend a request on it
-      if (!vectors && now() - failedAt < RETRY_AFTER_MS) throw new Error('embedding the catalog failed recently; retrying shortly');
-      const [docs, vector] = await Promise.all([catalogVectors(), queryVector(query)]);
-      if (docs[0] && docs[0].length !== vector.length) {
-        throw new Error(`the query vector has ${vector.length} dimensions but the catalog's have ${docs[0].length}`);
-      }
+      if (!inFlight && now() - failedAt < RETRY_AFTER_MS) throw new Error('embedding the catalog failed recently; retrying shortly');
+      const [, vector] = await Promise.all([ensureEmbedded(entries), queryVector(query)]);
       const ranked: RankedEntry[] = [];
-      docs.forEach((doc, i) => {
-        if (accept && !accept(entries[i])) return;
-        ranked.push({ entry: entries[i], score: dot(doc, vector) });
-      });
+      for (const entry of entries) {
+        if (accept && !accept(entry)) continue;
+        const doc = byText.get(textFor(entry));
+        if (!doc) continue;
+        if (doc.length !== vector.length) throw new Error(`the query vector has ${vector.length} dimensions but the catalog's have ${doc.length}`);
+        ranked.push({ entry, score: dot(doc, vector) });
+      }
       return ranked.sort((a, b) => b.score - a.score).slice(0, limit);
     },
   };

@@ -55,8 +55,21 @@ function charKind(code: number): number {
   return /[\p{L}\p{M}]/u.test(char) ? LOWER : OTHER; // accented and non-Latin letters are word characters
 }
 
+const stems = new Map<string, string>();
+const STEM_CACHE_SIZE = 50_000;
+
 /** Plural, -ing, -ed and a final e removed, so each family of forms meets at one stem. */
 export function stem(word: string): string {
+  let known = stems.get(word);
+  if (known === undefined) {
+    known = stemUncached(word);
+    if (stems.size >= STEM_CACHE_SIZE) stems.clear();
+    stems.set(word, known);
+  }
+  return known;
+}
+
+function stemUncached(word: string): string {
   let w = word;
   if (w.length <= 3 || /[0-9]/.test(w) || KEEP.has(w)) return w;
   if (w.endsWith('ies') && w.length > 4) w = w.slice(0, -3) + 'y';

@@ -60,7 +60,7 @@ test('a function path describes the function with its one-line definition and sc
   assert.equal(fn.name, 'create');
   assert.equal(fn.group, 'github');
   assert.match(fn.description, /^Create an issue/);
-  assert.equal(fn.definition, 'api.github.issues.create({ owner: string, repo: string, title: string, body?: string })');
+  assert.equal(fn.definition, 'api.github.issues.create(input: { owner: string; repo: string; title: string; body?: string }): Promise<{ number?: number }>');
   assert.doesNotMatch(fn.definition, /\n/);
   assert.deepEqual(fn.inputSchema, issueInput);
   assert.deepEqual(fn.outputSchema, issueOutput);
@@ -126,4 +126,18 @@ test('a name that is both a function and a namespace is listed as both and explo
   assert.deepEqual(explore(mixed, '/m').items.map((i) => `${i.type}:${i.name}`), ['directory:a', 'function:a']);
   assert.equal(explore(mixed, '/m/a').type, 'directory');
   assert.equal(explore(mixed, '/m/a/b').type, 'function');
+});
+
+test('the tree follows catalog changes', () => {
+  const listeners = new Set();
+  const group = {
+    name: 'live', kind: 'mcp', close: async () => {}, tools: [tool(['ping'], 'Answer pong')],
+    onChange(listener) { listeners.add(listener); return () => listeners.delete(listener); },
+  };
+  const live = new Catalog([group]);
+  assert.deepEqual(explore(live, '/live').items.map((i) => i.name), ['ping']);
+  group.tools = [tool(['pong'], 'Answer ping')];
+  for (const listener of listeners) listener();
+  assert.deepEqual(explore(live, '/live').items.map((i) => i.name), ['pong']);
+  assert.equal(explore(live, '/live/ping'), undefined);
 });

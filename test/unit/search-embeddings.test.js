@@ -165,3 +165,20 @@ test('the embedder batches, orders by index and rejects malformed answers', asyn
   const broken = openAiEmbedder({ url: 'http://127.0.0.1:1/v1', model: 'm', apiKey: 'sk-nope' });
   await assert.rejects(broken.embed(['x']), (error) => /embeddings request to http:\/\/127\.0\.0\.1:1 failed/.test(error.message) && !/sk-nope/.test(error.message));
 });
+
+test('after a catalog change only new or changed functions are embedded', async () => {
+  const listeners = new Set();
+  const group = {
+    name: 'live', kind: 'mcp', close: async () => {}, tools: [tool(['rent'], 'Rent a car'), tool(['charge'], 'Charge a card')],
+    onChange(listener) { listeners.add(listener); return () => listeners.delete(listener); },
+  };
+  const live = new Catalog([group]);
+  const index = createSearchIndex(live, { embeddings: { provider: 'openai', url, model: 'refresh-model' } });
+  await index.warmUp();
+  group.tools = [...group.tools, tool(['forecast'], 'Forecast the weather')];
+  for (const listener of listeners) listener();
+  assert.equal((await index.searchAsync('precipitation'))[0].id, 'live.forecast');
+  const inputs = requests.filter((r) => r.body.model === 'refresh-model').map((r) => r.body.input);
+  assert.deepEqual(inputs.map((input) => input.length), [2, 1, 1], 'two at warm-up, then the new one and the query');
+  assert.ok(inputs[1][0].startsWith('live.forecast') || inputs[2][0].startsWith('live.forecast'));
+});

@@ -68,7 +68,7 @@ test('a query naming the function puts it first, and the result has the wire sha
   assert.equal(first.apiGroup, 'shop');
   assert.equal(first.functionName, 'orders.get');
   assert.equal(first.description, 'Get an order by its id');
-  assert.equal(first.signature, 'orders.get({ orderId: string })');
+  assert.equal(first.signature, 'api.shop.orders.get(input: { orderId: string }): Promise<unknown>');
   assert.ok(first.relevanceScore > 0);
 });
 
@@ -140,4 +140,20 @@ test('an empty catalog searches without error', () => {
   const index = createSearchIndex(new Catalog([]));
   assert.equal(index.size, 0);
   assert.deepEqual(index.search('anything'), []);
+});
+
+test('the index follows catalog changes (an MCP server adding a tool) on the next query', () => {
+  const listeners = new Set();
+  const group = {
+    name: 'live', kind: 'mcp', close: async () => {},
+    tools: [tool(['ping'], 'Answer pong')],
+    onChange(listener) { listeners.add(listener); return () => listeners.delete(listener); },
+  };
+  const catalog = new Catalog([group]);
+  const index = createSearchIndex(catalog);
+  assert.deepEqual(index.search('weather forecast'), []);
+  group.tools = [...group.tools, tool(['forecast'], 'Weather forecast for a city')];
+  for (const listener of listeners) listener();
+  assert.equal(index.size, 2);
+  assert.equal(index.search('weather forecast')[0].id, 'live.forecast');
 });
