@@ -73,7 +73,8 @@ async function bundle(spec: string, document: unknown, timeoutMs: number): Promi
   try {
     return await $RefParser.bundle(spec, document as object, { resolve: { http: { timeout: timeoutMs } } });
   } catch (error) {
-    const message = (error as Error).message.split('\n')[0];
-    throw new Error(`cannot resolve a $ref of the spec ${specLabel(spec)}: ${message}`);
+    const [what, why] = (error as Error).message.split('\n').map((line) => line.trim());
+    const reason = why?.startsWith('ENOENT') ? 'no such file' : why?.split(',')[0];
+    throw new Error(`cannot resolve a $ref of the spec ${specLabel(spec)}: ${what}${reason ? ` (${reason})` : ''}`);
   }
 }
