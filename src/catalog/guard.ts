@@ -25,7 +25,7 @@ export async function guardGroup(inner: ToolGroup, options: GuardOptions): Promi
   const listeners = new Set<() => void>();
   const learners = new Map<string, OutputLearner>();
   const wrappers = new WeakMap<Tool, Tool>();
-  const current = new Map<string, Tool>(); // sourceName -> the wrapper whose schema a learner updates
+  const current = new Map<string, Tool>(); // sourceName -> the wrapper of an untyped tool, whose schema its learner sets
 
   const emit = () => {
     for (const listener of listeners) {
@@ -46,7 +46,10 @@ export async function guardGroup(inner: ToolGroup, options: GuardOptions): Promi
       logger: options.logger,
       onChange: () => {
         const wrapper = current.get(tool.sourceName);
-        if (wrapper && wrapper.outputInferred) wrapper.outputSchema = created.schema;
+        if (wrapper) {
+          wrapper.outputSchema = created.schema;
+          wrapper.outputInferred = true;
+        }
         emit();
       },
     });
@@ -65,7 +68,8 @@ export async function guardGroup(inner: ToolGroup, options: GuardOptions): Promi
       description: tool.description,
       inputSchema: tool.inputSchema,
       outputSchema: tool.outputSchema ?? learner?.schema,
-      outputInferred: learner ? true : tool.outputInferred,
+      // inferred only once something was learned: until then the output type is simply unknown
+      outputInferred: learner ? learner.schema !== undefined : tool.outputInferred,
       annotations: tool.annotations,
       invoke: learner
         ? async (input, ctx) => {
