@@ -1,0 +1,157 @@
+// What runs without pausing: results, the host bridge, runtime services, policies, outcomes and admission.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import Keyv from 'keyv';
+import { makeExecutor, request } from './execution-harness.js';
+
+const cacheStore = new Keyv();
+const { executor, state } = makeExecutor({ yaml: 'execution:\n  pool: 2\n', cacheStore });
+after(() => executor.close());
+
+const run = (code, extra = {}) => executor.execute(request(code, extra));
+
+test('return values, top-level await and TypeScript', async () => {
+  const result = await run(`
+    interface Pair { a: number; b: number }
+    const pair: Pair = { a: 2, b: 3 };
+    const sum = await api.demo.add(pair);
+    return { ...sum, nested: await atp.api.demo.issues.create({ title: 't' }) } as const;`);
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.deepEqual(result.result, { sum: 5, nested: { created: 't' } });
+  assert.equal(typeof result.executionId, 'string');
+  for (const key of ['duration', 'memoryUsed', 'llmCallsCount', 'approvalCallsCount']) assert.equal(typeof result.stats[key], 'number');
+  const nothing = await run('const x = 1;');
+  assert.equal(nothing.status, 'completed');
+  assert.equal('result' in nothing, false);
+});
+
+test('syntax errors are parse_error with the line and column of the user\'s code', async () => {
+  const result = await run('const a = 1;\nconst b: number = 2;\nreturn a +;');
+  assert.equal(result.status, 'parse_error');
+  assert.equal(result.error.code, 'SYNTAX_ERROR');
+  assert.equal(result.error.line, 3);
+  assert.equal(result.error.column, 11); // the ";" where an operand was expected
+  const unclosed = await run('if (true) {\n  return 1;');
+  assert.equal(unclosed.status, 'parse_error');
+  assert.equal(unclosed.error.line, 2);
+});
+
+test('runtime errors carry the user\'s line even after TypeScript was stripped', async () => {
+  const result = await run('type T = {\n  a: string;\n};\nconst t: T = { a: "x" };\n\nnull.boom;');
+  assert.equal(result.status, 'failed');
+  assert.equal(result.error.code, 'TYPE_ERROR');
+  assert.equal(result.error.line, 6);
+  const thrown = await run('\nthrow new Error("custom failure");');
+  assert.deepEqual([thrown.status, thrown.error.code, thrown.error.message, thrown.error.line], ['failed', 'EXECUTION_FAILED', 'custom failure', 2]);
+  const reference = await run('return notDefined + 1');
+  assert.deepEqual([reference.error.code, reference.error.message], ['REFERENCE_ERROR', 'notDefined is not defined']);
+});
+
+test('a message that merely mentions a timeout or memory is still a plain failure', async () => {
+  const result = await run('throw new Error("Script execution timed out. Isolate was disposed during execution due to memory limit");');
+  assert.deepEqual([result.status, result.error.code], ['failed', 'EXECUTION_FAILED']);
+  const unhandled = await run('Promise.reject(new Error("Script execution timed out.")); await api.demo.add({ a: 1, b: 1 }); return "still fine";');
+  assert.deepEqual([unhandled.status, unhandled.result], ['completed', 'still fine']);
+});
+
+test('tool failures keep their status: an upstream 500 is HTTP_ERROR and retryable', async () => {
+  const result = await run('await api.demo.upstream500({});');
+  assert.equal(result.status, 'failed');
+  assert.equal(result.error.code, 'HTTP_ERROR');
+  assert.equal(result.error.retryable, true);
+  const caught = await run('try { await api.demo.upstream500({}); } catch (e) { return [e.message, e.status, e.code]; }');
+  assert.deepEqual(caught.result, ['GET /fail: HTTP 500: boom', 500, 'HTTP_ERROR']);
+});
+
+test('calls started with Promise.all run concurrently on the host', async () => {
+  state.maxInFlight = 0;
+  const result = await run('return (await Promise.all([1, 2, 3, 4].map((i) => api.demo.sleep({ ms: 40, tag: i })))).map((r) => r.tag);');
+  assert.deepEqual(result.result, [1, 2, 3, 4]);
+  assert.equal(state.maxInFlight, 4);
+});
+
+test('atp.cache is scoped per client', async () => {
+  const a = await run('await atp.cache.set("k", { v: 1 }); return [await atp.cache.get("k"), await atp.cache.has("k")];');
+  assert.deepEqual(a.result, [{ v: 1 }, true]);
+  const b = await run('return [await atp.cache.get("k"), await atp.cache.has("k")];', { clientId: 'client-b' });
+  assert.deepEqual(b.result, [null, false]);
+  const again = await run('const had = await atp.cache.delete("k"); return [had, await atp.cache.get("k")];');
+  assert.deepEqual(again.result, [true, null]);
+});
+
+test('logs and progress reach the listeners, with their levels and data', async () => {
+  const logs = [];
+  const progress = [];
+  const result = await run(`
+    console.log('hello', { a: 1 }); console.warn('careful'); atp.log.error('bad', { code: 7 }); atp.log.debug('fine');
+    atp.progress.report({ current: 1, total: 4, message: 'quarter' });
+    atp.progress.report('half', 0.5);
+    return 1;`, { onLog: (event) => logs.push(event), onProgress: (event) => progress.push(event) });
+  assert.equal(result.status, 'completed');
+  assert.deepEqual(logs, [
+    { level: 'info', message: 'hello {"a":1}' },
+    { level: 'warn', message: 'careful' },
+    { level: 'error', message: 'bad', data: { code: 7 } },
+    { level: 'debug', message: 'fine' },
+  ]);
+  assert.deepEqual(progress, [{ message: 'quarter', fraction: 0.25, current: 1, total: 4 }, { message: 'half', fraction: 0.5 }]);
+});
+
+test('allowedApis and allowLLMCalls are enforced on the host', async () => {
+  const ok = await run('return (await api.demo.add({ a: 1, b: 1 })).sum;', { allowedApis: ['demo.add'] });
+  assert.equal(ok.result, 2);
+  const blocked = await run('await api.demo.echo({});', { allowedApis: ['demo.add', 'demo.issues.*'] });
+  assert.deepEqual([blocked.status, blocked.error.code], ['security_violation', 'FORBIDDEN_OPERATION']);
+  const noLlm = await run('await atp.llm.call("x");', { allowLLMCalls: false });
+  assert.equal(noLlm.status, 'security_violation');
+});
+
+test('the LLM-call limit ends the execution as llm_calls_exceeded, batches included', async () => {
+  const result = await run('await Promise.all([atp.llm.call("a"), atp.llm.call("b"), atp.llm.call("c")]);', { limits: { timeout: 5000, memory: 32e6, llmCalls: 2 } });
+  assert.deepEqual([result.status, result.error.code], ['llm_calls_exceeded', 'LLM_CALL_LIMIT_EXCEEDED']);
+});
+
+test('a service the client does not provide throws a catchable error at once', async () => {
+  const services = { hasLLM: false, hasApproval: false, hasEmbedding: false, hasTools: false };
+  const result = await run('try { await atp.llm.call("x"); } catch (e) { return e.message; }', { services });
+  assert.equal(result.status, 'completed');
+  assert.match(result.result, /^llm service not provided by client/);
+  const uncaught = await run('await atp.approval.request("ok?");', { services });
+  assert.equal(uncaught.status, 'failed');
+  assert.match(uncaught.error.message, /^approval service not provided by client/);
+});
+
+test('executions beyond concurrency plus queue are rate_limited, the others complete', async () => {
+  const { executor: small } = makeExecutor({ yaml: 'execution:\n  pool: 1\n  concurrency: 1\n  queue: 1\n' });
+  try {
+    const results = await Promise.all([1, 2, 3].map(() => small.execute(request('await api.demo.sleep({ ms: 100 }); return 1;'))));
+    assert.deepEqual(results.map((r) => r.status).sort(), ['completed', 'completed', 'rate_limited']);
+    const limited = results.find((r) => r.status === 'rate_limited');
+    assert.equal(limited.error.retryable, true);
+  } finally {
+    await small.close();
+  }
+});
+
+test('setTimeout, setInterval and clearTimeout work and count toward the timeout', async () => {
+  const result = await run(`
+    const events = [];
+    const id = setInterval(() => { events.push('tick'); if (events.length === 3) clearInterval(id); }, 5);
+    const cancelled = setTimeout(() => events.push('never'), 1);
+    clearTimeout(cancelled);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return events;`);
+  assert.deepEqual(result.result, ['tick', 'tick', 'tick']);
+});
+
+test('close() cancels what is still running after the grace period and refuses new work', async () => {
+  const { executor: closing } = makeExecutor({ yaml: 'execution:\n  pool: 0\n' });
+  const running = closing.execute(request('while (true) {}', { limits: { timeout: 60_000, memory: 32e6, llmCalls: 1 } }));
+  while (closing.stats().running === 0) await new Promise((resolve) => setImmediate(resolve));
+  await closing.close(50);
+  const result = await running;
+  assert.equal(result.status, 'cancelled');
+  const refused = await closing.execute(request('return 1'));
+  assert.equal(refused.status, 'cancelled');
+});

@@ -1,0 +1,243 @@
+// Pause and resume: in place on the instance holding the isolate, by deterministic replay on another instance
+// sharing the state store, batches, __error answers, single use, ownership, expiry.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import Keyv from 'keyv';
+import { ExecutionNotFoundError, ResumeConflictError, ResumeInputError } from '../../dist/execution/index.js';
+import { demoState, demoTool, makeExecutor, request } from './execution-harness.js';
+
+const closers = [];
+after(() => Promise.all(closers.map((close) => close())));
+
+function executorOn(stateStore, options = {}) {
+  const made = makeExecutor({ stateStore, ...options });
+  closers.push(() => made.executor.close());
+  return made;
+}
+
+/** Answers every pause with `answer(callback)` until the execution ends; returns the final result and the pauses seen. */
+async function drive(executor, first, answer, clientId = 'client-a') {
+  let result = first;
+  const pauses = [];
+  while (result.status === 'paused') {
+    pauses.push(result);
+    const body = result.needsCallbacks
+      ? { results: result.needsCallbacks.map((callback) => ({ id: callback.id, result: answer(callback) })) }
+      : { result: answer(result.needsCallback) };
+    result = await executor.resume(result.executionId, clientId, body);
+  }
+  return { result, pauses };
+}
+
+const llmEcho = (callback) => `FAKE:${callback.payload.prompt}`;
+
+test('a chain of LLM pauses resumes in place, tool calls before them run once', async () => {
+  const { executor, state } = executorOn(new Keyv());
+  const first = await executor.execute(request(`
+    const before = await api.demo.counter({ tag: 'before' });
+    let s = '';
+    for (let i = 0; i < 3; i++) s += (await atp.llm.call({ prompt: 'p' + i })) + ';';
+    const after = await api.demo.counter({ tag: 'after' });
+    return { before: before.count, s, after: after.count };`));
+  assert.equal(first.status, 'paused');
+  assert.deepEqual(first.needsCallback, { type: 'llm', operation: 'call', payload: { prompt: 'p0', options: { prompt: 'p0' } } });
+  const { result, pauses } = await drive(executor, first, llmEcho);
+  assert.equal(pauses.length, 3);
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.deepEqual(result.result, { before: 1, s: 'FAKE:p0;FAKE:p1;FAKE:p2;', after: 2 });
+  assert.equal(state.counter, 2);
+  assert.equal(result.stats.llmCallsCount, 3);
+});
+
+test('callbacks started together come as one batch, answered by id in any order', async () => {
+  const { executor } = executorOn(new Keyv());
+  const first = await executor.execute(request(`
+    const [x, y, sum] = await Promise.all([atp.llm.call({ prompt: 'a' }), atp.llm.call({ prompt: 'b' }), api.demo.add({ a: 1, b: 2 })]);
+    return [x, y, sum.sum];`));
+  assert.equal(first.status, 'paused');
+  assert.equal(first.needsCallbacks.length, 2);
+  assert.equal(new Set(first.needsCallbacks.map((c) => c.id)).size, 2);
+  const reversed = first.needsCallbacks.map((c) => ({ id: c.id, result: `R:${c.payload.prompt}` })).reverse();
+  const result = await executor.resume(first.executionId, 'client-a', { results: reversed });
+  assert.deepEqual(result.result, ['R:a', 'R:b', 3]);
+});
+
+test('an __error answer throws at the awaiting call, and the code can catch it', async () => {
+  const { executor } = executorOn(new Keyv());
+  const first = await executor.execute(request(`
+    try { await api.fs.readFile({ path: '/nope' }); return 'no error'; }
+    catch (e) { return 'caught ' + e.message; }`, { clientTools: [{ name: 'readFile', namespace: 'fs', description: 'read', inputSchema: { type: 'object' } }] }));
+  assert.deepEqual(first.needsCallback, { type: 'tool', operation: 'call', payload: { toolName: 'readFile', namespace: 'fs', input: { path: '/nope' } } });
+  const result = await executor.resume(first.executionId, 'client-a', { result: { __error: true, message: 'ENOENT: /nope' } });
+  assert.deepEqual([result.status, result.result], ['completed', 'caught ENOENT: /nope']);
+  const llm = await executor.execute(request('return await atp.llm.call("x");'));
+  const failed = await executor.resume(llm.executionId, 'client-a', { result: { __error: true, message: 'llm service not provided by client' } });
+  assert.equal(failed.status, 'failed');
+  assert.equal(failed.error.message, 'llm service not provided by client');
+});
+
+test('each pause accepts one answer; other clients and unknown ids get not-found; bad answers consume nothing', async () => {
+  const { executor } = executorOn(new Keyv());
+  const first = await executor.execute(request('const a = await atp.llm.call("one"); const b = await atp.llm.call("two"); return [a, b];'));
+  await assert.rejects(executor.resume(first.executionId, 'client-b', { result: 'stolen' }), ExecutionNotFoundError);
+  await assert.rejects(executor.resume('exe_' + 'x'.repeat(24), 'client-a', { result: 1 }), ExecutionNotFoundError);
+  await assert.rejects(executor.resume('../../etc', 'client-a', { result: 1 }), ExecutionNotFoundError);
+  await assert.rejects(executor.resume(first.executionId, 'client-a', { results: [{ id: 'cb_999', result: 1 }] }), ResumeInputError);
+  await assert.rejects(executor.resume(first.executionId, 'client-a', {}), ResumeInputError);
+  const [one, two] = await Promise.allSettled([
+    executor.resume(first.executionId, 'client-a', { result: 'A' }),
+    executor.resume(first.executionId, 'client-a', { result: 'B' }),
+  ]);
+  assert.equal(one.status, 'fulfilled');
+  assert.equal(one.value.status, 'paused');
+  assert.ok(two.reason instanceof ResumeConflictError, String(two.reason));
+  const done = await executor.resume(first.executionId, 'client-a', { result: 'C' });
+  assert.deepEqual(done.result, ['A', 'C']);
+  await assert.rejects(executor.resume(first.executionId, 'client-a', { result: 'late' }), ExecutionNotFoundError);
+});
+
+test('time paused waiting for the client does not count toward the timeout', async () => {
+  const { executor } = executorOn(new Keyv());
+  const first = await executor.execute(request('const a = await atp.llm.call("x"); return a;', { limits: { timeout: 200, memory: 32e6, llmCalls: 5 } }));
+  await new Promise((resolve) => setTimeout(resolve, 400)); // the client thinks
+  const result = await executor.resume(first.executionId, 'client-a', { result: 'late but fine' });
+  assert.deepEqual([result.status, result.result], ['completed', 'late but fine']);
+});
+
+test('a pause expires after maxPauseDuration, live or spilled', async () => {
+  for (const max of [64, 0]) {
+    const { executor } = executorOn(new Keyv(), { yaml: `state:\n  maxPauseDuration: 150ms\n  live:\n    max: ${max}\n` });
+    const first = await executor.execute(request('return await atp.llm.call("x");'));
+    const pausedAt = Date.now();
+    assert.equal(first.status, 'paused');
+    assert.equal(executor.stats().livePaused, max === 0 ? 0 : 1);
+    // expiry is the feature under test: wait until the pause is older than maxPauseDuration
+    while (Date.now() - pausedAt <= 200 || executor.stats().livePaused > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await assert.rejects(executor.resume(first.executionId, 'client-a', { result: 'x' }), ExecutionNotFoundError);
+  }
+});
+
+test('a spilled execution resumes by replay on the same instance, without repeating a tool call', async () => {
+  const { executor, state } = executorOn(new Keyv(), { yaml: 'state:\n  live:\n    max: 0\n' });
+  const first = await executor.execute(request(`
+    const c = await api.demo.counter({ tag: 'once' });
+    await atp.cache.set('k', { v: c.count });
+    const a = await atp.llm.call('p1');
+    const b = await atp.llm.call('p2:' + a);
+    return { c: c.count, a, b, cached: await atp.cache.get('k') };`));
+  const { result, pauses } = await drive(executor, first, llmEcho);
+  assert.equal(pauses.length, 2);
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.deepEqual(result.result, { c: 1, a: 'FAKE:p1', b: 'FAKE:p2:FAKE:p1', cached: { v: 1 } });
+  assert.equal(state.counter, 1);
+});
+
+test('another instance sharing the store resumes by replay: no call repeated, time and randomness identical', async () => {
+  const store = new Keyv();
+  const shared = demoState();
+  const a = executorOn(store, { state: shared });
+  const b = executorOn(store, { state: shared });
+  const first = await a.executor.execute(request(`
+    const t0 = Date.now(); const d0 = new Date().toISOString(); const r0 = Math.random();
+    const c = await api.demo.counter({ tag: 'A' });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const answer = await atp.llm.call({ prompt: 'q' + c.count });
+    return { t0, d0, r0, count: c.count, answer, again: (await api.demo.counter({ tag: 'B' })).count };`));
+  assert.equal(first.status, 'paused');
+  const result = await b.executor.resume(first.executionId, 'client-a', { result: 'from B' });
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.equal(result.result.count, 1);
+  assert.equal(result.result.again, 2);
+  assert.equal(result.result.answer, 'from B');
+  assert.equal(shared.counter, 2);
+  assert.equal(typeof result.result.t0, 'number');
+  // the pause's answer cannot be given again on A, which still holds its (now stale) isolate
+  await assert.rejects(a.executor.resume(first.executionId, 'client-a', { result: 'from A' }), ExecutionNotFoundError);
+});
+
+test('replay keeps the order in which Promise.all results arrived (push-on-settle)', async () => {
+  const store = new Keyv();
+  const a = executorOn(store);
+  const b = executorOn(store);
+  const code = `
+    const order = [];
+    const track = (p, tag) => p.then(() => order.push(tag));
+    await Promise.all([
+      track(api.demo.sleep({ ms: 60, tag: 'slow' }), 'slow'),
+      track(api.demo.sleep({ ms: 1, tag: 'fast' }), 'fast'),
+      track(api.demo.sleep({ ms: 30, tag: 'mid' }), 'mid'),
+    ]);
+    const seen = order.join(',');
+    const answer = await atp.llm.call('go');
+    return { seen, answer, after: order.join(',') };`;
+  const first = await a.executor.execute(request(code));
+  assert.equal(first.status, 'paused');
+  const result = await b.executor.resume(first.executionId, 'client-a', { result: 'ok' });
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.equal(result.result.seen, 'fast,mid,slow');
+  assert.equal(result.result.after, 'fast,mid,slow');
+});
+
+test('a replay that takes a different path is refused with a clear error, not guessed', async () => {
+  const store = new Keyv();
+  const a = executorOn(store);
+  // B's catalog has one more function: the same code takes another branch there
+  const b = executorOn(store, { extraTools: [demoTool('extra', async () => 'extra')] });
+  const first = await a.executor.execute(request(`
+    const before = typeof api.demo.extra === 'function' ? await api.demo.extra({}) : await api.demo.add({ a: 1, b: 1 });
+    return [before, await atp.llm.call('x')];`));
+  assert.equal(first.status, 'paused');
+  const result = await b.executor.resume(first.executionId, 'client-a', { result: 'y' });
+  assert.equal(result.status, 'failed');
+  assert.equal(result.error.code, 'REPLAY_DIVERGED');
+  assert.match(result.error.message, /call #1 was api\.demo\.add when the code first ran, and is api\.demo\.extra now/);
+  await assert.rejects(b.executor.resume(first.executionId, 'client-a', { result: 'y' }), ExecutionNotFoundError);
+});
+
+test('timers pending at a pause are frozen and fire after the resume, also after a replay', async () => {
+  const store = new Keyv();
+  const a = executorOn(store);
+  const b = executorOn(store);
+  const first = await a.executor.execute(request(`
+    const fired = [];
+    setTimeout(() => fired.push('t1'), 20);
+    const answer = await atp.llm.call('x');
+    fired.push('answer');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    return { fired, answer };`));
+  assert.equal(first.status, 'paused');
+  const result = await b.executor.resume(first.executionId, 'client-a', { result: 'A' });
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.deepEqual(result.result, { fired: ['answer', 't1'], answer: 'A' });
+});
+
+test('approval, embeddings and client tools pause with the protocol payloads', async () => {
+  const { executor } = executorOn(new Keyv(), {});
+  const first = await executor.execute(request(`
+    const ok = await atp.approval.request('Delete everything?', { risk: 'high' });
+    const ids = await atp.embedding.embed(['aaa', 'bbb']);
+    const hits = await atp.embedding.search('aab', { topK: 2 });
+    const time = await api.client.localTime({ tz: 'UTC' });
+    return { ok, ids, hits, time };`, { clientTools: [{ name: 'localTime', description: 'time', inputSchema: { type: 'object' } }] }));
+  const vectors = { aaa: [0, 3, 0], bbb: [3, 0, 0], aab: [0, 2, 1] };
+  const seen = [];
+  const { result } = await drive(executor, first, (callback) => {
+    seen.push(`${callback.type}.${callback.operation}`);
+    if (callback.type === 'approval') {
+      assert.deepEqual(callback.payload, { message: 'Delete everything?', context: { risk: 'high' } });
+      return { approved: true, timestamp: 1 };
+    }
+    if (callback.operation === 'embed') return vectors[callback.payload.text];
+    if (callback.operation === 'search') return vectors[callback.payload.query];
+    return { tz: callback.payload.input.tz, iso: '2026-01-01T00:00:00Z' };
+  });
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.deepEqual(seen, ['approval.request', 'embedding.embed', 'embedding.embed', 'embedding.search', 'tool.call']);
+  assert.deepEqual(result.result.ok, { approved: true, timestamp: 1 });
+  assert.equal(result.result.ids.length, 2);
+  assert.equal(result.result.hits[0].text, 'aaa');
+  assert.ok(result.result.hits[0].similarity > result.result.hits[1].similarity);
+  assert.deepEqual(result.result.time, { tz: 'UTC', iso: '2026-01-01T00:00:00Z' });
+  assert.equal(result.stats.approvalCallsCount, 1);
+});
