@@ -70,6 +70,11 @@ function assertShape(result) {
   }
 }
 
+/** The exit code, with what the CLI printed when it is not the expected one. */
+function assertExit(run, code, label = '') {
+  assert.equal(run.code, code, `${label} exit ${run.code}, expected ${code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+}
+
 function noStack(run) {
   assert.doesNotMatch(run.stdout, STACK_LINE, 'stack trace on stdout');
   assert.doesNotMatch(run.stderr, STACK_LINE, 'stack trace on stderr');
@@ -102,7 +107,7 @@ test('every invalid fixture: exit 1 and exactly its expected problems in --json'
   const runs = await Promise.all(all.map(({ fixture, expected }) => atp(['validate', '--json', '-c', fixture], { env: expected.env })));
   all.forEach(({ fixture, expected }, index) => {
     const run = runs[index];
-    assert.equal(run.code, 1, `${fixture}: exit ${run.code}\n${run.stderr}`);
+    assertExit(run, 1, fixture);
     assert.equal(run.stderr, '', `${fixture}: stderr`);
     const result = parseJson(run);
     assertShape(result);
@@ -116,7 +121,7 @@ test('every invalid fixture: exit 1 and exactly its expected problems in --json'
 test('an invalid config in text: one line per problem with an indented hint, a count, exit 1 on stdout', async () => {
   const fixture = 'test/fixtures/invalid/14-auth-type.yaml';
   const run = await atp(['validate', '-c', fixture]);
-  assert.equal(run.code, 1);
+  assertExit(run, 1);
   assert.equal(run.stderr, '');
   assert.equal(run.stdout, [
     `${fixture}:7:13: "Bearer" is not a known type: expected "bearer", "basic", "apiKey" or "oauth2" (at apis[0].auth.type)`,
@@ -135,9 +140,9 @@ test('a valid config (full.yaml, the shipped example): exit 0, --json lists the 
     atp(['validate', '-c', 'atp.config.example.yaml']),
   ]);
   // Issue 2's acceptance: the shipped example validates.
-  assert.equal(example.code, 0, `atp.config.example.yaml:\n${example.stdout}${example.stderr}`);
+  assertExit(example, 0, 'atp.config.example.yaml');
   assert.match(example.stdout, /^atp\.config\.example\.yaml: valid; \d+ API groups?: /);
-  assert.equal(json.code, 0, json.stderr);
+  assertExit(json, 0);
   const result = parseJson(json);
   assertShape(result);
   assert.deepEqual(result, {
@@ -149,7 +154,7 @@ test('a valid config (full.yaml, the shipped example): exit 0, --json lists the 
     ],
     problems: [],
   });
-  assert.equal(text.code, 0, text.stderr);
+  assertExit(text, 0);
   assert.equal(text.stdout, `${fixture}: valid; 7 API groups: petstore (openapi), remotePets (openapi), billing (openapi), legacy (openapi), files (mcp), docs (mcp), math (module)\n`);
 });
 
@@ -158,9 +163,9 @@ test('bin/atp.js run directly (re-executing node with --no-node-snapshot) valida
     atp(['validate', '-c', 'test/fixtures/valid/minimal.yaml'], { direct: true }),
     atp(['validate', '-c', 'test/fixtures/invalid/01-unknown-top-level-key.yaml'], { direct: true }),
   ]);
-  assert.equal(ok.code, 0, ok.stderr);
+  assertExit(ok, 0);
   assert.match(ok.stdout, /minimal\.yaml: valid; 1 API group: petstore \(openapi\)/);
-  assert.equal(bad.code, 1);
+  assertExit(bad, 1);
   assert.match(bad.stdout, /01-unknown-top-level-key\.yaml:2:1: unknown key "sever" \(at sever\)\n {2}hint: did you mean "server"\?/);
 });
 
@@ -185,7 +190,7 @@ test('files that cannot be parsed or read: exit 2, --json with the problem or er
     const fixture = `test/fixtures/config-unparseable/${expected.file}`;
     const [json, text] = runs[index];
     for (const run of [json, text].filter(Boolean)) {
-      assert.equal(run.code, 2, `${fixture}: exit ${run.code}`);
+      assertExit(run, 2, fixture);
       noStack(run);
     }
     const result = parseJson(json);
@@ -213,10 +218,10 @@ test('no config anywhere: exit 2 with what to do; --json has file null', async (
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'empty-project' }));
   const [text, json] = await Promise.all([atp(['validate'], { cwd: dir }), atp(['validate', '--json'], { cwd: dir })]);
-  assert.equal(text.code, 2);
+  assertExit(text, 2);
   assert.equal(text.stdout, '');
   assert.match(text.stderr, /^atp: no config found in .*empty-project: create atp\.yaml \(start from atp\.config\.example\.yaml\) or pass -c <file>; searched atp\.yaml, atp\.yml, atp\.config\.yaml, \.atprc, \.atprc\.yaml, \.atprc\.yml, \.atprc\.json, package\.json\n$/);
-  assert.equal(json.code, 2);
+  assertExit(json, 2);
   const result = parseJson(json);
   assertShape(result);
   assert.deepEqual({ ...result, error: undefined }, { valid: false, file: null, apis: [], problems: [], error: undefined });
@@ -233,9 +238,9 @@ test('the config is found by search from the working directory, and a broken pac
   await mkdir(broken, { recursive: true });
   await writeFile(path.join(broken, 'package.json'), '{ "name": "broken", }');
   const [found, bad] = await Promise.all([atp(['validate'], { cwd: path.join(dir, 'sub') }), atp(['validate'], { cwd: broken })]);
-  assert.equal(found.code, 0, found.stderr);
+  assertExit(found, 0);
   assert.equal(found.stdout, `${path.join(dir, '.atprc.yml')}: valid; 1 API group: tools (module)\n`);
-  assert.equal(bad.code, 2);
+  assertExit(bad, 2);
   noStack(bad);
   assert.match(bad.stderr, /^atp: cannot search for the config: .*package\.json.*\n$/);
 });
@@ -248,15 +253,15 @@ test('--version, help validate, unknown command, unknown option', async () => {
     atp(['frobnicate']),
     atp(['validate', '--strict']),
   ]);
-  assert.equal(version.code, 0);
+  assertExit(version, 0);
   assert.equal(version.stdout, `${pkg.version}\n`);
-  assert.equal(help.code, 0);
+  assertExit(help, 0);
   assert.match(help.stdout, /^Usage: atp validate \[options\]/);
   assert.match(help.stdout, /--connect/);
   assert.match(help.stdout, /exit 0 valid, 1\s+invalid, 2 unreadable/);
-  assert.equal(unknown.code, 2);
+  assertExit(unknown, 2);
   assert.match(unknown.stderr, /unknown command 'frobnicate'/);
-  assert.equal(badOption.code, 2);
+  assertExit(badOption, 2);
   assert.match(badOption.stderr, /unknown option '--strict'/);
   for (const run of [version, help, unknown, badOption]) noStack(run);
 });
@@ -274,7 +279,7 @@ test('--connect loads each group and reports per group what loaded or why not; a
     atp(['validate', '--connect', '--json', '-c', 'ok.yaml'], { cwd: dir }),
     atp(['validate', '--connect', '-c', 'bad.yaml'], { cwd: dir }),
   ]);
-  assert.equal(ok.code, 0, ok.stderr);
+  assertExit(ok, 0);
   const result = parseJson(ok);
   assertShape(result);
   assert.equal(result.valid, true);
@@ -284,7 +289,7 @@ test('--connect loads each group and reports per group what loaded or why not; a
   ]);
   for (const group of result.groups) assert.ok(Number.isInteger(group.ms) && group.ms >= 0);
 
-  assert.equal(bad.code, 1);
+  assertExit(bad, 1);
   noStack(bad);
   const lines = bad.stdout.trimEnd().split('\n');
   assert.equal(lines[0], 'bad.yaml: valid; 3 API groups: pets (openapi), math (module), broken (module)');
