@@ -18,15 +18,15 @@ export interface SearchHit {
 
 export type ExploreNode =
   | { type: 'directory'; path: string; items: { name: string; type: 'directory' | 'function'; description?: string }[] }
-  | { type: 'function'; path: string; name: string; description: string; definition: string; group: string; [more: string]: unknown };
+  | { type: 'function'; path: string; name: string; description: string; definition: string; group: string; inputSchema?: unknown; outputSchema?: unknown };
 
 export interface Discovery {
   /** TypeScript of api.* for these groups (all when undefined), including this session's client tools. */
-  definitions?(groups: string[] | undefined, session: Session | undefined): { typescript: string; apiGroups: string[] };
+  definitions?(groups: string[] | undefined, session: Session | undefined, mode?: 'full' | 'index' | 'auto'): { typescript: string; apiGroups: string[] };
   /** TypeScript of the atp.* runtime APIs named. */
   runtime?(apis: string[]): string;
   search?(query: string, options: { apiGroups?: string[]; maxResults: number; useEmbeddings?: boolean }): Promise<SearchHit[]>;
-  /** undefined when nothing is at that path. */
+  /** `/github/issues` or `github.issues`; undefined when nothing is at that path. */
   explore?(path: string): ExploreNode | undefined;
 }
 

@@ -4,13 +4,13 @@ import { readFileSync } from 'node:fs';
 import type Koa from 'koa';
 import type { Config } from '../config/index.js';
 import type { Catalog } from '../catalog/index.js';
-import type { Executor } from '../execution/index.js';
+import type { EngineExecutor } from '../execution/index.js';
 import { createApp, type Lifecycle } from '../http/index.js';
 import type { Logger } from '../logging/index.js';
 import { Sessions } from '../session/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { loadCatalog, type LoadedGroup } from './catalog.js';
-import { createEngine } from './executor.js';
+import { createExecutor } from '../execution/index.js';
 import { createDiscovery } from './discovery.js';
 import { listen, type Listener } from './listen.js';
 
@@ -22,7 +22,7 @@ export const DEFAULT_GRACE_MS = 25_000;
 export interface Daemon {
   config: Config;
   catalog: Catalog;
-  executor: Executor;
+  executor: EngineExecutor;
   sessions: Sessions;
   stores: { state: Store; cache: Store };
   app: Koa;
@@ -46,9 +46,9 @@ export async function build(config: Config, logger: Logger): Promise<Daemon> {
     if (sessions.secretSource === 'random') {
       logger.warn('auth.jwtSecret is not set: tokens are signed with a random secret of this process, so sessions end when it restarts; instances that share a state store need one shared auth.jwtSecret');
     }
-    const executor = createEngine();
+    const executor = createExecutor({ config, catalog, stateStore: state.keyv, cacheStore: cache.keyv, logger });
     const lifecycle: Lifecycle = { ready: false, draining: false };
-    const app = createApp({ config, catalog, executor, sessions, logger, version: VERSION, discovery: createDiscovery(catalog, config), lifecycle });
+    const app = createApp({ config, catalog, executor, sessions, logger, version: VERSION, discovery: createDiscovery(catalog, config, logger), lifecycle });
     return daemon({ config, catalog, executor, sessions, stores: { state, cache }, app, lifecycle, loaded }, logger);
   } catch (error) {
     await Promise.allSettled(opened.map((part) => part.close()));
@@ -63,6 +63,8 @@ function daemon(parts: Omit<Daemon, 'start' | 'stop'>, logger: Logger): Daemon {
   return {
     ...parts,
     async start() {
+      // warm isolates before taking traffic, so the first executions do not pay for them
+      await parts.executor.warm();
       listener = await listen(parts.app, config.server.host, config.server.port, config.execution.maxTimeout + 60_000);
       parts.lifecycle.ready = true;
       return listener.url;

@@ -1,21 +1,25 @@
 // Every backend behind one Store: Keyv does values, TTLs and serialization; each backend adds an atomic claim.
+// Each Store gets its own Keyv over a key-prefixing view of the shared backend, so engines that take a Keyv
+// (the executor, atp.cache) share the connection and still stay inside the store's namespace.
 
 import Keyv, { type KeyvStoreAdapter } from 'keyv';
 import { StoreError, type Store, type StoreKind } from './types.js';
+
+type Adapter = KeyvStoreAdapter | Map<string, unknown>;
 
 export interface Backend {
   kind: StoreKind;
   location: string;
   shared: boolean;
-  adapter: KeyvStoreAdapter | Map<string, unknown>;
+  adapter: Adapter;
   /** Writes `serialized` under `key` unless a live entry is there; true when written. */
   claim(key: string, serialized: string, ttlMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
 export function keyvStore(backend: Backend, namespace: string): Store {
-  const keyv = new Keyv({ store: backend.adapter, namespace: undefined, useKeyPrefix: false, throwOnErrors: true });
   const prefix = namespace ? `${namespace}:` : '';
+  const keyv = new Keyv({ store: prefixed(backend.adapter, prefix), namespace: undefined, useKeyPrefix: false, throwOnErrors: true });
   const failed = (what: string, key: string) => (error: unknown): never => {
     throw new StoreError(`${backend.kind} store at ${backend.location} failed to ${what} ${key}: ${(error as Error).message}`, { cause: error });
   };
@@ -23,14 +27,15 @@ export function keyvStore(backend: Backend, namespace: string): Store {
     kind: backend.kind,
     location: backend.location,
     shared: backend.shared,
+    keyv,
     async get<T>(key: string) {
-      return (await keyv.get<T>(prefix + key).catch(failed('read', key))) ?? undefined;
+      return (await keyv.get<T>(key).catch(failed('read', key))) ?? undefined;
     },
     async set(key, value, ttlMs) {
-      await keyv.set(prefix + key, value, ttlMs && ttlMs > 0 ? ttlMs : undefined).catch(failed('write', key));
+      await keyv.set(key, value, ttlMs && ttlMs > 0 ? ttlMs : undefined).catch(failed('write', key));
     },
     async delete(key) {
-      return keyv.delete(prefix + key).catch(failed('delete', key));
+      return keyv.delete(key).catch(failed('delete', key));
     },
     async claim(key, value, ttlMs) {
       const serialized = await keyv.serialize!({ value, expires: ttlMs > 0 ? Date.now() + ttlMs : undefined });
@@ -38,4 +43,28 @@ export function keyvStore(backend: Backend, namespace: string): Store {
     },
     close: () => backend.close(),
   };
+}
+
+/** The backend seen through a key prefix: what Keyv needs (get/set/delete/has/clear) plus the Redis client. */
+function prefixed(inner: Adapter, prefix: string): KeyvStoreAdapter {
+  const target = inner as unknown as Record<string, unknown> & {
+    get(key: string): unknown; set(key: string, value: unknown, ttl?: number): unknown; delete(key: string): unknown; has?(key: string): unknown;
+  };
+  const view: Record<string, unknown> = {
+    opts: {},
+    namespace: undefined,
+    get: async (key: string) => target.get(prefix + key),
+    set: async (key: string, value: unknown, ttl?: number) => { await target.set(prefix + key, value, ttl); return true; },
+    delete: async (key: string) => Boolean(await target.delete(prefix + key)),
+    has: async (key: string) => (target.has ? Boolean(await target.has(prefix + key)) : (await target.get(prefix + key)) !== undefined),
+    // clearing a shared backend would wipe other namespaces: refused
+    clear: async () => { throw new StoreError('clearing a store is not supported'); },
+    on: (event: string, listener: (...args: unknown[]) => void) => {
+      if (typeof target.on === 'function') (target.on as (e: string, l: unknown) => void).call(inner, event, listener);
+      return view;
+    },
+  };
+  // engines detect Redis by getClient() to use SET NX themselves
+  if (typeof target.getClient === 'function') view.getClient = () => (target.getClient as () => unknown).call(inner);
+  return view as unknown as KeyvStoreAdapter;
 }

@@ -1,6 +1,8 @@
 // A key-value store with TTLs, shared by instances when it is Redis or Postgres: sessions, paused
 // executions and journals (state.store), and atp.cache (cache.store).
 
+import type Keyv from 'keyv';
+
 export type StoreKind = 'memory' | 'redis' | 'postgres';
 
 export interface Store {
@@ -9,6 +11,8 @@ export interface Store {
   readonly location: string;
   /** True when other processes can see this store's keys (Redis, Postgres). */
   readonly shared: boolean;
+  /** The same keys as a Keyv, for engines written against keyv (the executor, atp.cache). */
+  readonly keyv: Keyv;
   get<T = unknown>(key: string): Promise<T | undefined>;
   /** ttlMs undefined or 0: kept until deleted. */
   set(key: string, value: unknown, ttlMs?: number): Promise<void>;

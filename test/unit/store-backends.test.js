@@ -74,6 +74,25 @@ function contract(name, setup) {
       }
     });
 
+    test('store.keyv reads and writes the same keys, inside the namespace', async (t) => {
+      if (!url) return t.skip(`${name} is not installed (CI installs it)`);
+      const a = await openStore(url, { namespace: 'view-a' });
+      const b = await openStore(url, { namespace: 'view-b' });
+      try {
+        await a.set('shared-key', { from: 'store' });
+        assert.deepEqual(await a.keyv.get('shared-key'), { from: 'store' });
+        await a.keyv.set('other', 42, 60_000);
+        assert.equal(await a.get('other'), 42);
+        assert.equal(await b.keyv.get('shared-key'), undefined);
+        assert.equal(await a.keyv.has('other'), true);
+        assert.equal(await a.keyv.delete('other'), true);
+        assert.equal(await a.get('other'), undefined);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     test('namespaces keep keys apart', async (t) => {
       if (!url) return t.skip(`${name} is not installed (CI installs it)`);
       const state = await openStore(url, { namespace: 'ns-state' });

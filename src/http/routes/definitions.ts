@@ -1,5 +1,6 @@
 // GET /api/definitions?apiGroups=a,b: TypeScript of api.* for the LLM to read before writing code.
 
+import type { Session } from '../../session/index.js';
 import type { AppDeps } from '../types.js';
 import { optionalSession } from '../auth.js';
 import { HttpError } from '../errors.js';
@@ -15,16 +16,24 @@ export function definitionsRoute(deps: AppDeps): Route {
       if (!generate) throw new HttpError(501, 'type definitions are not available in this build yet');
       const groups = listParam(ctx.query.apiGroups);
       if (groups) {
-        const known = new Set(deps.catalog.groups.map((group) => group.name));
-        const unknown = groups.filter((group) => !known.has(group));
+        const unknown = groups.filter((name) => !selectsSomething(deps, name, session));
         if (unknown.length > 0) {
-          throw new HttpError(400, `unknown API group${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in apiGroups; known: ${[...known].join(', ') || 'none'}`);
+          const known = deps.catalog.groups.map((group) => group.name).join(', ') || 'none';
+          throw new HttpError(400, `apiGroups names nothing for ${unknown.join(', ')}; known groups: ${known} (a namespace such as github.issues works too)`);
         }
       }
-      const { typescript, apiGroups } = generate(groups, session);
+      const mode = ctx.query.mode;
+      if (mode !== undefined && mode !== 'full' && mode !== 'index' && mode !== 'auto') throw new HttpError(400, 'mode must be full, index or auto');
+      const { typescript, apiGroups } = generate(groups, session, mode);
       ctx.body = { typescript, apiGroups, version: deps.version };
     },
   };
+}
+
+/** A group, namespace or function id of the catalog, or a client tool namespace of this session. */
+function selectsSomething(deps: AppDeps, name: string, session: Session | undefined): boolean {
+  for (const entry of deps.catalog.entries()) if (entry.id === name || entry.id.startsWith(name + '.')) return true;
+  return session?.tools.some((tool) => (tool.namespace ?? 'client') === name.split('.')[0]) ?? false;
 }
 
 /** `a,b` or repeated parameters -> ['a', 'b']; absent or empty -> undefined. */

@@ -17,9 +17,8 @@ export function exploreRoute(deps: AppDeps): Route {
       const body = await readJsonObject(ctx, deps.config.server.bodyLimit);
       const raw = body.path ?? '/';
       if (typeof raw !== 'string') throw badField('path', 'a string such as / or /github/issues');
-      const path = normalizePath(raw);
-      const node = explore(path);
-      if (!node) throw new HttpError(404, `Path not found: ${path}`);
+      const node = explore(raw);
+      if (!node) throw new HttpError(404, `Path not found: ${normalizePath(raw)}`);
       ctx.body = node;
     },
   };
