@@ -23,9 +23,14 @@ export interface ExecutorOptions {
   catalog: Catalog;
   /** Paused executions; share one (Redis) between instances so any of them can resume any execution. */
   stateStore: Keyv;
-  /** Backs atp.cache. */
+  /** Backs atp.cache; its keys are prefixed per client. */
   cacheStore: Keyv;
   logger: Logger;
+  /**
+   * Atomic set-if-absent on the state store across all instances (src/store's Store.claim), so each pause
+   * is resumed once. Without it: SET NX when stateStore is Redis, else atomic within this process only.
+   */
+  claim?: (key: string, ttlMs: number) => Promise<boolean>;
 }
 
 export interface ExecutorStats {
@@ -78,10 +83,10 @@ class IsolateExecutor implements EngineExecutor {
       },
     });
     this.live = new LivePaused<Execution>({ max: config.state.live.max, memory: config.state.live.memory, maxPauseDuration: this.maxPauseDuration });
-    this.states = new ExecutionStateStore(options.stateStore, { ttl: config.state.ttl, maxPauseDuration: this.maxPauseDuration });
+    this.states = new ExecutionStateStore(options.stateStore, { ttl: config.state.ttl, maxPauseDuration: this.maxPauseDuration, claim: options.claim });
     this.deps = {
       pool: this.pool,
-      runtime: new HostRuntime(catalog, new ClientCache(options.cacheStore, config.cache.namespace, config.cache.defaultTTL)),
+      runtime: new HostRuntime(catalog, new ClientCache(options.cacheStore, config.cache.defaultTTL)),
       states: this.states,
       live: this.live,
       logger,

@@ -52,6 +52,8 @@ export interface StateStoreOptions {
   ttl: number;
   /** How long a pause may wait for its answer, ms. */
   maxPauseDuration: number;
+  /** Atomic set-if-absent across every instance sharing the store (src/store's Store.claim). */
+  claim?: (key: string, ttlMs: number) => Promise<boolean>;
 }
 
 const locks = new WeakMap<object, Map<string, Promise<unknown>>>();
@@ -108,6 +110,7 @@ export class ExecutionStateStore {
   async claim(id: string, seq: number): Promise<boolean> {
     const key = `${headerKey(id)}:claim:${seq}`;
     const ttl = this.journalTTL;
+    if (this.options.claim) return this.options.claim(key, ttl);
     const adapter = this.store.store as { getClient?: () => Promise<RedisLike> } | undefined;
     if (adapter && typeof adapter.getClient === 'function') {
       // Redis: SET NX is atomic across every instance sharing it

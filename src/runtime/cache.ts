@@ -1,11 +1,11 @@
 // atp.cache: keyv underneath, every key prefixed with the calling client's id so no client reads another's.
+// The deployment's namespace (cache.namespace) is the store's business (src/store prefixes every key).
 
 import type Keyv from 'keyv';
 
 export class ClientCache {
   constructor(
     private readonly store: Keyv,
-    private readonly namespace: string,
     private readonly defaultTTL: number,
   ) {}
 
@@ -29,6 +29,6 @@ export class ClientCache {
 
   /** The client id's length makes the prefix unambiguous whatever characters ids and keys contain. */
   private key(clientId: string, key: string): string {
-    return `${this.namespace}:cache:${clientId.length}:${clientId}:${key}`;
+    return `cache:${clientId.length}:${clientId}:${key}`;
   }
 }

@@ -20,7 +20,7 @@ export interface CallScope {
 }
 
 /** An error thrown inside the sandbox at the awaiting call. */
-export interface DeliveredError { message: string; status?: number; code?: string; callback?: boolean }
+export interface DeliveredError { message: string; status?: number; code?: string; retryable?: boolean; callback?: boolean }
 
 export type CallPlan =
   /** Work on this server; its JSON result (or error) is delivered when it settles. */
@@ -130,7 +130,9 @@ export function deliveredError(error: unknown, label: string): DeliveredError {
   const status = (error as { status?: unknown })?.status;
   const code = (error as { code?: unknown })?.code;
   if (typeof status === 'number' && Number.isInteger(status)) out.status = status;
+  const retryable = (error as { retryable?: unknown })?.retryable;
   if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) out.code = code;
+  if (typeof retryable === 'boolean') out.retryable = retryable;
   return out;
 }
 
