@@ -4,7 +4,7 @@ import path from 'node:path';
 import { findConfig } from './find.js';
 import { locate, parseConfigText, type ConfigSource } from './source.js';
 import { interpolate, type Environment } from './interpolate.js';
-import { validateAgainstSchema } from './schema.js';
+import { schemaTypesAt, validateAgainstSchema } from './schema.js';
 import { schemaProblems } from './validate.js';
 import { semanticProblems } from './semantic.js';
 import { normalize } from './normalize.js';
@@ -41,7 +41,7 @@ export function configFromText(text: string, options: { filepath: string; root?:
   const cwd = options.cwd ?? process.cwd();
   const shown = displayName(options.filepath, cwd);
   const source = parseConfigText(text, shown, options.filepath, options.root ?? []);
-  const { problems, unresolved } = interpolate(source, options.env ?? process.env);
+  const { problems, unresolved } = interpolate(source, options.env ?? process.env, schemaTypesAt);
   const raw = rootValue(source);
   const later = schemaProblems(validateAgainstSchema(raw), raw, source);
   if (raw && typeof raw === 'object' && !Array.isArray(raw)) later.push(...semanticProblems(raw as Record<string, unknown>, source));

@@ -11,10 +11,12 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
  * Replaces references in every string scalar of the document, in place. `$${` stands for a literal `${`.
- * A plain (unquoted) scalar that is one whole reference takes the YAML type of its value, so
- * `port: ${PORT}` gives a number. Returns every problem found, and the paths of the values left untouched because of them.
+ * A plain (unquoted) scalar that is one whole reference takes the YAML type of its value where the
+ * schema (`typesAt`) allows it, so `port: ${PORT}` gives a number and `password: ${PW}` a string. Returns every problem found, and the paths of the values left untouched because of them.
  */
-export function interpolate(source: ConfigSource, env: Environment): { problems: ConfigProblem[]; unresolved: ConfigPath[] } {
+export function interpolate(
+  source: ConfigSource, env: Environment, typesAt: (path: ConfigPath) => readonly string[] | undefined = () => undefined,
+): { problems: ConfigProblem[]; unresolved: ConfigPath[] } {
   const problems: ConfigProblem[] = [];
   const unresolved: ConfigPath[] = [];
   const root = source.root.length > 0 ? source.document.getIn(source.root, true) : source.document.contents;
@@ -26,7 +28,7 @@ export function interpolate(source: ConfigSource, env: Environment): { problems:
       return;
     }
     const whole = /^\$\{[^}]*\}$/.test(scalar.value);
-    scalar.value = whole && scalar.type === Scalar.PLAIN ? typedScalar(result) : result;
+    scalar.value = whole && scalar.type === Scalar.PLAIN ? typedScalar(result, typesAt(path)) : result;
   });
   return { problems, unresolved };
 }
@@ -71,13 +73,21 @@ function where(
   return { file: source.file, line, col, path: formatPath(path) };
 }
 
-function typedScalar(value: string): unknown {
+/**
+ * The YAML type of an interpolated value, when the schema accepts it there: `8080` for a port, but a
+ * numeric password stays the string it is (and is not echoed back in a type error).
+ */
+function typedScalar(value: string, allowed: readonly string[] | undefined): unknown {
+  let typed: unknown;
   try {
-    const parsed: unknown = parse(value);
-    return parsed === null || typeof parsed === 'object' ? value : parsed;
+    typed = parse(value);
   } catch {
     return value;
   }
+  if (typed === null || typeof typed === 'object') return value;
+  if (!allowed || !allowed.includes('string')) return typed;
+  const type = typeof typed === 'number' ? (Number.isInteger(typed) ? ['integer', 'number'] : ['number']) : [typeof typed];
+  return type.some((name) => allowed.includes(name)) ? typed : value;
 }
 
 function walk(node: unknown, path: (string | number)[], visit: (scalar: Scalar, path: ConfigPath) => void): void {

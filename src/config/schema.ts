@@ -73,3 +73,36 @@ function withoutRef(schema: JsonSchema): JsonSchema {
   const { $ref: _ref, ...rest } = schema;
   return rest;
 }
+
+/**
+ * The JSON types the schema allows at a data path (union over oneOf branches), or undefined when the
+ * path is not in the schema. `enum`/`const` count as the types of their values.
+ */
+export function schemaTypesAt(path: readonly (string | number)[]): string[] | undefined {
+  let schemas = expandBranches(configSchema);
+  for (const part of path) {
+    const next: JsonSchema[] = [];
+    for (const schema of schemas) {
+      const properties = schema.properties as Record<string, JsonSchema> | undefined;
+      if (typeof part === 'number') {
+        if (schema.items && typeof schema.items === 'object') next.push(schema.items as JsonSchema);
+      } else if (properties?.[part]) next.push(properties[part]);
+      else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') next.push(schema.additionalProperties as JsonSchema);
+    }
+    schemas = next.flatMap(expandBranches);
+    if (schemas.length === 0) return undefined;
+  }
+  const types = new Set<string>();
+  for (const schema of schemas) {
+    for (const type of ([] as unknown[]).concat(schema.type ?? [])) types.add(String(type));
+    const values = schema.enum ?? ('const' in schema ? [schema.const] : []);
+    for (const value of values as unknown[]) types.add(typeof value);
+  }
+  return types.size > 0 ? [...types] : undefined;
+}
+
+function expandBranches(schemaIn: JsonSchema): JsonSchema[] {
+  const schema = resolveRef(schemaIn);
+  const branches = schema.oneOf as JsonSchema[] | undefined;
+  return branches ? [schema, ...branches.flatMap(expandBranches)] : [schema];
+}

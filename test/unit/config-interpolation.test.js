@@ -63,6 +63,35 @@ test('a plain scalar that is one whole reference takes the YAML type of the valu
   assert.equal(config.telemetry.sampleRatio, 0.5);
 });
 
+test('a whole reference is typed only where the schema takes that type: numeric secrets stay strings', () => {
+  const text = [
+    'execution:',
+    '  timeout: ${TIMEOUT}',
+    '  maxTimeout: ${MAX_TIMEOUT}',
+    'apis:',
+    '  - name: legacy',
+    '    type: openapi',
+    '    spec: https://example.com/openapi.json',
+    '    auth:',
+    '      type: basic',
+    '      username: ${USER_ID}',
+    '      password: ${PASSWORD}',
+    '  - name: files',
+    '    type: mcp',
+    '    url: https://mcp.example.com/mcp',
+    '    lazy: ${LAZY}',
+    '    headers:',
+    '      X-Account: ${ACCOUNT}',
+    '',
+  ].join('\n');
+  const config = load(text, { TIMEOUT: '2500', MAX_TIMEOUT: '10m', USER_ID: 'true', PASSWORD: '123456', LAZY: 'true', ACCOUNT: '0.50' });
+  assert.equal(config.execution.timeout, 2500, 'a duration may be an integer of ms');
+  assert.equal(config.execution.maxTimeout, 600_000);
+  assert.deepEqual(config.apis[0].auth, { type: 'basic', username: 'true', password: '123456' });
+  assert.equal(config.apis[1].lazy, true);
+  assert.deepEqual(config.apis[1].headers, { 'X-Account': '0.50' });
+});
+
 test('a quoted whole reference stays a string (so the schema rejects a quoted port)', () => {
   const problems = problemsOf('server:\n  port: "${PORT}"\napis: []\n', { PORT: '8080' });
   assert.deepEqual(problems, [{
