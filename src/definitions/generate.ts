@@ -60,9 +60,14 @@ export function selectFunctions(functions: readonly DefinableFunction[], filter:
   });
 }
 
-export function renderDefinitions(functions: readonly DefinableFunction[], descriptions: ReadonlyMap<string, string>, mode: DefinitionsMode): string {
+/**
+ * 'auto' is full signatures when the filter names namespaces or functions (`github.issues`: the reader asked
+ * for them, and the index points there), or when the selection is small; otherwise the index.
+ */
+export function renderDefinitions(functions: readonly DefinableFunction[], descriptions: ReadonlyMap<string, string>, mode: DefinitionsMode, filter?: readonly string[]): string {
   if (mode === 'index') return renderIndex(functions, descriptions);
-  if (mode === 'full' || functions.length > AUTO_MAX_FUNCTIONS) return mode === 'full' ? renderFull(functions, descriptions) : renderIndex(functions, descriptions);
+  if (mode === 'full' || (filter ?? []).some((item) => item.includes('.'))) return renderFull(functions, descriptions);
+  if (functions.length > AUTO_MAX_FUNCTIONS) return renderIndex(functions, descriptions);
   const full = renderFull(functions, descriptions);
   return Buffer.byteLength(full) <= AUTO_MAX_BYTES ? full : renderIndex(functions, descriptions);
 }
@@ -93,7 +98,7 @@ function renderIndex(functions: readonly DefinableFunction[], descriptions: Read
   const groups = [...tree.children.keys()];
   const lines = [
     `// Index of api.*: ${functions.length} functions in ${groups.length} group${groups.length === 1 ? '' : 's'}. Each takes one input object and returns a Promise.`,
-    '// Signatures are left out here. Get them for a group or namespace before calling: GET /api/definitions?apiGroups=' + exampleFilter(tree) + ' (or explore/search).',
+    `// Signatures are left out here; get them before calling: GET /api/definitions?apiGroups=${exampleFilter(tree)} (namespaces or functions, comma-separated), or explore/search.`,
     'type F = (input?: Record<string, unknown>) => Promise<unknown>;',
     'declare const api: {',
   ];
@@ -120,12 +125,14 @@ function restatesName(description: string, name: string): boolean {
   return toIdentifier(description.replace(/\b(a|an|the)\b/gi, ' ')).toLowerCase() === name.toLowerCase();
 }
 
-/** A namespace of the first group with several, else the first group: what a reader would fetch next. */
+/** A namespace of the first group with several functions, else two functions: what a reader would fetch next. */
 function exampleFilter(tree: Node): string {
   for (const [group, node] of tree.children) {
     for (const [name, child] of node.children) if (!child.fn && countFunctions(child) > 1) return `${group}.${name}`;
   }
-  return tree.children.keys().next().value ?? 'group';
+  const [group, node] = tree.children.entries().next().value ?? ['group', { children: new Map() }];
+  const names = [...(node as Node).children.keys()].slice(0, 2).map((name) => `${group}.${name}`);
+  return names.join(',') || `${group}.fn`;
 }
 
 function renderFull(functions: readonly DefinableFunction[], descriptions: ReadonlyMap<string, string>): string {

@@ -14,7 +14,8 @@ const CACHED_TEXTS = 64;
 
 /**
  * Declarations of the catalog's functions (and the client's tools): `mode: 'full'` gives every signature,
- * `'index'` names and one-line descriptions only, `'auto'` (default) full unless the selection is big.
+ * `'index'` names and one-line descriptions only, `'auto'` (default) full when the filter names namespaces or
+ * functions or the selection is small, else the index.
  */
 export function generateDefinitions(catalog: Catalog, options: DefinitionOptions = {}): string {
   const mode = options.mode ?? 'auto';
@@ -24,7 +25,7 @@ export function generateDefinitions(catalog: Catalog, options: DefinitionOptions
   const known = entry.texts.get(key);
   if (known !== undefined) return known;
   const { functions, descriptions } = catalogFunctions(catalog, options.clientTools);
-  const text = renderDefinitions(selectFunctions(functions, options.filter), descriptions, mode);
+  const text = renderDefinitions(selectFunctions(functions, options.filter), descriptions, mode, options.filter);
   if (entry.texts.size >= CACHED_TEXTS) entry.texts.delete(entry.texts.keys().next().value!);
   entry.texts.set(key, text);
   return text;

@@ -54,6 +54,9 @@ test('GitHub: full, index and per-namespace definitions compile; the default is 
   assert.match(index, /^\/\/ Index of api\.\*: 1\d\d\d functions in 1 group\./, 'a big catalog defaults to the index');
   assert.ok(Buffer.byteLength(index) < REFERENCE_BYTES / 20, `index is ${Buffer.byteLength(index)} bytes`);
   assert.ok(Buffer.byteLength(full) < REFERENCE_BYTES, `full is ${Buffer.byteLength(full)} bytes`);
+  assert.match(index, /GET \/api\/definitions\?apiGroups=github\.meta /, 'the index says how to get signatures');
+  assert.match(generateDefinitions(catalog, { filter: ['github'] }), /^\/\/ Index of api/, 'a whole big group is indexed');
+  assert.doesNotMatch(generateDefinitions(catalog, { filter: ['github.repos'] }), /^\/\/ Index of api/, 'a namespace asked for by name is full, however big');
   assert.match(issues, /declare namespace Github \{/);
   assert.match(issues, /\/\*\* Create an issue \*\/ create\(input: \{/);
   assert.doesNotMatch(issues, /\brepos: \{/);

@@ -1,7 +1,8 @@
 // The API model of a spec, kept on disk under the hash of the spec's bytes: a restart skips parsing and
 // converting a large document (GitHub's 13 MB) and reads a few MB of ready JSON instead.
 
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ApiModel } from './operations.js';
@@ -25,7 +26,7 @@ function entryPath(dir: string, hash: string): string {
 export async function readCachedModel(dir: string, hash: string): Promise<ApiModel | undefined> {
   let text: string;
   try {
-    text = await readFile(entryPath(dir, hash), 'utf8');
+    text = readFileSync(entryPath(dir, hash), 'utf8'); // one read and a native decode: several times faster than fs/promises here
   } catch {
     return undefined;
   }

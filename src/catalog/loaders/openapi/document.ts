@@ -32,15 +32,18 @@ export function specLabel(spec: string): string {
 export async function loadApiModel(source: ModelSource): Promise<LoadedModel> {
   const where = specLabel(source.spec);
   const bytes = await readSpec(source.spec, source.timeoutMs, source.signal);
-  const text = bytes.bytes.toString('latin1'); // enough to look for $ref, and twice as fast as UTF-8
+  // Only specs without external $refs are ever cached, so a hit needs no look at the text.
+  if (source.cacheDir !== false) {
+    const cached = await readCachedModel(source.cacheDir, bytes.hash);
+    if (cached) return { model: cached, fromCache: true };
+  }
+  let text = bytes.bytes.toString('utf8');
+  bytes.bytes = Buffer.alloc(0); // the 13 MB of a big spec need not live while it is converted
   const external = EXTERNAL_REF.test(text);
   // A spec with external $refs depends on other files too: its own hash does not identify the result.
   const cacheable = source.cacheDir !== false && !external;
-  if (cacheable) {
-    const cached = await readCachedModel(source.cacheDir as string, bytes.hash);
-    if (cached) return { model: cached, fromCache: true };
-  }
-  let document = await parseSpecText(bytes.bytes.toString('utf8'), where);
+  let document = await parseSpecText(text, where);
+  text = '';
   if (!isObject(document)) throw new Error(`the spec ${where} is not an OpenAPI document (its top level is not an object)`);
   const dialect = dialectOf(document, where);
   if (external) document = await bundle(source.spec, document, source.timeoutMs);

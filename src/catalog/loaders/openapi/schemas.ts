@@ -29,12 +29,10 @@ export function isObject(value: unknown): value is SchemaObject {
 /** The first line (or sentence, when the line is long) of a description, without Markdown links. */
 export function oneLine(text: unknown, max = MAX_DESCRIPTION): string | undefined {
   if (typeof text !== 'string') return undefined;
-  const line = text
-    .replace(/\r/g, '')
-    .split(/\n\s*\n/)[0]
-    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/\s+/g, ' ')
-    .trim();
+  // Only the first paragraph matters, and long descriptions are common: cut before any regex runs.
+  const paragraph = /\n[ \t]*\r?\n/.exec(text.length > 4 * max ? text.slice(0, 4 * max) : text);
+  const head = paragraph ? text.slice(0, paragraph.index) : text.slice(0, 4 * max);
+  const line = head.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/\s+/g, ' ').trim();
   if (!line) return undefined;
   if (line.length <= max) return line;
   const sentence = line.match(/^(.{20,}?[.!?])\s/)?.[1];
