@@ -48,6 +48,7 @@ export function transpile(code: string): Transpiled {
 
 function compile(code: string): Transpiled | CodeSyntaxError {
   const userLines = code.split('\n').length;
+  const lastCodeLine = Math.max(1, code.trimEnd().split('\n').length);
   let output: { code: string; map: string };
   try {
     output = transformSync(PREFIX + code + SUFFIX, {
@@ -64,9 +65,11 @@ function compile(code: string): Transpiled | CodeSyntaxError {
     const location = first.location;
     if (!location) return new CodeSyntaxError(first.text);
     // esbuild lines are 1-based in the wrapped text; the user's line n is wrapped line n + 1
-    const line = Math.min(Math.max(location.line - 1, 1), userLines);
-    const column = location.line - 1 > userLines ? undefined : location.column + 1;
-    return new CodeSyntaxError(first.text, line, column);
+    if (location.line - 1 > userLines) {
+      // in the wrapper's closing line: the code ended while something was still open
+      return new CodeSyntaxError(`the code ends too early (${first.text}): is a bracket, brace or expression left open?`, lastCodeLine);
+    }
+    return new CodeSyntaxError(first.text, Math.max(location.line - 1, 1), location.column + 1);
   }
   const map = new SourceMap(JSON.parse(output.map));
   return {
