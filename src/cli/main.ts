@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerValidate } from './validate.js';
 import { registerPending } from './pending.js';
 import { registerServe } from './serve.js';
+import { registerExec } from './exec.js';
 import { EXIT } from './output.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -25,6 +26,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program.addHelpText('after', '\nExit codes: 0 success, 1 failure (e.g. invalid config), 2 usage error or unreadable config.\nMore: man atp, man atp.yaml');
   registerValidate(program, setExit);
   registerServe(program, setExit);
+  registerExec(program, setExit);
   registerPending(program, setExit);
   return program;
 }

@@ -6,7 +6,6 @@ import { EXIT, globalOptions, printJson } from './output.js';
 const PENDING: { name: string; args?: string; description: string }[] = [
   { name: 'search', args: '<query...>', description: 'find functions by what they do, e.g. atp search "create issue"' },
   { name: 'definitions', description: 'print the TypeScript declarations agents read' },
-  { name: 'exec', args: '<file>', description: 'run agent code (a file, or - for stdin) against the configured APIs' },
 ];
 
 export function registerPending(program: Command, setExit: (code: number) => void): void {
