@@ -47,15 +47,6 @@ export class McpConnection {
     private readonly events: ConnectionEvents,
   ) {}
 
-  /** The child's process id while a stdio server runs. */
-  get pid(): number | undefined {
-    return this.state === 'ready' ? this.session?.pid : undefined;
-  }
-
-  get status(): { state: State; restarts: number; lastProblem?: string } {
-    return { state: this.state, restarts: this.attempt, lastProblem: this.lastProblem };
-  }
-
   /** Starts the session and lists the tools; throws with a message that says why when the server cannot start. */
   async start(): Promise<McpTool[]> {
     this.state = 'starting';
