@@ -6,6 +6,8 @@ import { registerValidate } from './validate.js';
 import { registerPending } from './pending.js';
 import { registerServe } from './serve.js';
 import { registerExec } from './exec.js';
+import { registerSearch } from './search.js';
+import { registerDefinitions } from './definitions.js';
 import { EXIT } from './output.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -27,6 +29,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerValidate(program, setExit);
   registerServe(program, setExit);
   registerExec(program, setExit);
+  registerSearch(program, setExit);
+  registerDefinitions(program, setExit);
   registerPending(program, setExit);
   return program;
 }

@@ -18,6 +18,8 @@ export interface FunctionText {
   nameTerms: Set<string>;
   /** Accepted spellings of the whole name, as lower-case word runs: "issues create", "create". */
   nameForms: Set<string>;
+  /** Marked deprecated in its description (OpenAPI `deprecated`, MCP "DEPRECATED: use ..."). */
+  deprecated: boolean;
 }
 
 const MAX_ENUM_VALUES = 20;
@@ -31,6 +33,7 @@ export function functionText(entry: CatalogEntry): FunctionText {
     fields: [[...nameTerms], terms(summary), terms(body), keywords, paramTerms(tool.inputSchema)],
     nameTerms,
     nameForms: nameForms(entry),
+    deprecated: /\bdeprecated\b/i.test(tool.description ?? ''),
   };
 }
 

@@ -9,6 +9,8 @@ import { splitWords } from './tokenize.js';
 const K1 = 1.2;
 /** How much covering the whole of a function's name adds (a query naming all of `repos/get` beats `repos/get-content`). */
 const NAME_COVERAGE_BOOST = 0.6;
+/** A deprecated function ranks below its replacement, which usually shares its words. */
+const DEPRECATED_FACTOR = 0.5;
 /** Asking for a function by its name ("issues.create", "getUserById") puts it first. */
 const EXACT_NAME_BOOST = 2;
 
@@ -100,6 +102,7 @@ export function buildLexicalIndex(entries: Iterable<CatalogEntry>): LexicalIndex
       covered = nameTerms.size > 0 ? covered / nameTerms.size : 0;
       let boosted = score * (1 + NAME_COVERAGE_BOOST * covered);
       if (exact && texts[doc].nameForms.has(exact)) boosted *= 1 + EXACT_NAME_BOOST;
+      if (texts[doc].deprecated) boosted *= DEPRECATED_FACTOR;
       ranked.push({ entry, score: boosted });
     });
     return ranked.sort((a, b) => b.score - a.score || a.entry.id.length - b.entry.id.length || (a.entry.id < b.entry.id ? -1 : 1));

@@ -157,3 +157,13 @@ test('the index follows catalog changes (an MCP server adding a tool) on the nex
   assert.equal(index.size, 2);
   assert.equal(index.search('weather forecast')[0].id, 'live.forecast');
 });
+
+test('a deprecated function ranks below its replacement', () => {
+  const catalog = catalogOf({
+    files: [
+      tool(['readFile'], 'Read the complete contents of a file as text. DEPRECATED: Use read_text_file instead.'),
+      tool(['readTextFile'], 'Read the complete contents of a file from the file system as text.'),
+    ],
+  });
+  assert.deepEqual(ids(createSearchIndex(catalog).search('read a file')), ['files.readTextFile', 'files.readFile']);
+});
