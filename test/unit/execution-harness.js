@@ -51,11 +51,11 @@ export function demoCatalog(state, extra = []) {
   return new Catalog([{ name: 'demo', kind: 'module', tools, close: async () => {} }]);
 }
 
-export function makeExecutor({ yaml = '', state = demoState(), extraTools = [], stateStore = new Keyv(), cacheStore = new Keyv() } = {}) {
+export function makeExecutor({ yaml = '', state = demoState(), extraTools = [], stateStore = new Keyv(), cacheStore = new Keyv(), claim } = {}) {
   const config = configFromText(`apis: []\n${yaml}`, { filepath: '/tmp/atp-test.yaml' });
   const catalog = demoCatalog(state, extraTools);
   const logger = createLogger({ level: 'silent', format: 'text' });
-  const executor = createExecutor({ config, catalog, stateStore, cacheStore, logger });
+  const executor = createExecutor({ config, catalog, stateStore, cacheStore, logger, claim });
   return { executor, state, config, stateStore, cacheStore };
 }
 
