@@ -112,6 +112,21 @@ test('secrets never appear in errors or logs, even when the upstream echoes them
   assert.ok(!JSON.stringify(keyed('tree.get')).includes('query-secret-value'), 'nor in the tool itself');
 });
 
+test('oauth2 falls back to credentials in the form when the token endpoint refuses HTTP Basic', async () => {
+  upstream.tokenRequests.length = 0;
+  const tool = await shop(
+    { type: 'oauth2', tokenUrl: `${upstream.origin}/oauth/token-form`, clientId: 'client-2', clientSecret: 'form-secret-2' },
+    { baseUrl: `${upstream.origin}/oauth-api` },
+  );
+  const result = await tool('tree.get').invoke({}, ctx());
+  assert.match(result.headers.authorization, /^Bearer token-\d+$/);
+  assert.equal(upstream.tokenRequests.length, 2, 'Basic first, then the form');
+  assert.deepEqual(Object.fromEntries(new URLSearchParams(upstream.tokenRequests[1].body)), { grant_type: 'client_credentials', client_id: 'client-2', client_secret: 'form-secret-2' });
+  upstream.state.validTokens.clear();
+  await tool('tree.get').invoke({}, ctx());
+  assert.equal(upstream.tokenRequests.length, 3, 'the form is remembered: one request per refresh');
+});
+
 test('an OAuth2 token endpoint that refuses says so without the secret', async () => {
   const tool = await shop(
     { type: 'oauth2', tokenUrl: `${upstream.origin}/v1/status/401`, clientId: 'c', clientSecret: 'refused-secret-1' },

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile, copyFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile, copyFile, mkdir, utimes } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -130,6 +130,16 @@ test('the model is cached under the spec hash, and a changed spec is read again'
     await writeFile(spec, JSON.stringify(changed));
     assert.deepEqual(names(await load(spec, {}, { cacheDir: dir })), ['pets.list', 'addPet', 'uploadPhoto']);
     assert.equal((await readdir(path.join(dir, 'openapi'))).length, 2);
+
+    const stale = path.join(dir, 'openapi', `${entries[0].replace(/-[0-9a-f]{64}\.json$/, '')}-${'0'.repeat(64)}.json`);
+    await writeFile(stale, '{}');
+    const old = new Date(Date.now() - 40 * 24 * 3600_000);
+    await utimes(stale, old, old);
+    await writeFile(path.join(dir, 'openapi', `model-v0-${'1'.repeat(64)}.json`), '{}');
+    changed.paths['/pets'].get.operationId = 'pets/all';
+    await writeFile(spec, JSON.stringify(changed));
+    await load(spec, {}, { cacheDir: dir });
+    assert.equal((await readdir(path.join(dir, 'openapi'))).length, 3, 'a write prunes old formats and entries unused for 30 days');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -76,23 +76,16 @@ class ClientCredentials implements Authenticator {
     return abortable(this.pending, signal);
   }
 
+  /** RFC 6749 prefers HTTP Basic for the client's credentials; some servers only take them in the form. */
+  private credentialsInForm = false;
+
   private async fetchToken(): Promise<string> {
     const where = printableUrl(this.config.tokenUrl);
-    const form = new URLSearchParams({ grant_type: 'client_credentials' });
-    if (this.config.scopes?.length) form.set('scope', this.config.scopes.join(' '));
-    if (this.config.audience) form.set('audience', this.config.audience);
-    const basic = Buffer.from(`${encodeURIComponent(this.config.clientId)}:${encodeURIComponent(this.config.clientSecret)}`).toString('base64');
-    this.redactor.add(basic);
-    let response: Response;
-    try {
-      response = await fetch(this.config.tokenUrl, {
-        method: 'POST',
-        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: form.toString(),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      throw new ToolCallError(`cannot get an OAuth2 token from ${where}: ${networkReason(error)}`, { code: 'NETWORK_ERROR', retryable: true });
+    let response = await this.requestToken(where);
+    if (!this.credentialsInForm && (response.status === 400 || response.status === 401)) {
+      await response.body?.cancel();
+      this.credentialsInForm = true;
+      response = await this.requestToken(where);
     }
     const text = await response.text();
     if (!response.ok) {
@@ -111,6 +104,26 @@ class ClientCredentials implements Authenticator {
     const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in) || 3600) * 1000;
     this.token = { value: body.access_token, expiresAt: Date.now() + Math.max(lifetimeMs - EARLY_REFRESH_MS, lifetimeMs / 2) };
     return body.access_token;
+  }
+
+  private async requestToken(where: string): Promise<Response> {
+    const form = new URLSearchParams({ grant_type: 'client_credentials' });
+    if (this.config.scopes?.length) form.set('scope', this.config.scopes.join(' '));
+    if (this.config.audience) form.set('audience', this.config.audience);
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    if (this.credentialsInForm) {
+      form.set('client_id', this.config.clientId);
+      form.set('client_secret', this.config.clientSecret);
+    } else {
+      const basic = Buffer.from(`${encodeURIComponent(this.config.clientId)}:${encodeURIComponent(this.config.clientSecret)}`).toString('base64');
+      this.redactor.add(basic);
+      headers.authorization = `Basic ${basic}`;
+    }
+    try {
+      return await fetch(this.config.tokenUrl, { method: 'POST', headers, body: form.toString(), signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      throw new ToolCallError(`cannot get an OAuth2 token from ${where}: ${networkReason(error)}`, { code: 'NETWORK_ERROR', retryable: true });
+    }
   }
 }
 

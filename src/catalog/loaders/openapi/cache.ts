@@ -2,7 +2,7 @@
 // converting a large document (GitHub's 13 MB) and reads a few MB of ready JSON instead.
 
 import { readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ApiModel } from './operations.js';
@@ -30,6 +30,8 @@ export async function readCachedModel(dir: string, hash: string): Promise<ApiMod
   } catch {
     return undefined;
   }
+  const now = new Date();
+  void utimes(entryPath(dir, hash), now, now).catch(() => {}); // in use: not pruned
   try {
     const model = JSON.parse(text) as ApiModel;
     return Array.isArray(model.operations) && model.defs && typeof model.defs === 'object' ? model : undefined;
@@ -45,4 +47,21 @@ export async function writeCachedModel(dir: string, hash: string, model: ApiMode
   const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(temporary, JSON.stringify(model), { mode: 0o600 });
   await rename(temporary, file);
+  await prune(path.dirname(file));
+}
+
+const STALE_MS = 30 * 24 * 3600_000;
+
+/** Entries of older formats, and entries unused for 30 days (a read renews an entry's time). */
+async function prune(folder: string): Promise<void> {
+  const current = `model-v${MODEL_FORMAT}-`;
+  for (const name of await readdir(folder)) {
+    const file = path.join(folder, name);
+    try {
+      const old = !name.startsWith(current) || Date.now() - (await stat(file)).mtimeMs > STALE_MS;
+      if (old && name.startsWith('model-')) await rm(file, { force: true });
+    } catch {
+      // another process pruned it first
+    }
+  }
 }

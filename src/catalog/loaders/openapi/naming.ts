@@ -16,6 +16,20 @@
 //      numeric suffix: getUser, getUser2, getUser3. Namespaces never get suffixes.
 //   5. Names are computed over the whole document before include/exclude filters, so filtering a group
 //      never renames the functions that remain. The same document always gives the same names.
+//
+// And how a call's one input object maps to the request (operations.ts, request.ts):
+//
+//   - Every path, query, header and cookie parameter is a property named exactly like the parameter
+//     (`owner`, `per_page`, `X-Trace-Id`); a name used by two locations gets `_<in>` on the second.
+//   - A JSON, form or multipart body that is an object with declared properties is flattened: its properties
+//     sit next to the parameters (`{ owner, repo, title, body }` for issues/create). When one of them has a
+//     parameter's name, or the body is not such an object (an array, a oneOf, text, bytes), the whole body is
+//     the property `body`.
+//   - Bytes (octet-stream bodies, multipart files) are a string or `{ base64, contentType?, filename? }`.
+//   - The input is checked against its schema before any request; unknown properties are refused with a
+//     "did you mean" when one is close.
+//   - Answers: JSON parsed, text as a string, 204 and empty bodies as null, other content types as
+//     `{ contentType, size, base64 }` up to 8 MiB. A non-2xx answer throws an error with `status`.
 
 import { toIdentifier, uniqueName } from '../../naming.js';
 
