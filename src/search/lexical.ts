@@ -3,7 +3,7 @@
 
 import type { CatalogEntry } from '../catalog/index.js';
 import { FIELD_B, FIELD_WEIGHT, FIELDS, functionText, type FunctionText } from './fields.js';
-import { analyzeQuery, type QueryTerm } from './query.js';
+import { analyzeQuery } from './query.js';
 import { splitWords } from './tokenize.js';
 
 const K1 = 1.2;
@@ -15,9 +15,12 @@ const DEPRECATED_FACTOR = 0.5;
 const EXACT_NAME_BOOST = 2;
 
 interface Posting {
-  docs: number[];
+  docs: Int32Array;
   /** Field-weighted, length-normalised term frequency per doc (BM25F's pseudo-frequency). */
-  weights: number[];
+  weights: Float64Array;
+  /** 1 where the term is a word of the function's own name. */
+  inName: Uint8Array;
+  idf: number;
 }
 
 export interface RankedEntry {
@@ -38,8 +41,76 @@ export function buildLexicalIndex(entries: Iterable<CatalogEntry>): LexicalIndex
     docs.push(entry);
     texts.push(functionText(entry));
   }
+  const postings = buildPostings(texts);
+  const vocabulary = [...postings.keys()].sort();
+  const has = (term: string) => postings.has(term);
+  // per-query scratch space, reused: a query allocates only its result list
+  const total = new Float64Array(docs.length);
+  const best = new Float64Array(docs.length);
+  const bestName = new Float64Array(docs.length);
+  const covered = new Float64Array(docs.length);
+  const touched = new Int32Array(docs.length);
+  const seen = new Uint8Array(docs.length);
+
+  function rank(query: string, accept?: (entry: CatalogEntry) => boolean): RankedEntry[] {
+    const queryTerms = analyzeQuery(query, { has, vocabulary });
+    if (queryTerms.length === 0 || docs.length === 0) return [];
+    let matched = 0; // docs touched by any term, listed in touched[0..matched)
+    total.fill(0);
+    covered.fill(0);
+    seen.fill(0);
+    for (const queryTerm of queryTerms) {
+      best.fill(0);
+      bestName.fill(0);
+      // a rare synonym must not outweigh the word asked for: the asked word's rarity caps every variant's
+      const ownIdf = postings.get(queryTerm.own)?.idf ?? Infinity;
+      for (const [term, weight] of queryTerm.variants) {
+        const posting = postings.get(term);
+        if (!posting) continue;
+        const termIdf = Math.min(posting.idf, ownIdf) * weight * queryTerm.weight;
+        const { docs: list, weights, inName } = posting;
+        for (let i = 0; i < list.length; i++) {
+          const doc = list[i];
+          const tf = weights[i];
+          const score = (termIdf * tf * (K1 + 1)) / (K1 + tf);
+          if (score > best[doc]) best[doc] = score;
+          if (inName[i] === 1 && weight > bestName[doc]) bestName[doc] = weight;
+          if (seen[doc] === 0) {
+            seen[doc] = 1;
+            touched[matched++] = doc;
+          }
+        }
+      }
+      for (let i = 0; i < matched; i++) {
+        const doc = touched[i];
+        total[doc] += best[doc];
+        covered[doc] += bestName[doc];
+      }
+    }
+    const exact = splitWords(query).join(' ');
+    const ranked: RankedEntry[] = [];
+    for (let i = 0; i < matched; i++) {
+      const doc = touched[i];
+      if (total[doc] <= 0) continue;
+      const entry = docs[doc];
+      if (accept && !accept(entry)) continue;
+      const text = texts[doc];
+      // one name word per query word: the share of the function's name the query accounts for
+      const coverage = text.nameTerms.size > 0 ? Math.min(1, covered[doc] / text.nameTerms.size) : 0;
+      let score = total[doc] * (1 + NAME_COVERAGE_BOOST * coverage);
+      if (exact && text.nameForms.has(exact)) score *= 1 + EXACT_NAME_BOOST;
+      if (text.deprecated) score *= DEPRECATED_FACTOR;
+      ranked.push({ entry, score });
+    }
+    return ranked.sort((a, b) => b.score - a.score || a.entry.id.length - b.entry.id.length || (a.entry.id < b.entry.id ? -1 : 1));
+  }
+
+  return { size: docs.length, rank };
+}
+
+function buildPostings(texts: readonly FunctionText[]): Map<string, Posting> {
   const averages = FIELDS.map((_, f) => texts.reduce((sum, text) => sum + text.fields[f].length, 0) / Math.max(1, texts.length) || 1);
-  const postings = new Map<string, Posting>();
+  const lists = new Map<string, { docs: number[]; weights: number[]; inName: number[] }>();
   texts.forEach((text, doc) => {
     const pseudo = new Map<string, number>();
     text.fields.forEach((fieldTerms, f) => {
@@ -47,72 +118,22 @@ export function buildLexicalIndex(entries: Iterable<CatalogEntry>): LexicalIndex
       for (const term of fieldTerms) pseudo.set(term, (pseudo.get(term) ?? 0) + FIELD_WEIGHT[f] / norm);
     });
     for (const [term, weight] of pseudo) {
-      let posting = postings.get(term);
-      if (!posting) postings.set(term, (posting = { docs: [], weights: [] }));
-      posting.docs.push(doc);
-      posting.weights.push(weight);
+      let list = lists.get(term);
+      if (!list) lists.set(term, (list = { docs: [], weights: [], inName: [] }));
+      list.docs.push(doc);
+      list.weights.push(weight);
+      list.inName.push(text.nameTerms.has(term) ? 1 : 0);
     }
   });
-  const vocabulary = [...postings.keys()].sort();
-  const idf = (term: string) => {
-    const df = postings.get(term)?.docs.length ?? 0;
-    return Math.log(1 + (docs.length - df + 0.5) / (df + 0.5));
-  };
-
-  function rank(query: string, accept?: (entry: CatalogEntry) => boolean): RankedEntry[] {
-    const queryTerms = analyzeQuery(query, { has: (term) => postings.has(term), vocabulary });
-    if (queryTerms.length === 0 || docs.length === 0) return [];
-    const total = new Float64Array(docs.length);
-    const best = new Float64Array(docs.length);
-    // per doc, per query term: the best-weighted name term it matched (one name word per query word)
-    const nameCover = new Map<number, Map<string, number>>();
-    for (const queryTerm of queryTerms) {
-      best.fill(0);
-      const touched: number[] = [];
-      const coverOf = new Map<number, [string, number]>();
-      const ownIdf = postings.has(queryTerm.own) ? idf(queryTerm.own) : Infinity;
-      for (const [term, weight] of queryTerm.variants) {
-        const posting = postings.get(term);
-        if (!posting) continue;
-        const termIdf = Math.min(idf(term), ownIdf) * weight * queryTerm.weight;
-        posting.docs.forEach((doc, i) => {
-          const tf = posting.weights[i];
-          const score = (termIdf * tf * (K1 + 1)) / (K1 + tf);
-          if (best[doc] === 0) touched.push(doc);
-          if (score > best[doc]) best[doc] = score;
-          if (texts[doc].nameTerms.has(term) && weight > (coverOf.get(doc)?.[1] ?? 0)) coverOf.set(doc, [term, weight]);
-        });
-      }
-      for (const doc of touched) total[doc] += best[doc];
-      for (const [doc, [term, weight]] of coverOf) {
-        let cover = nameCover.get(doc);
-        if (!cover) nameCover.set(doc, (cover = new Map()));
-        cover.set(term, Math.max(cover.get(term) ?? 0, weight));
-      }
-    }
-    const exact = exactForm(query);
-    const ranked: RankedEntry[] = [];
-    total.forEach((score, doc) => {
-      if (score <= 0) return;
-      const entry = docs[doc];
-      if (accept && !accept(entry)) return;
-      const nameTerms = texts[doc].nameTerms;
-      let covered = 0;
-      for (const weight of nameCover.get(doc)?.values() ?? []) covered += weight;
-      covered = nameTerms.size > 0 ? covered / nameTerms.size : 0;
-      let boosted = score * (1 + NAME_COVERAGE_BOOST * covered);
-      if (exact && texts[doc].nameForms.has(exact)) boosted *= 1 + EXACT_NAME_BOOST;
-      if (texts[doc].deprecated) boosted *= DEPRECATED_FACTOR;
-      ranked.push({ entry, score: boosted });
+  const postings = new Map<string, Posting>();
+  for (const [term, list] of lists) {
+    const df = list.docs.length;
+    postings.set(term, {
+      docs: Int32Array.from(list.docs),
+      weights: Float64Array.from(list.weights),
+      inName: Uint8Array.from(list.inName),
+      idf: Math.log(1 + (texts.length - df + 0.5) / (df + 0.5)),
     });
-    return ranked.sort((a, b) => b.score - a.score || a.entry.id.length - b.entry.id.length || (a.entry.id < b.entry.id ? -1 : 1));
   }
-
-  return { size: docs.length, rank };
+  return postings;
 }
-
-function exactForm(query: string): string {
-  return splitWords(query).join(' ');
-}
-
-export type { QueryTerm };

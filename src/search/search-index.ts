@@ -1,5 +1,5 @@
-// The search surface the HTTP layer and the CLI use: build once per catalog, query many times;
-// rebuilt on the next query after the catalog changes (an MCP server's tool list, say).
+// The search surface the HTTP layer and the CLI use: built on the first query (start-up does not pay
+// for it), queried many times, rebuilt on the next query after the catalog changes (an MCP tool list).
 
 import type { Catalog, CatalogEntry } from '../catalog/index.js';
 import type { Logger } from '../logging/index.js';
@@ -59,7 +59,7 @@ export interface SearchIndex {
    * it logs a warning and answers lexically.
    */
   searchAsync(query: string, options?: HybridSearchOptions): Promise<SearchResult[]>;
-  /** Embeds the catalog ahead of the first semantic query (a no-op without embeddings). */
+  /** Builds the index, and embeds the catalog when embeddings are configured, ahead of the first query. */
   warmUp(): Promise<void>;
 }
 
@@ -81,7 +81,6 @@ export function createSearchIndex(catalog: Catalog, options: SearchIndexOptions 
     }
     return built;
   };
-  current();
 
   let warnedAt = -Infinity;
   // one warning per quiet period, not one per query, while the endpoint is down
@@ -118,6 +117,7 @@ export function createSearchIndex(catalog: Catalog, options: SearchIndexOptions 
       return reciprocalRankFusion([lexicalRanked, semanticRanked]).slice(0, limit).map(toResult);
     },
     async warmUp() {
+      current();
       if (!semantic) return;
       try {
         await semantic.warmUp(current().entries);
