@@ -4,7 +4,7 @@
 import type { Catalog, JsonSchema } from '../catalog/index.js';
 import { toIdentifier, uniqueName } from '../catalog/index.js';
 import type { ClientToolDefinition } from '../execution/index.js';
-import { TypeEmitter, TypeNamespace, docText, isObject, pascalCase, propertyKey } from './types.js';
+import { GLOBAL_TYPES, TypeEmitter, TypeNamespace, docText, isObject, pascalCase, propertyKey } from './types.js';
 
 export interface DefinableFunction {
   /** Group (or client tool namespace) first: ['github', 'issues', 'create'] is api.github.issues.create. */
@@ -138,7 +138,7 @@ function exampleFilter(tree: Node): string {
 function renderFull(functions: readonly DefinableFunction[], descriptions: ReadonlyMap<string, string>): string {
   const tree = buildTree(functions, descriptions);
   const namespaces = new Map<string, TypeNamespace>();
-  const usedNamespaceNames = new Set<string>(['F']);
+  const usedNamespaceNames = new Set<string>(['F', ...GLOBAL_TYPES]); // a group named `promise` must not shadow Promise
   const namespaceOf = (group: string) => {
     let namespace = namespaces.get(group);
     if (!namespace) namespaces.set(group, (namespace = new TypeNamespace(uniqueName(pascalCase(group) || 'Group', usedNamespaceNames))));

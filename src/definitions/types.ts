@@ -10,7 +10,7 @@ type SchemaObject = { [keyword: string]: unknown };
 const MAX_DEPTH = 12;
 const MAX_ENUM = 64;
 // Names our declarations use unqualified; a shared schema with one of these names gets a suffix.
-const GLOBAL_TYPES = ['Promise', 'Record', 'Array', 'Partial', 'Readonly', 'Date', 'Error', 'Object', 'String', 'Number', 'Boolean', 'Function', 'Symbol', 'Map', 'Set', 'Blob', 'JSON', 'Math', 'unknown', 'never', 'any'];
+export const GLOBAL_TYPES = ['Promise', 'Record', 'Array', 'Partial', 'Readonly', 'Date', 'Error', 'Object', 'String', 'Number', 'Boolean', 'Function', 'Symbol', 'Map', 'Set', 'Blob', 'JSON', 'Math', 'unknown', 'never', 'any'];
 
 export function isObject(value: unknown): value is SchemaObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

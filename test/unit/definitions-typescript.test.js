@@ -66,11 +66,15 @@ async function mixedCatalog() {
       }),
     ],
   };
+  const promise = {
+    name: 'promise', kind: 'module', close: async () => {},
+    tools: [tool(['record'], { inputSchema: { type: 'object', properties: { r: { $ref: '#/$defs/Record' } }, $defs: { Record: { type: 'object', properties: { id: { type: 'string' } } } } } })],
+  };
   const mod = {
     name: 'text', kind: 'module', close: async () => {},
     tools: [tool(['upper'], { inputSchema: { type: 'object', properties: { s: { type: 'string' } }, required: ['s'] }, outputSchema: { type: 'object', properties: { value: { type: 'string' } } } }, { outputInferred: true })],
   };
-  return new Catalog([shop, mcp, mod]);
+  return new Catalog([shop, mcp, mod, promise]);
 }
 
 const clientTools = [
@@ -103,6 +107,7 @@ async function use() {
   const kid: string = node.kids?.[0].name ?? node.name;
   await api.files.delete({ mode: 'soft', tags: { a: 'b' }, both: { a: 'x', b: 1 }, either: ['x'] });
   const answer: string = await api.ui.pick({ options: ['a'] });
+  const record: Promise<unknown> = api.promise.record({ r: { id: 'x' } });
   await api.client.askUser({ question: 'ok?' });
   // @ts-expect-error itemId is required
   await api.shop.items.get({});
@@ -128,7 +133,7 @@ test('filters select groups, namespaces or functions; the index lists names and 
   assert.equal(generateDefinitions(catalog, { filter: ['nothing'] }).includes('get('), false);
 
   const index = generateDefinitions(catalog, { mode: 'index', clientTools });
-  assert.match(index, /^\/\/ Index of api\.\*: 22 functions in 5 groups\./);
+  assert.match(index, /^\/\/ Index of api\.\*: 23 functions in 6 groups\./);
   assert.match(index, / get: F; \/\/ Get an item\n/);
   assert.match(index, / files: \{ \/\/ An MCP server\n/);
   assert.doesNotMatch(index, /type Echo|itemId/, 'no signatures in the index');
