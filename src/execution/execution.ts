@@ -67,6 +67,8 @@ export class Execution implements LiveEntry {
   private logs = 0;
   private replay?: Replay;
   private settle?: (result: ExecutionResult) => void;
+  /** Called once no turn runs any more (finishing waits for it to read heap statistics). */
+  private whenIdle?: () => void;
 
   constructor(spec: ExecutionSpec, private readonly deps: ExecutionDeps, hooks: Hooks) {
     this.id = spec.id;
@@ -177,7 +179,7 @@ export class Execution implements LiveEntry {
     if (this.state !== 'paused') return;
     this.state = 'finished';
     this.deps.logger.debug('paused execution no longer held live', { execution: this.id, reason });
-    this.sandbox?.dispose();
+    if (this.sandbox) this.deps.pool.discard(this.sandbox);
     this.sandbox = undefined;
   }
 
@@ -196,7 +198,14 @@ export class Execution implements LiveEntry {
       maxLogEntries: this.deps.maxLogEntries,
       maxResultChars: this.deps.maxResultSize,
     };
-    this.runTurn(() => this.sandbox!.start(setup, this.code!.script, this.remaining()));
+    const sandbox = this.sandbox!;
+    this.runTurn(async () => {
+      try {
+        return await sandbox.start(setup, this.code!.script, this.remaining());
+      } finally {
+        this.deps.pool.started();
+      }
+    });
   }
 
   private runTurn(step: () => Promise<TurnFailure | undefined>): void {
@@ -204,11 +213,13 @@ export class Execution implements LiveEntry {
     step().then(
       (failure) => {
         this.turns--;
+        if (this.turns === 0) this.whenIdle?.();
         if (failure) this.onTurnFailure(failure);
         this.checkIdle();
       },
       (error: unknown) => {
         this.turns--;
+        if (this.turns === 0) this.whenIdle?.();
         if (error instanceof ScriptCompileError) {
           const position = error.line !== undefined ? this.code?.original(error.line, error.column ?? 1) : undefined;
           this.finish(parseErrorOutcome(error.message, position?.line, position?.column));
@@ -498,7 +509,7 @@ export class Execution implements LiveEntry {
     let snapshot;
     try {
       snapshot = await this.sandbox!.snapshot();
-      this.memoryUsedBytes = await this.sandbox!.heapUsedAsync();
+      this.memoryUsedBytes = this.sandbox!.heapUsedIdle();
     } catch {
       return this.finish(this.sandbox?.disposed ? memoryOutcome(this.spec.limits.memory) : internalOutcome('could not read the paused state'));
     }
@@ -559,15 +570,26 @@ export class Execution implements LiveEntry {
       return;
     }
     sandbox.listen(null);
-    // heap statistics wait for the isolate to be idle; a runaway microtask must not hold the answer back
-    const stats = sandbox.disposed ? Promise.resolve(0) : sandbox.heapUsedAsync().catch(() => 0);
-    const wait = new Promise<number>((resolve) => setTimeout(() => resolve(this.memoryUsedBytes), SETTLE_STATS_WAIT_MS).unref());
-    void Promise.race([stats, wait]).then((bytes) => {
-      this.memoryUsedBytes = Math.max(this.memoryUsedBytes, bytes);
+    let completed = false;
+    const complete = () => {
+      if (completed) return;
+      completed = true;
+      clearTimeout(guard);
+      this.whenIdle = undefined;
+      if (this.turns === 0 && !sandbox.disposed) {
+        try {
+          this.memoryUsedBytes = Math.max(this.memoryUsedBytes, sandbox.heapUsedIdle());
+        } catch {
+          // disposed meanwhile: keep the last figure
+        }
+      }
       this.settle?.(this.result(outcome));
-      // disposing takes a few milliseconds of this thread: after the answer, not before
-      setImmediate(() => sandbox.dispose());
-    });
+      this.deps.pool.discard(sandbox);
+    };
+    // heap statistics need the isolate idle; a runaway microtask after the end must not hold the answer back
+    const guard = setTimeout(complete, SETTLE_STATS_WAIT_MS);
+    if (this.turns === 0) complete();
+    else this.whenIdle = complete;
   }
 
   private result(outcome: Outcome): ExecutionResult {

@@ -1,5 +1,6 @@
 // Warm isolates with the runtime already bootstrapped, so an execution does not wait for V8 to build a heap.
-// Each isolate serves exactly one execution; the pool refills in the background, one isolate at a time.
+// Each isolate serves exactly one execution. Creating and disposing an isolate each hold this thread for a
+// few milliseconds, so both run as background chores, one at a time, when no execution is starting.
 
 import type { Logger } from '../logging/index.js';
 import { RuntimeBootstrap, Sandbox } from './sandbox.js';
@@ -14,13 +15,17 @@ export interface IsolatePoolOptions {
   logger: Logger;
 }
 
+/** Used isolates waiting to be disposed beyond which disposal no longer waits for a quiet moment. */
+const MAX_DISCARDED = 16;
+
 export class IsolatePool {
   private readonly bootstrap: RuntimeBootstrap;
   private readonly warm: Sandbox[] = [];
-  private refilling = false;
+  private readonly discarded: Sandbox[] = [];
+  private working = false;
   private closed = false;
-  /** Executions starting right now; refill waits for a quiet moment so it does not delay them. */
-  private busy = 0;
+  /** Executions between take() and the end of their first turn: chores wait for them. */
+  private starting = 0;
 
   constructor(private readonly options: IsolatePoolOptions) {
     this.bootstrap = new RuntimeBootstrap(options.runtime);
@@ -30,32 +35,44 @@ export class IsolatePool {
     return this.warm.length;
   }
 
-  /** Fills the pool; resolves when it is full (used at start-up and by benchmarks). */
+  /** Fills the pool; resolves when it is full (at start-up, before taking traffic). */
   async fill(): Promise<void> {
     while (!this.closed && this.warm.length < this.options.size) this.warm.push(await this.create(this.options.memoryLimit));
   }
 
-  /** A fresh isolate for one execution: warm when the memory limit matches, else created now. */
+  /** A fresh isolate for one execution: warm when the memory limit matches, else created now. Call started() after its first turn. */
   async take(memoryLimit: number): Promise<Sandbox> {
     if (this.closed) throw new Error('the isolate pool is closed');
-    this.busy++;
+    this.starting++;
     try {
       if (memoryLimit === this.options.memoryLimit) {
-        while (this.warm.length > 0) {
-          const sandbox = this.warm.shift()!;
-          if (!sandbox.disposed) return sandbox;
-        }
+        const sandbox = this.warm.shift();
+        if (sandbox) return sandbox;
       }
       return await this.create(memoryLimit);
-    } finally {
-      this.busy--;
-      this.scheduleRefill();
+    } catch (error) {
+      this.started();
+      throw error;
     }
+  }
+
+  /** The execution that took an isolate has run its first turn. */
+  started(): void {
+    this.starting = Math.max(0, this.starting - 1);
+    this.schedule();
+  }
+
+  /** An isolate whose execution ended (or spilled): disposed in the background. */
+  discard(sandbox: Sandbox): void {
+    sandbox.listen(null);
+    if (this.closed) return sandbox.dispose();
+    this.discarded.push(sandbox);
+    this.schedule();
   }
 
   close(): void {
     this.closed = true;
-    for (const sandbox of this.warm.splice(0)) sandbox.dispose();
+    for (const sandbox of [...this.warm.splice(0), ...this.discarded.splice(0)]) sandbox.dispose();
   }
 
   private create(memoryLimit: number): Promise<Sandbox> {
@@ -64,27 +81,31 @@ export class IsolatePool {
     });
   }
 
-  private scheduleRefill(): void {
-    if (this.refilling || this.closed || this.warm.length >= this.options.size) return;
-    this.refilling = true;
-    setImmediate(() => void this.refill());
+  private schedule(): void {
+    if (this.working || this.closed) return;
+    if (this.discarded.length === 0 && this.warm.length >= this.options.size) return;
+    this.working = true;
+    setImmediate(() => void this.work());
   }
 
-  private async refill(): Promise<void> {
+  /** One chore per turn of the event loop, while there are chores and no execution is starting. */
+  private async work(): Promise<void> {
     try {
-      while (!this.closed && this.warm.length < this.options.size) {
-        // creating an isolate blocks the event loop for a few milliseconds: yield to executions being started
-        if (this.busy > 0) await new Promise((resolve) => setTimeout(resolve, 1));
-        else {
-          this.warm.push(await this.create(this.options.memoryLimit));
-          await new Promise((resolve) => setImmediate(resolve));
-        }
+      while (!this.closed) {
+        const urgent = this.discarded.length > MAX_DISCARDED || this.warm.length === 0;
+        if (this.starting > 0 && !urgent) return; // started() schedules us again
+        const used = this.discarded.shift();
+        if (used) used.dispose();
+        else if (this.warm.length < this.options.size) this.warm.push(await this.create(this.options.memoryLimit));
+        else return;
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
       this.options.logger.warn('could not create a warm isolate', { error: (error as Error).message });
     } finally {
-      this.refilling = false;
-      if (this.closed) for (const sandbox of this.warm.splice(0)) sandbox.dispose();
+      this.working = false;
+      if (this.closed) this.close();
+      else if (this.discarded.length > 0 && this.starting === 0) this.schedule();
     }
   }
 }

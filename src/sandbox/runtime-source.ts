@@ -571,8 +571,9 @@ export function atpSandboxRuntime(post: (...args: any[]) => void, options: Sandb
   }
   defineProperty(g, '__atp_start', {
     configurable: true,
-    value: function start(program: () => Promise<unknown>) {
+    value: function start(settings: SandboxSetup, program: () => Promise<unknown>) {
       delete g.__atp_start;
+      setup(settings);
       let result: any;
       try {
         result = program();
@@ -642,5 +643,5 @@ export function atpSandboxRuntime(post: (...args: any[]) => void, options: Sandb
     clockLogCount = 0;
     return { issued, clock, clockOverflow };
   }
-  return { setup, deliver, snapshot };
+  return { deliver, snapshot };
 }

@@ -6,6 +6,8 @@ import ivm from 'isolated-vm';
 import { atpSandboxRuntime, type SandboxRuntimeOptions, type SandboxSetup } from './runtime-source.js';
 
 export const AGENT_FILENAME = 'agent.ts';
+/** How every transpiled program starts; the settings are inserted as the first argument. */
+const START_CALL = '__atp_start(';
 /** Identifies the in-isolate runtime: a journal replays only on the runtime that recorded it. */
 export const RUNTIME_VERSION = createHash('sha1').update(atpSandboxRuntime.toString()).digest('hex').slice(0, 12);
 const RUNTIME_FILENAME = 'atp-runtime.js';
@@ -50,7 +52,6 @@ export class Sandbox {
   readonly memoryLimit: number;
   private readonly isolate: ivm.Isolate;
   private readonly context: ivm.Context;
-  private readonly setupRef: ivm.Reference;
   private readonly deliverRef: ivm.Reference;
   private readonly snapshotRef: ivm.Reference;
   private readonly holder: { listener: SandboxListener | null };
@@ -63,7 +64,7 @@ export class Sandbox {
   }) {
     this.isolate = parts.isolate;
     this.context = parts.context;
-    [this.setupRef, this.deliverRef, this.snapshotRef] = parts.refs;
+    [this.deliverRef, this.snapshotRef] = parts.refs;
     this.holder = parts.holder;
     this.memoryLimit = parts.memoryLimit;
   }
@@ -91,7 +92,7 @@ export class Sandbox {
       const produced = (script as ivm.Script & ivm.CachedDataResult).cachedData;
       if (!bootstrap.cachedData && produced) bootstrap.cachedData = produced;
       const entry = (await script.run(context, { reference: true, release: true })) as ivm.Reference;
-      const refs = await Promise.all(['setup', 'deliver', 'snapshot'].map((name) => entry.get(name, { reference: true }) as Promise<ivm.Reference>));
+      const refs = await Promise.all(['deliver', 'snapshot'].map((name) => entry.get(name, { reference: true }) as Promise<ivm.Reference>));
       entry.release();
       sandbox = new Sandbox({ isolate, context, refs, holder, memoryLimit });
       return sandbox;
@@ -109,21 +110,22 @@ export class Sandbox {
     this.holder.listener = listener;
   }
 
-  /** Configures the execution, then compiles and runs its script: the first turn. */
-  async start(setup: SandboxSetup, code: string, timeoutMs: number): Promise<TurnFailure | undefined> {
-    const configured = this.setupRef.apply(undefined, [setup], { arguments: { copy: true } });
-    let script: ivm.Script;
+  /**
+   * Compiles the program (on this thread: the isolate is idle, and small scripts compile in microseconds)
+   * and runs it with its settings: the first turn. `script` starts with `__atp_start(`, see transpile.ts.
+   */
+  async start(setup: SandboxSetup, script: string, timeoutMs: number): Promise<TurnFailure | undefined> {
+    if (!script.startsWith(START_CALL)) throw new Error('the transpiled program does not start with the runtime entry point');
+    const code = `${START_CALL}${JSON.stringify(setup)}, ${script.slice(START_CALL.length)}`;
+    let compiled: ivm.Script;
     try {
-      script = await this.isolate.compileScript(code, { filename: AGENT_FILENAME });
+      compiled = this.isolate.compileScriptSync(code, { filename: AGENT_FILENAME });
     } catch (error) {
-      await configured.catch(() => undefined);
-      const failure = this.failure(error, 0, 0);
-      if (failure.kind !== 'unhandled') return failure;
+      if (this.isolate.isDisposed) return this.disposedByHost ? { kind: 'disposed' } : { kind: 'memory' };
       const match = /agent\.ts:(\d+)(?::(\d+))?/.exec(String((error as Error).stack ?? ''));
       throw new ScriptCompileError((error as Error).message, match ? Number(match[1]) : undefined, match?.[2] ? Number(match[2]) : undefined);
     }
-    await configured;
-    return this.turn(() => script.run(this.context, { timeout: clampTimeout(timeoutMs), release: true }), timeoutMs);
+    return this.turn(() => compiled.run(this.context, { timeout: clampTimeout(timeoutMs), release: true }), timeoutMs);
   }
 
   /** Delivers answers (or timer firings) into the sandbox in one turn. */
@@ -134,6 +136,13 @@ export class Sandbox {
   /** Clock readings made since the last snapshot, and how many calls the sandbox has issued. */
   async snapshot(): Promise<SnapshotData> {
     return (await this.snapshotRef.apply(undefined, [], { result: { copy: true }, timeout: 1000 })) as SnapshotData;
+  }
+
+  /** Heap in use, in bytes (0 once disposed). Only while no turn runs: it would wait for the turn to end. */
+  heapUsedIdle(): number {
+    if (this.isolate.isDisposed) return 0;
+    const stats = this.isolate.getHeapStatisticsSync();
+    return stats.used_heap_size + stats.externally_allocated_size;
   }
 
   /** Heap in use, in bytes (0 once disposed); waits until the isolate is idle. */
