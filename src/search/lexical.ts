@@ -26,6 +26,8 @@ interface Posting {
 export interface RankedEntry {
   entry: CatalogEntry;
   score: number;
+  /** The query spelled this function's name: it stays first whatever else is fused in. */
+  exact?: boolean;
 }
 
 export interface LexicalIndex {
@@ -87,7 +89,7 @@ export function buildLexicalIndex(entries: Iterable<CatalogEntry>): LexicalIndex
         covered[doc] += bestName[doc];
       }
     }
-    const exact = splitWords(query).join(' ');
+    const exact = splitWords(query).join(' ').replace(/^api /, ''); // "api.github.issues.create" names github.issues.create
     const ranked: RankedEntry[] = [];
     for (let i = 0; i < matched; i++) {
       const doc = touched[i];
@@ -98,9 +100,10 @@ export function buildLexicalIndex(entries: Iterable<CatalogEntry>): LexicalIndex
       // one name word per query word: the share of the function's name the query accounts for
       const coverage = text.nameTerms.size > 0 ? Math.min(1, covered[doc] / text.nameTerms.size) : 0;
       let score = total[doc] * (1 + NAME_COVERAGE_BOOST * coverage);
-      if (exact && text.nameForms.has(exact)) score *= 1 + EXACT_NAME_BOOST;
+      const named = exact !== '' && text.nameForms.has(exact);
+      if (named) score *= 1 + EXACT_NAME_BOOST;
       if (text.deprecated) score *= DEPRECATED_FACTOR;
-      ranked.push({ entry, score });
+      ranked.push(named ? { entry, score, exact: true } : { entry, score });
     }
     return ranked.sort((a, b) => b.score - a.score || a.entry.id.length - b.entry.id.length || (a.entry.id < b.entry.id ? -1 : 1));
   }

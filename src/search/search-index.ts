@@ -114,7 +114,10 @@ export function createSearchIndex(catalog: Catalog, options: SearchIndexOptions 
       }
       const lexicalRanked = lexical.rank(query, accept).slice(0, FUSION_DEPTH);
       const limit = resultLimit(searchOptions.maxResults, defaultMax);
-      return reciprocalRankFusion([lexicalRanked, semanticRanked]).slice(0, limit).map(toResult);
+      const fused = reciprocalRankFusion([lexicalRanked, semanticRanked]);
+      const named = new Set(lexicalRanked.filter((ranked) => ranked.exact).map((ranked) => ranked.entry.id));
+      const ordered = named.size === 0 ? fused : [...fused.filter((r) => named.has(r.entry.id)), ...fused.filter((r) => !named.has(r.entry.id))];
+      return ordered.slice(0, limit).map(toResult);
     },
     async warmUp() {
       current();

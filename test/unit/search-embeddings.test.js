@@ -182,3 +182,18 @@ test('after a catalog change only new or changed functions are embedded', async 
   assert.deepEqual(inputs.map((input) => input.length), [2, 1, 1], 'two at warm-up, then the new one and the query');
   assert.ok(inputs[1][0].startsWith('live.forecast') || inputs[2][0].startsWith('live.forecast'));
 });
+
+test('a query that spells a function name keeps it first after fusion', async () => {
+  const hotels = new Catalog([{ name: 'hotels', kind: 'module', close: async () => {}, tools: [
+    tool(['book'], 'Book a room in one of the hotels'),
+    tool(['list'], 'List hotels'),
+    tool(['rate'], 'Rate a stay'),
+  ] }]);
+  // an embedder that disagrees: everything but hotels.book sits on the query's axis
+  const embedder = { embed: async (texts) => texts.map((text) => Float32Array.from(text.startsWith('hotels.book') ? [0, 1] : [1, 0])) };
+  const index = createSearchIndex(hotels, { embedder });
+  const withoutRule = (await index.searchAsync('hotels list')).map((r) => r.id);
+  assert.equal(withoutRule[0], 'hotels.list', 'an ordinary query is fused as usual');
+  assert.equal((await index.searchAsync('hotels.book'))[0].id, 'hotels.book');
+  assert.equal((await index.searchAsync('book'))[0].id, 'hotels.book', 'the leaf name alone is a name too');
+});

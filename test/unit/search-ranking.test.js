@@ -75,6 +75,7 @@ test('a query naming the function puts it first, and the result has the wire sha
 test('dotted and source names are exact asks', () => {
   const index = createSearchIndex(shop);
   assert.equal(index.search('orders.cancel')[0].id, 'shop.orders.cancel');
+  assert.equal(index.search('api.shop.orders.update')[0].id, 'shop.orders.update');
   assert.equal(index.search('get-customer-by-email')[0].id, 'shop.customers.getByEmail');
   assert.equal(index.search('getByEmail')[0].id, 'shop.customers.getByEmail');
 });
