@@ -190,7 +190,7 @@ test('a query that spells a function name keeps it first after fusion', async ()
     tool(['rate'], 'Rate a stay'),
   ] }]);
   // an embedder that disagrees: everything but hotels.book sits on the query's axis
-  const embedder = { embed: async (texts) => texts.map((text) => Float32Array.from(text.startsWith('hotels.book') ? [0, 1] : [1, 0])) };
+  const embedder = { embed: async (texts) => texts.map((text) => Float32Array.from(text.startsWith('hotels.book:') ? [0, 1] : [1, 0])) };
   const index = createSearchIndex(hotels, { embedder });
   const withoutRule = (await index.searchAsync('hotels list')).map((r) => r.id);
   assert.equal(withoutRule[0], 'hotels.list', 'an ordinary query is fused as usual');
