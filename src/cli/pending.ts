@@ -4,8 +4,6 @@ import type { Command } from 'commander';
 import { EXIT, globalOptions, printJson } from './output.js';
 
 const PENDING: { name: string; args?: string; description: string }[] = [
-  { name: 'search', args: '<query...>', description: 'find functions by what they do, e.g. atp search "create issue"' },
-  { name: 'definitions', description: 'print the TypeScript declarations agents read' },
 ];
 
 export function registerPending(program: Command, setExit: (code: number) => void): void {
