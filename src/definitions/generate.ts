@@ -4,7 +4,8 @@
 import type { Catalog, JsonSchema } from '../catalog/index.js';
 import { toIdentifier, uniqueName } from '../catalog/index.js';
 import type { ClientToolDefinition } from '../execution/index.js';
-import { GLOBAL_TYPES, TypeEmitter, TypeNamespace, docText, isObject, pascalCase, propertyKey } from './types.js';
+import { GLOBAL_TYPES, TypeNamespace, docText, isObject, pascalCase, propertyKey } from './names.js';
+import { TypeEmitter } from './types.js';
 
 export interface DefinableFunction {
   /** Group (or client tool namespace) first: ['github', 'issues', 'create'] is api.github.issues.create. */

@@ -1,89 +1,11 @@
-// JSON Schema to TypeScript type expressions. Schemas under `$defs`/`definitions` become named types,
-// declared once per namespace however many functions use them, so circular schemas are finite and shared
-// ones cost their bytes once.
+// JSON Schema to TypeScript type expressions. Schemas under `$defs`/`definitions` become named types of the
+// function's namespace (names.ts), so circular schemas are finite and shared ones cost their bytes once.
 
-import { toIdentifier, uniqueName } from '../catalog/index.js';
 import type { JsonSchema } from '../catalog/index.js';
-
-type SchemaObject = { [keyword: string]: unknown };
+import { docText, isObject, pascalCase, propertyKey, type SchemaObject, type TypeNamespace } from './names.js';
 
 const MAX_DEPTH = 12;
 const MAX_ENUM = 64;
-// Names our declarations use unqualified; a shared schema with one of these names gets a suffix.
-export const GLOBAL_TYPES = ['Promise', 'Record', 'Array', 'Partial', 'Readonly', 'Date', 'Error', 'Object', 'String', 'Number', 'Boolean', 'Function', 'Symbol', 'Map', 'Set', 'Blob', 'JSON', 'Math', 'unknown', 'never', 'any'];
-
-export function isObject(value: unknown): value is SchemaObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function propertyKey(key: string): string {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? key : JSON.stringify(key);
-}
-
-/** One line of JSDoc text: no newlines, no comment terminator. */
-export function docText(text: unknown, max = 200): string | undefined {
-  if (typeof text !== 'string') return undefined;
-  const line = text.replace(/\s+/g, ' ').trim().replace(/\*\//g, '*\\/');
-  if (!line) return undefined;
-  return line.length > max ? line.slice(0, max - 1).trimEnd() + '…' : line;
-}
-
-export function pascalCase(name: string): string {
-  const identifier = toIdentifier(name).replace(/_$/, '');
-  return identifier.charAt(0).toUpperCase() + identifier.slice(1);
-}
-
-interface NamedType { name: string; schema: SchemaObject | boolean; root: JsonSchema; json?: string }
-
-/** The named types of one namespace (one group): which shared schemas exist, and which are still to declare. */
-export class TypeNamespace {
-  private readonly byDefName = new Map<string, NamedType[]>();
-  private readonly used = new Set<string>(GLOBAL_TYPES);
-  private readonly pending: NamedType[] = [];
-  private readonly all: NamedType[] = [];
-
-  constructor(readonly name: string) {}
-
-  /** The type name of a shared schema, registering it (to be declared) the first time. */
-  nameOf(defName: string, schema: SchemaObject | boolean, root: JsonSchema): string {
-    let list = this.byDefName.get(defName);
-    if (!list) this.byDefName.set(defName, (list = []));
-    for (const known of list) if (known.schema === schema || sameJson(known, schema)) return known.name;
-    const entry: NamedType = { name: uniqueName(pascalCase(defName) || 'Type', this.used), schema, root };
-    list.push(entry);
-    this.pending.push(entry);
-    this.all.push(entry);
-    return entry.name;
-  }
-
-  /** Emits every registered type (and those they reach) as `type X = ...;` lines. */
-  declarations(emit: (schema: SchemaObject | boolean, root: JsonSchema) => string): string[] {
-    const lines: string[] = [];
-    while (this.pending.length > 0) {
-      const entry = this.pending.shift()!;
-      lines.push(`type ${entry.name} = ${emit(entry.schema, entry.root)};`);
-    }
-    return lines;
-  }
-
-  get size(): number {
-    return this.all.length;
-  }
-}
-
-const jsonCache = new WeakMap<object, string>();
-
-function jsonOf(schema: SchemaObject | boolean): string {
-  if (typeof schema === 'boolean') return String(schema);
-  let json = jsonCache.get(schema);
-  if (json === undefined) jsonCache.set(schema, (json = JSON.stringify(schema)));
-  return json;
-}
-
-function sameJson(known: NamedType, schema: SchemaObject | boolean): boolean {
-  known.json ??= jsonOf(known.schema);
-  return known.json === jsonOf(schema);
-}
 
 export interface EmitOptions {
   /** Where named types go; without it they are inlined up to a depth and then shown by name. */

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ApiModel } from './operations.js';
+import type { ApiModel } from './model.js';
 
 /** Bumped whenever the model's shape or the way it is derived changes, so old entries are never read. */
 const MODEL_FORMAT = 2;

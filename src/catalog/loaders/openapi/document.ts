@@ -3,7 +3,8 @@
 
 import type { Logger } from '../../../logging/index.js';
 import { readCachedModel, writeCachedModel } from './cache.js';
-import { buildApiModel, type ApiModel } from './operations.js';
+import type { ApiModel } from './model.js';
+import { buildApiModel } from './operations.js';
 import { isObject } from './schemas.js';
 import { isHttpUrl, parseSpecText, printableUrl, readSpec } from './source.js';
 import { swaggerToOpenApi } from './swagger.js';

@@ -3,7 +3,7 @@
 
 import picomatch from 'picomatch';
 import type { OperationFilter } from '../../../config/index.js';
-import type { OperationModel } from './operations.js';
+import type { OperationModel } from './model.js';
 
 type Matcher = (operation: OperationModel) => boolean;
 

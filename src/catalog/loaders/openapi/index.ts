@@ -7,7 +7,7 @@ import { defaultCacheDir } from './cache.js';
 import { loadApiModel, specLabel } from './document.js';
 import { operationFilter } from './filter.js';
 import { Transport } from './http.js';
-import type { ApiModel, OperationModel, ServerModel } from './operations.js';
+import type { ApiModel, OperationModel, ServerModel } from './model.js';
 import { Redactor } from './redact.js';
 import { isHttpUrl } from './source.js';
 import { createTools } from './tools.js';

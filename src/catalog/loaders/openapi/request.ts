@@ -1,7 +1,7 @@
 // One input object to one HTTP request: path, query, header and cookie parameters serialised by their
 // OpenAPI style, and the body encoded as its content type says.
 
-import type { BodyModel, OperationModel, ParameterModel } from './operations.js';
+import type { BodyModel, OperationModel, ParameterModel } from './model.js';
 
 export interface HttpRequest {
   method: string;

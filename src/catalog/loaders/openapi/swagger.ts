@@ -2,7 +2,7 @@
 // formData parameters to requestBody, response schemas to content, collectionFormat to style/explode.
 // `definitions`, `parameters` and `responses` stay at the root so their `$ref`s keep resolving.
 
-import { HTTP_METHODS } from './operations.js';
+import { HTTP_METHODS } from './model.js';
 import { SchemaConverter, escapePointer, isObject } from './schemas.js';
 
 type Obj = Record<string, unknown>;

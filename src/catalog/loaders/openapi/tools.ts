@@ -3,7 +3,7 @@
 
 import type { CallContext, JsonSchema, Tool } from '../../types.js';
 import type { Transport } from './http.js';
-import type { ApiModel, OperationModel } from './operations.js';
+import type { ApiModel, OperationModel } from './model.js';
 import { buildRequest } from './request.js';
 import { isObject, refsIn, type Schema } from './schemas.js';
 import { lazyInputCheck } from './validate.js';
