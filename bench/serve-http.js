@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+// atp serve against the reference ATP server (npm @mondaydotcomorg/atp-server 0.19.17), same workload over
+// HTTP on 127.0.0.1: trivial execute latency, executions/s with 16 in flight, a 20-step LLM pause/resume
+// chain, and chain cost by length (linear for us; the reference replays from the top on every resume).
+//
+//   node --no-node-snapshot bench/serve-http.js [--quick] [--only ours|reference]
+//
+// The reference is installed into bench/.reference on first use (npm, once). Prints figures and ratios.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureReference } from './reference/install.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const quick = process.argv.includes('--quick');
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const SIZES = quick
+  ? { trivial: 100, warm: 30, throughput: 300, chainRuns: 3, lengths: [5, 10, 20] }
+  : { trivial: 400, warm: 100, throughput: 1600, chainRuns: 7, lengths: [5, 10, 20, 40] };
+
+const DEMO_MODULE = `export const add = {
+  description: 'Add two numbers',
+  inputSchema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] },
+  handler: ({ a, b }) => ({ sum: a + b }),
+};
+`;
+
+function startProcess(name, args, env = {}) {
+  const child = spawn(process.execPath, ['--no-node-snapshot', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  let log = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start in 60 s:\n${log}`)), 60_000);
+    child.stderr.on('data', (chunk) => {
+      log += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(log);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ name, url: match[1], stop: () => new Promise((done) => { child.once('exit', done); child.kill('SIGTERM'); }) });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening:\n${log}`)));
+  });
+}
+
+async function startOurs() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'atp-bench-'));
+  writeFileSync(path.join(dir, 'demo.js'), DEMO_MODULE);
+  writeFileSync(path.join(dir, 'atp.yaml'), JSON.stringify({
+    server: { port: 0 },
+    auth: { jwtSecret: 'bench-secret-bench-secret-bench-0001' },
+    logging: { level: 'info' },
+    apis: [{ name: 'demo', type: 'module', module: path.join(dir, 'demo.js') }],
+  }));
+  const server = await startProcess('atp serve', [path.join(root, 'bin/atp.js'), 'serve', '-c', path.join(dir, 'atp.yaml')]);
+  return { ...server, stop: async () => { await server.stop(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+async function startReference() {
+  ensureReference();
+  return startProcess('reference', [path.join(root, 'bench/reference/server.mjs')]);
+}
+
+async function post(url, headers, body) {
+  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
+  const value = await response.json();
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${JSON.stringify(value)}`);
+  return value;
+}
+
+async function session(base) {
+  const init = await post(`${base}/api/init`, { 'Content-Type': 'application/json' }, { clientInfo: { name: 'bench' }, services: { hasLLM: true } });
+  return { 'Content-Type': 'application/json', 'X-Client-ID': init.clientId, Authorization: `Bearer ${init.token}` };
+}
+
+const execute = (base, headers, code, config = {}) => post(`${base}/api/execute`, headers, { code, config });
+
+function expect(result, value) {
+  if (result.status !== 'completed' || JSON.stringify(result.result) !== JSON.stringify(value)) {
+    throw new Error(`unexpected answer: ${JSON.stringify(result).slice(0, 300)}`);
+  }
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+const median = (values) => percentile([...values].sort((a, b) => a - b), 50);
+
+async function trivialLatency(base, headers) {
+  for (let i = 0; i < SIZES.warm; i++) expect(await execute(base, headers, 'return 1 + 1'), 2);
+  const times = [];
+  for (let i = 0; i < SIZES.trivial; i++) {
+    const started = performance.now();
+    expect(await execute(base, headers, 'return 1 + 1'), 2);
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p90: percentile(times, 90) };
+}
+
+async function throughput(base, headers, inFlight = 16) {
+  let issued = 0;
+  const worker = async () => {
+    while (issued < SIZES.throughput) {
+      issued++;
+      expect(await execute(base, headers, 'return await api.demo.add({ a: 1, b: 2 })'), { sum: 3 });
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return SIZES.throughput / ((performance.now() - started) / 1000);
+}
+
+async function chain(base, headers, steps) {
+  const code = `let s = ""; for (let i = 0; i < ${steps}; i++) s += await atp.llm.call({ prompt: "p" + i }); return s.length;`;
+  const started = performance.now();
+  let result = await execute(base, headers, code, { maxLLMCalls: 100, llmCalls: 100, clientServices: { hasLLM: true, hasApproval: false, hasEmbedding: false, hasTools: false } });
+  let answered = 0;
+  while (result.status === 'paused') {
+    const answer = `r${answered++}`;
+    result = await post(`${base}/api/resume/${result.executionId}`, headers, { result: answer });
+  }
+  const elapsed = performance.now() - started;
+  let expected = 0;
+  for (let i = 0; i < steps; i++) expected += `r${i}`.length;
+  expect(result, expected);
+  if (answered !== steps) throw new Error(`expected ${steps} pauses, saw ${answered}`);
+  return elapsed;
+}
+
+async function measure(server) {
+  const headers = await session(server.url);
+  const trivial = await trivialLatency(server.url, headers);
+  const perSecond = await throughput(server.url, headers);
+  await chain(server.url, headers, 5);
+  const chain20 = median(await sequence(SIZES.chainRuns, () => chain(server.url, headers, 20)));
+  const byLength = {};
+  for (const length of SIZES.lengths) byLength[length] = median(await sequence(3, () => chain(server.url, headers, length)));
+  return { trivial, perSecond, chain20, byLength };
+}
+
+async function sequence(count, run) {
+  const out = [];
+  for (let i = 0; i < count; i++) out.push(await run());
+  return out;
+}
+
+function report(figures) {
+  const names = Object.keys(figures);
+  const fmt = (value, digits = 1) => (value === undefined ? '-' : value.toFixed(digits));
+  const rows = [
+    ['trivial execute p50 (ms)', (f) => f.trivial.p50, 'lower'],
+    ['trivial execute p90 (ms)', (f) => f.trivial.p90, 'lower'],
+    ['executions/s, 16 in flight', (f) => f.perSecond, 'higher'],
+    ['20-step LLM chain (ms)', (f) => f.chain20, 'lower'],
+    ...SIZES.lengths.map((length) => [`chain ${length}: ms per round trip`, (f) => f.byLength[length] / length, 'lower']),
+  ];
+  const lines = [['workload', ...names, ...(names.length === 2 ? ['ours vs reference'] : [])]];
+  for (const [label, pick, better] of rows) {
+    const values = names.map((name) => pick(figures[name]));
+    const line = [label, ...values.map((value) => fmt(value))];
+    if (names.length === 2) {
+      const [ours, reference] = values;
+      line.push(`${fmt(better === 'lower' ? reference / ours : ours / reference)}x better`);
+    }
+    lines.push(line);
+  }
+  const widths = lines[0].map((_, column) => Math.max(...lines.map((line) => line[column].length)));
+  for (const line of lines) console.log(line.map((cell, column) => cell.padEnd(widths[column])).join('  '));
+  for (const name of names) {
+    const lengths = SIZES.lengths;
+    const first = figures[name].byLength[lengths[0]] / lengths[0];
+    const last = figures[name].byLength[lengths.at(-1)] / lengths.at(-1);
+    console.log(`${name}: cost per round trip at ${lengths.at(-1)} steps / at ${lengths[0]} steps = ${fmt(last / first, 2)} (1.0 = linear chain cost)`);
+  }
+}
+
+const figures = {};
+for (const [name, start] of [['ours', startOurs], ['reference', startReference]]) {
+  if (only && only !== name) continue;
+  const server = await start();
+  try {
+    process.stderr.write(`measuring ${name} at ${server.url} ...\n`);
+    figures[name] = await measure(server);
+  } finally {
+    await server.stop();
+  }
+}
+console.log(`machine: ${os.cpus().length} cores, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+report(figures);
