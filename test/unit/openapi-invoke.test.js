@@ -115,6 +115,22 @@ test('invalid input is refused before any request, listing every missing, unknow
   assert.equal(upstream.requests.length, before, 'nothing was sent');
 });
 
+test('values a request cannot carry safely are refused: dot segments in a path, line breaks in a header', async () => {
+  const before = upstream.requests.length;
+  await assert.rejects(call('items.get', { itemId: '..' }), (error) => error.code === 'VALIDATION_FAILED' && /"itemId" cannot be "\.\."/.test(error.message));
+  await assert.rejects(call('items.get', { itemId: '1', 'X-Trace-Id': 'a\r\nX-Evil: 1' }), /"X-Trace-Id" cannot contain line breaks/);
+  assert.equal(upstream.requests.length, before);
+  await call('items.get', { itemId: '...' });
+  assert.equal(upstream.last().path, '/v1/items/...', 'three dots are an ordinary name');
+});
+
+test('a binary answer above the cap is refused with a clear message', async () => {
+  await assert.rejects(call('blobs.get', { size: 9 * 1024 * 1024 }), (error) => {
+    assert.match(error.message, /^shop\.blobs\.get \(GET \/blobs\): the answer is 9437184 bytes of application\/octet-stream, above the 8388608-byte limit/);
+    return true;
+  });
+});
+
 test('a non-2xx answer throws a ToolCallError with the status and a body excerpt', async () => {
   await assert.rejects(call('status.get', { code: 404 }), (error) => {
     assert.ok(error instanceof ToolCallError);

@@ -73,7 +73,7 @@ export class Transport {
       }
       if (!response.ok && response.status !== 304) throw await this.httpError(label, response, retryAfterMs);
       try {
-        return await readResult(response, request.method);
+        return await readResult(response, request.method, label);
       } catch (error) {
         signal.throwIfAborted();
         if (timeout.aborted) throw this.timeoutError(label);

@@ -1,6 +1,7 @@
 // One input object to one HTTP request: path, query, header and cookie parameters serialised by their
 // OpenAPI style, and the body encoded as its content type says.
 
+import { ToolCallError } from '../../types.js';
 import type { BodyModel, OperationModel, ParameterModel } from './model.js';
 
 export interface HttpRequest {
@@ -16,15 +17,23 @@ export interface HttpRequest {
 
 type Input = Record<string, unknown>;
 
-export function buildRequest(operation: OperationModel, baseUrl: string, input: Input): HttpRequest {
+/** Throws a ToolCallError (VALIDATION_FAILED) for values no request can carry safely. */
+export function buildRequest(operation: OperationModel, baseUrl: string, input: Input, label: string): HttpRequest {
   const request: HttpRequest = { method: operation.method.toUpperCase(), url: '', query: [], headers: {}, cookies: [] };
   const pathValues = new Map<string, string>();
   for (const parameter of operation.parameters) {
     const value = input[parameter.key];
     if (value === undefined || value === null) continue;
-    if (parameter.in === 'path') pathValues.set(parameter.name, pathValue(parameter, value));
-    else if (parameter.in === 'query') request.query.push(...queryPairs(parameter, value));
-    else if (parameter.in === 'header') request.headers[parameter.name.toLowerCase()] = headerValue(parameter, value);
+    if (parameter.in === 'path') {
+      // URL parsing resolves `.`, `..` and their %2E forms: the request would reach another operation.
+      if (value === '.' || value === '..') throw invalid(label, `"${parameter.key}" cannot be "${value}"`);
+      pathValues.set(parameter.name, pathValue(parameter, value));
+    } else if (parameter.in === 'query') request.query.push(...queryPairs(parameter, value));
+    else if (parameter.in === 'header') {
+      const header = headerValue(parameter, value);
+      if (/[\r\n\0]/.test(header)) throw invalid(label, `"${parameter.key}" cannot contain line breaks`);
+      request.headers[parameter.name.toLowerCase()] = header;
+    }
     else request.cookies.push(`${parameter.name}=${encodeURIComponent(parameter.json ? JSON.stringify(value) : scalarList(value, ','))}`);
   }
   const route = operation.route.replace(/\{([^}]+)\}/g, (_, name: string) => {
@@ -35,6 +44,10 @@ export function buildRequest(operation: OperationModel, baseUrl: string, input: 
   request.url = baseUrl.replace(/\/+$/, '') + route;
   if (operation.body) encodeBody(operation.body, input, request);
   return request;
+}
+
+function invalid(label: string, problem: string): ToolCallError {
+  return new ToolCallError(`${label}: invalid input: ${problem}`, { code: 'VALIDATION_FAILED' });
 }
 
 function scalar(value: unknown): string {

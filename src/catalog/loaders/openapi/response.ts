@@ -10,7 +10,7 @@ const TEXT_TYPE = /^text\/|^application\/(?:xml|[\w.+-]+\+xml|javascript|x-www-f
 
 export interface BinaryResult { contentType: string; size: number; base64: string }
 
-export async function readResult(response: Response, method: string): Promise<unknown> {
+export async function readResult(response: Response, method: string, label: string): Promise<unknown> {
   if (method === 'HEAD' || response.status === 204 || response.status === 205 || response.status === 304) {
     await response.body?.cancel();
     return null;
@@ -32,14 +32,14 @@ export async function readResult(response: Response, method: string): Promise<un
   const declared = Number(response.headers.get('content-length'));
   if (declared > MAX_BINARY_BYTES) {
     await response.body?.cancel();
-    throw tooLarge(contentType, declared);
+    throw tooLarge(label, contentType, declared);
   }
   const bytes = Buffer.from(await response.arrayBuffer());
-  if (bytes.length > MAX_BINARY_BYTES) throw tooLarge(contentType, bytes.length);
+  if (bytes.length > MAX_BINARY_BYTES) throw tooLarge(label, contentType, bytes.length);
   const result: BinaryResult = { contentType, size: bytes.length, base64: bytes.toString('base64') };
   return result;
 }
 
-function tooLarge(contentType: string, size: number): ToolCallError {
-  return new ToolCallError(`the answer is ${size} bytes of ${contentType}, above the ${MAX_BINARY_BYTES}-byte limit for binary results; ask for a smaller range or a link instead`, { code: 'HTTP_ERROR' });
+function tooLarge(label: string, contentType: string, size: number): ToolCallError {
+  return new ToolCallError(`${label}: the answer is ${size} bytes of ${contentType}, above the ${MAX_BINARY_BYTES}-byte limit for binary results; ask for a smaller range or a link instead`, { code: 'HTTP_ERROR' });
 }

@@ -42,7 +42,7 @@ function createTool(operation: OperationModel, defs: DefsIndex, options: ToolFac
     async invoke(input: unknown, ctx: CallContext): Promise<unknown> {
       const value = input ?? {};
       check(value);
-      return options.transport.send(label, () => buildRequest(operation, baseUrl, value as Record<string, unknown>), ctx.signal);
+      return options.transport.send(label, () => buildRequest(operation, baseUrl, value as Record<string, unknown>, label), ctx.signal);
     },
   };
   if (operation.output !== undefined) tool.outputSchema = defs.selfContained(operation.output, operation.outputRefs);
