@@ -5,6 +5,7 @@ import type { CatalogEntry } from '../catalog/index.js';
 import { FIELD_B, FIELD_WEIGHT, FIELDS, functionText, type FunctionText } from './fields.js';
 import { analyzeQuery } from './query.js';
 import { splitWords } from './tokenize.js';
+import { topK } from './top.js';
 
 const K1 = 1.2;
 /** How much covering the whole of a function's name adds (a query naming all of `repos/get` beats `repos/get-content`). */
@@ -32,8 +33,8 @@ export interface RankedEntry {
 
 export interface LexicalIndex {
   readonly size: number;
-  /** Every function with a positive score, best first; `accept` narrows the candidates. */
-  rank(query: string, accept?: (entry: CatalogEntry) => boolean): RankedEntry[];
+  /** The functions with a positive score, best first, at most `limit` of them; `accept` narrows the candidates. */
+  rank(query: string, accept?: (entry: CatalogEntry) => boolean, limit?: number): RankedEntry[];
 }
 
 export function buildLexicalIndex(entries: Iterable<CatalogEntry>): LexicalIndex {
@@ -53,8 +54,10 @@ export function buildLexicalIndex(entries: Iterable<CatalogEntry>): LexicalIndex
   const covered = new Float64Array(docs.length);
   const touched = new Int32Array(docs.length);
   const seen = new Uint8Array(docs.length);
+  const final = new Float64Array(docs.length);
+  const named = new Uint8Array(docs.length);
 
-  function rank(query: string, accept?: (entry: CatalogEntry) => boolean): RankedEntry[] {
+  function rank(query: string, accept?: (entry: CatalogEntry) => boolean, limit = Infinity): RankedEntry[] {
     const queryTerms = analyzeQuery(query, { has, vocabulary });
     if (queryTerms.length === 0 || docs.length === 0) return [];
     let matched = 0; // docs touched by any term, listed in touched[0..matched)
@@ -90,22 +93,29 @@ export function buildLexicalIndex(entries: Iterable<CatalogEntry>): LexicalIndex
       }
     }
     const exact = splitWords(query).join(' ').replace(/^api /, ''); // "api.github.issues.create" names github.issues.create
-    const ranked: RankedEntry[] = [];
+    const candidates: number[] = [];
     for (let i = 0; i < matched; i++) {
       const doc = touched[i];
-      if (total[doc] <= 0) continue;
-      const entry = docs[doc];
-      if (accept && !accept(entry)) continue;
+      if (total[doc] <= 0 || (accept && !accept(docs[doc]))) continue;
       const text = texts[doc];
       // one name word per query word: the share of the function's name the query accounts for
       const coverage = text.nameTerms.size > 0 ? Math.min(1, covered[doc] / text.nameTerms.size) : 0;
       let score = total[doc] * (1 + NAME_COVERAGE_BOOST * coverage);
-      const named = exact !== '' && text.nameForms.has(exact);
-      if (named) score *= 1 + EXACT_NAME_BOOST;
+      named[doc] = exact !== '' && text.nameForms.has(exact) ? 1 : 0;
+      if (named[doc]) score *= 1 + EXACT_NAME_BOOST;
       if (text.deprecated) score *= DEPRECATED_FACTOR;
-      ranked.push(named ? { entry, score, exact: true } : { entry, score });
+      final[doc] = score;
+      candidates.push(doc);
     }
-    return ranked.sort((a, b) => b.score - a.score || a.entry.id.length - b.entry.id.length || (a.entry.id < b.entry.id ? -1 : 1));
+    // best score first; on a tie the shorter, then alphabetically first, name: the general function before its variants
+    const before = (a: number, b: number) => {
+      if (final[a] !== final[b]) return final[a] > final[b];
+      const x = docs[a].id;
+      const y = docs[b].id;
+      return x.length !== y.length ? x.length < y.length : x < y;
+    };
+    return topK(candidates, Math.min(limit, candidates.length), before).map((doc) =>
+      named[doc] ? { entry: docs[doc], score: final[doc], exact: true } : { entry: docs[doc], score: final[doc] });
   }
 
   return { size: docs.length, rank };

@@ -91,8 +91,7 @@ export function createSearchIndex(catalog: Catalog, options: SearchIndexOptions 
   };
 
   function search(query: string, searchOptions: SearchOptions = {}): SearchResult[] {
-    const ranked = current().lexical.rank(query, admission(searchOptions));
-    return ranked.slice(0, resultLimit(searchOptions.maxResults, defaultMax)).map(toResult);
+    return current().lexical.rank(query, admission(searchOptions), resultLimit(searchOptions.maxResults, defaultMax)).map(toResult);
   }
 
   return {
@@ -112,7 +111,7 @@ export function createSearchIndex(catalog: Catalog, options: SearchIndexOptions 
         warnOnce('semantic search unavailable, answering with lexical ranking', error);
         return search(query, searchOptions);
       }
-      const lexicalRanked = lexical.rank(query, accept).slice(0, FUSION_DEPTH);
+      const lexicalRanked = lexical.rank(query, accept, FUSION_DEPTH);
       const limit = resultLimit(searchOptions.maxResults, defaultMax);
       const fused = reciprocalRankFusion([lexicalRanked, semanticRanked]);
       const named = new Set(lexicalRanked.filter((ranked) => ranked.exact).map((ranked) => ranked.entry.id));
