@@ -51,7 +51,9 @@ test('OpenAPI 3.0 in YAML with external file $refs, bundled and flattened', asyn
   assert.equal(loaded.description, 'Test Shop');
   const replace = loaded.tools.find((t) => t.sourceName === 'items/replace');
   assert.deepEqual(Object.keys(replace.inputSchema.properties), ['itemId', 'name', 'price', 'color', 'dimensions']);
-  assert.deepEqual(replace.inputSchema.required, ['itemId', 'name']);
+  assert.deepEqual(replace.inputSchema.required, ['itemId', 'name'], 'the readOnly id is neither asked for nor required');
+  const created = loaded.tools.find((t) => t.sourceName === 'items/create').inputSchema.properties.body;
+  assert.deepEqual(created.required, ['name'], 'a readOnly property is optional in a body kept whole');
   assert.deepEqual(replace.inputSchema.properties.price, { type: 'number', exclusiveMinimum: 0 }, 'exclusiveMinimum: true became 2020-12');
   assert.deepEqual(replace.inputSchema.properties.color, { type: ['string', 'null'], enum: ['red', 'green', 'blue', null] }, 'nullable became a type list');
   const width = JSON.stringify(replace.inputSchema).includes('"width"');

@@ -83,7 +83,10 @@ function flatShape(converter: SchemaConverter, schema: Schema): FlatShape | unde
   if (target.type !== undefined && target.type !== 'object') return undefined;
   if (target.additionalProperties !== undefined && target.additionalProperties !== false) return undefined;
   if (target.patternProperties !== undefined) return undefined;
-  const shape: FlatShape = { properties: target.properties as Record<string, Schema>, required: Array.isArray(target.required) ? (target.required as string[]) : [] };
+  // readOnly properties are the server's to set (ids, timestamps): not asked for (schemas.ts made them optional).
+  const properties = Object.fromEntries(Object.entries(target.properties as Record<string, Schema>).filter(([, property]) => !(isObject(property) && property.readOnly === true)));
+  const required = Array.isArray(target.required) ? (target.required as string[]) : [];
+  const shape: FlatShape = { properties, required };
   const combinators = Object.fromEntries(['allOf', 'anyOf', 'oneOf'].filter((k) => Array.isArray(target[k])).map((k) => [k, (target as Obj)[k]]));
   if (Object.keys(combinators).length > 0) shape.combinators = combinators;
   return shape;
