@@ -22,6 +22,8 @@ export interface Vocabulary {
 const PREFIX_WEIGHT = 0.5;
 const MAX_PREFIX_EXPANSIONS = 24;
 const MIN_PREFIX_LENGTH = 3;
+/** Words past this many are ignored: a pasted page must not cost more than a question. */
+const MAX_QUERY_TERMS = 32;
 
 export function analyzeQuery(query: string, vocab: Vocabulary): QueryTerm[] {
   const out: QueryTerm[] = [];
@@ -33,6 +35,7 @@ export function analyzeQuery(query: string, vocab: Vocabulary): QueryTerm[] {
     out.push({ word, own, weight, variants });
   };
   for (const word of splitWords(query)) {
+    if (out.length >= MAX_QUERY_TERMS) break;
     if (isStopword(word)) continue;
     const own = stem(word);
     const variants = expand(own, vocab);

@@ -168,3 +168,9 @@ test('a deprecated function ranks below its replacement', () => {
   });
   assert.deepEqual(ids(createSearchIndex(catalog).search('read a file')), ['files.readTextFile', 'files.readFile']);
 });
+
+test('a huge query is answered from its first words, without error', () => {
+  const index = createSearchIndex(shop);
+  const query = `cancel order ${'lorem ipsum dolor '.repeat(20000)}`;
+  assert.equal(index.search(query)[0].id, 'shop.orders.cancel');
+});
