@@ -7,7 +7,7 @@ import type { Logger } from '../logging/index.js';
 import { CodeSyntaxError, ScriptCompileError, transpile, type IsolatePool, type Sandbox, type SandboxSetup, type Transpiled, type TurnFailure } from '../sandbox/index.js';
 import { deliveredError, type CallPlan, type CallScope, type HostRuntime } from '../runtime/index.js';
 import { answerDeliveries, pauseFields } from './answers.js';
-import { ERR, Journal, OK, TIMER, argsHash, replayPlan, type Delivery, type ReplayPlan, type Segment } from './journal.js';
+import { ERR, Journal, OK, TIMER, argsHash, encodeTurn, replayPlan, type Delivery, type ReplayPlan, type Segment } from './journal.js';
 import type { LiveEntry, LivePaused } from './live.js';
 import {
   divergedOutcome, internalOutcome, memoryOutcome, parseErrorOutcome, stalledOutcome, thrownOutcome, timeoutOutcome, tooLargeOutcome, type Outcome,
@@ -138,7 +138,7 @@ export class Execution implements LiveEntry {
     for (const timer of this.frozenTimers) this.setTimer(timer.id, timer.remaining, timer.delay, timer.repeat);
     this.frozenTimers = [];
     this.journal.recordTurn(batch);
-    this.runTurn(() => this.sandbox!.deliver(batch, true, this.remaining()));
+    this.runTurn(() => this.sandbox!.deliver(encodeTurn(batch), true, this.remaining()));
     return settled;
   }
 
@@ -264,7 +264,7 @@ export class Execution implements LiveEntry {
     const batch = this.outbox;
     this.outbox = [];
     this.journal.recordTurn(batch);
-    this.runTurn(() => this.sandbox!.deliver(batch, true, this.remaining()));
+    this.runTurn(() => this.sandbox!.deliver(encodeTurn(batch), true, this.remaining()));
   };
 
   // ---- time -------------------------------------------------------------------------------------------
@@ -481,7 +481,7 @@ export class Execution implements LiveEntry {
     const replay = this.replay!;
     if (replay.next < replay.plan.turns.length) {
       const batch = replay.plan.turns[replay.next++];
-      this.runTurn(() => this.sandbox!.deliver(batch, false, this.remaining()));
+      this.runTurn(() => this.sandbox!.deliver(encodeTurn(batch), false, this.remaining()));
       return;
     }
     if (replay.verified !== replay.plan.calls.size) {

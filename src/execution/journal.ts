@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 export const OK = 0;
 export const ERR = 1;
 export const TIMER = 2;
+/** Only on the wire into the sandbox: OK with no value (undefined is not JSON). */
+const OK_UNDEFINED = 3;
 
 /** [call id, OK/ERR/TIMER, JSON text of the result | error object | nothing]. */
 export type Delivery = [id: number, mode: number, payload?: unknown];
@@ -19,7 +21,8 @@ export interface Segment { calls: CallRecord[]; turns: Delivery[][]; clock: numb
 const MAX_JOURNAL_BYTES = 64 * 1024 * 1024;
 
 export class Journal {
-  private calls: CallRecord[] = [];
+  /** [id, op, name, arguments' JSON]: hashed only when a pause writes them. */
+  private calls: [number, string, string, string][] = [];
   private turns: Delivery[][] = [];
   private clock: number[] = [];
   private bytes = 0;
@@ -27,8 +30,8 @@ export class Journal {
   issue?: string;
 
   recordCall(id: number, op: string, name: string, argsJson: string): void {
-    this.calls.push([id, op, name, argsHash(argsJson)]);
-    this.grow(48 + name.length);
+    this.calls.push([id, op, name, argsJson]);
+    this.grow(48 + name.length + argsJson.length);
   }
 
   recordTurn(batch: Delivery[]): void {
@@ -46,7 +49,8 @@ export class Journal {
 
   /** Hands over what accumulated since the last pause, to be written as one segment. */
   takeSegment(): Segment {
-    const segment = { calls: this.calls, turns: this.turns, clock: this.clock };
+    const calls: CallRecord[] = this.calls.map(([id, op, name, json]) => [id, op, name, argsHash(json)]);
+    const segment = { calls, turns: this.turns, clock: this.clock };
     this.calls = [];
     this.turns = [];
     this.clock = [];
@@ -57,6 +61,18 @@ export class Journal {
     this.bytes += bytes;
     if (this.bytes > MAX_JOURNAL_BYTES) this.issue ??= `its journal grew past ${MAX_JOURNAL_BYTES / 1024 / 1024} MB`;
   }
+}
+
+/** A turn as the sandbox reads it: one JSON text, results embedded as they are (they are JSON already). */
+export function encodeTurn(batch: Delivery[]): string {
+  const parts: string[] = [];
+  for (const [id, mode, payload] of batch) {
+    if (mode === TIMER) parts.push(`[${id},${TIMER}]`);
+    else if (mode === ERR) parts.push(`[${id},${ERR},${JSON.stringify(payload)}]`);
+    else if (payload === undefined) parts.push(`[${id},${OK_UNDEFINED}]`);
+    else parts.push(`[${id},${OK},${payload as string}]`);
+  }
+  return `[${parts.join(',')}]`;
 }
 
 /** Segments merged for a replay: calls by id, turns and clock readings in order. */

@@ -174,7 +174,7 @@ export function atpSandboxRuntime(post: (...args: any[]) => void, options: Sandb
   }
 
   // ---- host calls -----------------------------------------------------------------------------------------
-  const OK = 0, ERR = 1, TIMER = 2;
+  const OK = 0, ERR = 1, TIMER = 2, OK_UNDEFINED = 3;
   let nextId = 0;
   let issued = 0;
   let inFlight = 0;
@@ -600,7 +600,9 @@ export function atpSandboxRuntime(post: (...args: any[]) => void, options: Sandb
       place([tool.namespace, tool.name], apiFunction('tool', `${tool.namespace}.${tool.name}`, label, tool.name), false);
     }
   }
-  function deliver(batch: any[], goLive: boolean): void {
+  /** `text` is a JSON array of [call id, mode, value]: one parse for the whole batch, no structured clone. */
+  function deliver(text: string, goLive: boolean): void {
+    const batch: any[] = jsonParse(text);
     if (goLive && !live) {
       if (replayClock !== null && replayIndex < replayClock.length) diverge('the code read the clock fewer times than when it first ran');
       replayClock = null;
@@ -621,10 +623,9 @@ export function atpSandboxRuntime(post: (...args: any[]) => void, options: Sandb
       }
       delete pending[id];
       entry.settled();
-      if (mode === OK) {
-        let value: any;
+      if (mode === OK || mode === OK_UNDEFINED) {
+        let value: any = mode === OK ? delivery[2] : undefined;
         try {
-          value = delivery[2] === undefined ? undefined : jsonParse(delivery[2]);
           if (entry.transform) value = entry.transform(value);
         } catch (error) {
           entry.reject(error);

@@ -128,9 +128,9 @@ export class Sandbox {
     return this.turn(() => compiled.run(this.context, { timeout: clampTimeout(timeoutMs), release: true }), timeoutMs);
   }
 
-  /** Delivers answers (or timer firings) into the sandbox in one turn. */
-  deliver(batch: unknown[], live: boolean, timeoutMs: number): Promise<TurnFailure | undefined> {
-    return this.turn(() => this.deliverRef.apply(undefined, [batch, live], { arguments: { copy: true }, timeout: clampTimeout(timeoutMs) }), timeoutMs);
+  /** Delivers answers (or timer firings) into the sandbox in one turn; `batch` is JSON, see journal.ts. */
+  deliver(batch: string, live: boolean, timeoutMs: number): Promise<TurnFailure | undefined> {
+    return this.turn(() => this.deliverRef.apply(undefined, [batch, live], { timeout: clampTimeout(timeoutMs) }), timeoutMs);
   }
 
   /** Clock readings made since the last snapshot, and how many calls the sandbox has issued. */
@@ -163,14 +163,9 @@ export class Sandbox {
     }
   }
 
-  private async turn(run: () => Promise<unknown>, timeoutMs: number): Promise<TurnFailure | undefined> {
+  private turn(run: () => Promise<unknown>, timeoutMs: number): Promise<TurnFailure | undefined> {
     const started = performance.now();
-    try {
-      await run();
-      return undefined;
-    } catch (error) {
-      return this.failure(error, started, timeoutMs);
-    }
+    return run().then(() => undefined, (error: unknown) => this.failure(error, started, timeoutMs));
   }
 
   /** What ended a turn, decided by what happened rather than by the wording of the error. */

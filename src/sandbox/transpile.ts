@@ -9,6 +9,8 @@ import { transformSync, type TransformFailure } from 'esbuild';
 const PREFIX = '__atp_start(async () => {\n';
 const SUFFIX = '\n});\n';
 const CACHE_ENTRIES = 512;
+/** Code and output kept in the cache at most, roughly (characters of code and JavaScript). */
+const CACHE_CHARS = 32 * 1024 * 1024;
 
 export interface Transpiled {
   /** JavaScript to compile in the isolate: one call of __atp_start with the program as an async arrow. */
@@ -29,21 +31,28 @@ export class CodeSyntaxError extends Error {
   }
 }
 
-const cache = new Map<string, Transpiled | CodeSyntaxError>();
+const cache = new Map<string, { entry: Transpiled | CodeSyntaxError; chars: number }>();
+let cachedChars = 0;
 
 /** Transpiles agent code, or throws CodeSyntaxError. */
 export function transpile(code: string): Transpiled {
   const key = createHash('sha256').update(code).digest('base64url');
-  let entry = cache.get(key);
-  if (entry) {
+  let cached = cache.get(key);
+  if (cached) {
     cache.delete(key); // re-inserted below: most recently used last
   } else {
-    entry = compile(code);
+    const entry = compile(code);
+    cached = { entry, chars: code.length * 2 + (entry instanceof CodeSyntaxError ? 0 : entry.script.length) };
+    cachedChars += cached.chars;
   }
-  cache.set(key, entry);
-  if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
-  if (entry instanceof CodeSyntaxError) throw entry;
-  return entry;
+  cache.set(key, cached);
+  while (cache.size > CACHE_ENTRIES || (cachedChars > CACHE_CHARS && cache.size > 1)) {
+    const oldest = cache.keys().next().value as string;
+    cachedChars -= cache.get(oldest)!.chars;
+    cache.delete(oldest);
+  }
+  if (cached.entry instanceof CodeSyntaxError) throw cached.entry;
+  return cached.entry;
 }
 
 function compile(code: string): Transpiled | CodeSyntaxError {

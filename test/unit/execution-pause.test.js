@@ -241,3 +241,23 @@ test('approval, embeddings and client tools pause with the protocol payloads', a
   assert.deepEqual(result.result.time, { tz: 'UTC', iso: '2026-01-01T00:00:00Z' });
   assert.equal(result.stats.approvalCallsCount, 1);
 });
+
+test('live paused isolates are bounded by count and memory; the oldest spill and still resume by replay', async () => {
+  const byCount = executorOn(new Keyv(), { yaml: 'state:\n  live:\n    max: 2\n' });
+  const byMemory = executorOn(new Keyv(), { yaml: 'state:\n  live:\n    memory: 1500KB\n' });
+  for (const { executor, state } of [byCount, byMemory]) {
+    const paused = [];
+    for (let i = 0; i < 3; i++) {
+      paused.push(await executor.execute(request(`const c = await api.demo.counter({ tag: ${i} }); return [c.count, await atp.llm.call('q${i}')];`)));
+    }
+    assert.ok(paused.every((result) => result.status === 'paused'));
+    const live = executor.stats().livePaused;
+    if (executor === byCount.executor) assert.equal(live, 2);
+    else assert.ok(live >= 1 && live < 3 && executor.stats().livePausedMemory <= 1_500_000, `live paused: ${live}`);
+    // the first one was spilled (oldest first); it resumes by replay, its counter call not repeated
+    const results = [];
+    for (const [i, first] of paused.entries()) results.push(await executor.resume(first.executionId, 'client-a', { result: `a${i}` }));
+    assert.deepEqual(results.map((r) => r.result), [[1, 'a0'], [2, 'a1'], [3, 'a2']]);
+    assert.equal(state.counter, 3);
+  }
+});
