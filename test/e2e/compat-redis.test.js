@@ -16,13 +16,14 @@ let redis;
 let upstream;
 let a;
 let b;
+let config;
 
 before(async () => {
   redis = await startRedis();
   if (!redis) return;
   upstream = await startUpstream();
   const apis = compatApis(upstream.url);
-  const config = { auth: { jwtSecret: SECRET }, state: { store: redis.url }, cache: { store: redis.url }, apis };
+  config = { auth: { jwtSecret: SECRET }, state: { store: redis.url }, cache: { store: redis.url }, apis };
   [a, b] = await Promise.all([startAtp(config), startAtp(config)]);
 });
 
@@ -116,6 +117,21 @@ test('the official client behind a round-robin balancer: every pause resumes on 
   } finally {
     await balancer.close();
   }
+});
+
+test('SIGTERM B while paused: it exits 0 and the pause resumes on A', async (t) => {
+  if (skip(t)) return;
+  const session = await openSession(b.url, { services: { hasLLM: true } });
+  const paused = await execute(b, session, 'const n = await api.shop.count({ tag: "term" }); const x = await atp.llm.call({ prompt: "q" }); return { x, n: n.n }');
+  assert.equal(paused.body.status, 'paused');
+  const { code } = await b.stop('SIGTERM');
+  assert.equal(code, 0);
+  const done = await resume(a, session, paused.body.executionId, 'after restart');
+  assert.equal(done.body.status, 'completed', JSON.stringify(done.body));
+  assert.deepEqual(done.body.result, { x: 'after restart', n: 1 });
+  assert.equal(upstream.count('term'), 1);
+  // B comes back for the next test, on the same store
+  b = await startAtp(config);
 });
 
 test('kill -9 A while paused; B resumes it without repeating a side effect', async (t) => {

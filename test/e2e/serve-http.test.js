@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { signToken } from '../../dist/session/index.js';
 import { startAtp, failingAtp, call, openSession, ROOT, waitForOutput } from './serve-harness.js';
+import { startUpstream, compatApis } from './compat-fixtures.js';
 
 const SECRET = 'e2e-secret-e2e-secret-e2e-secret-0001';
 const MATH = { name: 'math', type: 'module', module: path.join(ROOT, 'test/fixtures/modules/math.js') };
@@ -252,6 +253,34 @@ describe('atp serve: start-up and shutdown', () => {
     assert.equal(code, 0, `exited by ${signal}; stderr:\n${atp.stderr()}`);
     assert.match(atp.stderr(), /SIGTERM: draining/);
     assert.match(atp.stderr(), /stopped/);
+  });
+
+  test('SIGTERM lets an execution in flight finish, refuses new work meanwhile, then exits 0', async () => {
+    const upstream = await startUpstream();
+    const atp = await startAtp({ apis: compatApis(upstream.url) });
+    try {
+      const session = await openSession(atp.url);
+      const running = call(`${atp.url}/api/execute`, { method: 'POST', headers: session.headers, body: { code: 'const r = await api.shop.hold({ tag: "drain" }); return r.tag' } }).catch((error) => error);
+      await upstream.held();
+      const exited = new Promise((resolve) => atp.child.once('exit', (code) => resolve(code)));
+      atp.child.kill('SIGTERM');
+      await waitForOutput(atp.child, [atp.child.stderr], () => /SIGTERM: draining/.test(atp.stderr()), 'the drain to start');
+      const refused = await call(`${atp.url}/api/execute`, { method: 'POST', headers: session.headers, body: { code: 'return 1' } }).catch((error) => error);
+      // the listener is closed (a new connection is refused) and idle keep-alive connections are closed
+      if (refused instanceof Error) assert.match(String(refused.cause?.code ?? refused.message), /ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET/);
+      else {
+        assert.equal(refused.status, 503);
+        assert.match(refused.body.error, /shutting down/);
+      }
+      upstream.release();
+      const finished = await running;
+      assert.equal(finished.status, 200, String(finished));
+      assert.equal(finished.body.result, 'drain');
+      assert.equal(await exited, 0);
+    } finally {
+      await atp.stop();
+      await upstream.close();
+    }
   });
 
   test('SIGINT twice in quick succession (a terminal Ctrl-C) is one request and still exits 0', async () => {
