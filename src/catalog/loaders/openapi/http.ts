@@ -28,7 +28,12 @@ const BACKOFF_BASE_MS = 200;
 const BACKOFF_MAX_MS = 5_000;
 
 export class Transport {
-  constructor(private readonly options: TransportOptions) {}
+  /** Checked once: building a log record per call costs more than the rest of the bookkeeping. */
+  private readonly debug: boolean;
+
+  constructor(private readonly options: TransportOptions) {
+    this.debug = options.logger.enabled('debug');
+  }
 
   /** Sends `build()`'s request (rebuilt for each attempt, so auth is current) and returns the decoded result. */
   async send(label: string, build: () => HttpRequest, signal: AbortSignal): Promise<unknown> {
@@ -55,7 +60,7 @@ export class Transport {
         }
         throw new ToolCallError(redactor.redact(`${label}: cannot reach ${new URL(request.url).host}: ${reason}`), { code: 'NETWORK_ERROR', retryable: true });
       }
-      this.options.logger.debug('upstream call', { call: label, status: response.status, ms: Math.round(performance.now() - started), attempt });
+      if (this.debug) this.options.logger.debug('upstream call', { call: label, status: response.status, ms: Math.round(performance.now() - started), attempt });
       if (response.status === 401 && !refreshedAuth && this.options.auth.invalidate()) {
         refreshedAuth = true;
         await response.body?.cancel();
