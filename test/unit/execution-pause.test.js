@@ -142,16 +142,19 @@ test('another instance sharing the store resumes by replay: no call repeated, ti
     const t0 = Date.now(); const d0 = new Date().toISOString(); const r0 = Math.random();
     const c = await api.demo.counter({ tag: 'A' });
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const answer = await atp.llm.call({ prompt: 'q' + c.count });
-    return { t0, d0, r0, count: c.count, answer, again: (await api.demo.counter({ tag: 'B' })).count };`));
+    const seen = { t0, d0, r0, t1: Date.now(), r1: Math.random(), count: c.count };
+    const answer = await atp.llm.call({ prompt: JSON.stringify(seen) });
+    return { seen, answer, again: (await api.demo.counter({ tag: 'B' })).count };`));
   assert.equal(first.status, 'paused');
+  const seenOnA = JSON.parse(first.needsCallback.payload.prompt);
   const result = await b.executor.resume(first.executionId, 'client-a', { result: 'from B' });
   assert.equal(result.status, 'completed', JSON.stringify(result.error));
-  assert.equal(result.result.count, 1);
+  // B rebuilt the state by replay: the same clock readings and random numbers as A saw, the count from A's call
+  assert.deepEqual(result.result.seen, seenOnA);
+  assert.equal(seenOnA.count, 1);
   assert.equal(result.result.again, 2);
   assert.equal(result.result.answer, 'from B');
   assert.equal(shared.counter, 2);
-  assert.equal(typeof result.result.t0, 'number');
   // the pause's answer cannot be given again on A, which still holds its (now stale) isolate
   await assert.rejects(a.executor.resume(first.executionId, 'client-a', { result: 'from A' }), ExecutionNotFoundError);
 });
