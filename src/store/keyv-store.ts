@@ -19,8 +19,9 @@ export interface Backend {
 
 export function keyvStore(backend: Backend, namespace: string): Store {
   const prefix = namespace ? `${namespace}:` : '';
-  const keyv = new Keyv({ store: prefixed(backend.adapter, prefix), namespace: undefined, useKeyPrefix: false, throwOnErrors: true });
+  const keyv = new Keyv({ store: prefixed(backend, prefix), namespace: undefined, useKeyPrefix: false, throwOnErrors: true });
   const failed = (what: string, key: string) => (error: unknown): never => {
+    if (error instanceof StoreError) throw error;
     throw new StoreError(`${backend.kind} store at ${backend.location} failed to ${what} ${key}: ${(error as Error).message}`, { cause: error });
   };
   return {
@@ -45,18 +46,30 @@ export function keyvStore(backend: Backend, namespace: string): Store {
   };
 }
 
-/** The backend seen through a key prefix: what Keyv needs (get/set/delete/has/clear) plus the Redis client. */
-function prefixed(inner: Adapter, prefix: string): KeyvStoreAdapter {
+/**
+ * The backend seen through a key prefix: what Keyv needs (get/set/delete/has/clear) plus the Redis client.
+ * Failures become StoreError, so whoever uses the Keyv (the executor) surfaces them as "store unavailable".
+ */
+function prefixed(backend: Backend, prefix: string): KeyvStoreAdapter {
+  const inner = backend.adapter;
   const target = inner as unknown as Record<string, unknown> & {
     get(key: string): unknown; set(key: string, value: unknown, ttl?: number): unknown; delete(key: string): unknown; has?(key: string): unknown;
+  };
+  const guard = async <T>(what: string, key: string, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(`${backend.kind} store at ${backend.location} failed to ${what} ${key}: ${(error as Error).message}`, { cause: error });
+    }
   };
   const view: Record<string, unknown> = {
     opts: {},
     namespace: undefined,
-    get: async (key: string) => target.get(prefix + key),
-    set: async (key: string, value: unknown, ttl?: number) => { await target.set(prefix + key, value, ttl); return true; },
-    delete: async (key: string) => Boolean(await target.delete(prefix + key)),
-    has: async (key: string) => (target.has ? Boolean(await target.has(prefix + key)) : (await target.get(prefix + key)) !== undefined),
+    get: (key: string) => guard('read', key, async () => target.get(prefix + key)),
+    set: (key: string, value: unknown, ttl?: number) => guard('write', key, async () => { await target.set(prefix + key, value, ttl); return true; }),
+    delete: (key: string) => guard('delete', key, async () => Boolean(await target.delete(prefix + key))),
+    has: (key: string) => guard('read', key, async () => (target.has ? Boolean(await target.has(prefix + key)) : (await target.get(prefix + key)) !== undefined)),
     // clearing a shared backend would wipe other namespaces: refused
     clear: async () => { throw new StoreError('clearing a store is not supported'); },
     on: (event: string, listener: (...args: unknown[]) => void) => {

@@ -155,3 +155,13 @@ test('kill -9 A while paused; B resumes it without repeating a side effect', asy
   const again = await resume(b, session, paused.body.executionId, 'yes');
   assert.equal(again.status, 404);
 });
+
+test('with Redis gone, requests that need it get 503 and a retry hint, not a hang or a 500', async (t) => {
+  if (skip(t)) return;
+  await redis.stop();
+  const answer = await call(`${b.url}/api/init`, { method: 'POST', body: {} });
+  assert.equal(answer.status, 503);
+  assert.equal(answer.body.error, 'the state store is unavailable; retry shortly');
+  assert.match(b.stderr(), /POST \/api\/init failed: redis store at redis:\/\/127\.0\.0\.1:\d+ failed to write session:/);
+  assert.equal((await call(`${b.url}/healthz`)).status, 200);
+});

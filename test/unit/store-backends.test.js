@@ -126,6 +126,20 @@ test('an unreachable Redis fails with a message naming the URL, without the pass
   });
 });
 
+test('a Redis that goes away fails reads and writes with StoreError, through the Store and its Keyv', async (t) => {
+  const redis = await startRedis();
+  if (!redis) return t.skip('redis is not installed (CI installs it)');
+  const store = await openStore(redis.url, { namespace: 'gone' });
+  try {
+    await store.set('k', 1);
+    await redis.stop();
+    await assert.rejects(store.get('k'), (error) => error instanceof StoreError && /redis store at redis:\/\/127\.0\.0\.1:\d+ failed to read k/.test(error.message));
+    await assert.rejects(store.keyv.set('k', 2), (error) => error instanceof StoreError && /failed to write k/.test(error.message));
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+});
+
 test('sqlite and unknown schemes are refused with what to use instead', async () => {
   await assert.rejects(openStore('sqlite:///tmp/x.db', { namespace: 'x' }), /sqlite stores are not supported.*use postgres:\/\/, redis:\/\/ or memory:\/\//);
   await assert.rejects(openStore('mongodb://h/db', { namespace: 'x' }), /unsupported store URL mongodb:\/\/h\/db/);
