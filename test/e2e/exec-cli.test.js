@@ -2,7 +2,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -87,4 +87,25 @@ test('usage errors exit 2, an unreadable file exits 1', async () => {
   child.stderr.on('data', (chunk) => (stderr += chunk));
   assert.equal(await new Promise((resolve) => child.on('close', resolve)), 1);
   assert.match(stderr, /cannot read .*missing\.ts/);
+});
+
+test('on a terminal, LLM calls and approvals are asked at the prompt', { skip: spawnSync('script', ['--version']).status === 0 ? false : 'script(1) is not installed' }, async () => {
+  const file = path.join(dir, 'interactive.ts');
+  await writeFile(file, 'const a = await atp.llm.call({ prompt: "What is 2+2?" });\nconst ok = await atp.approval.request("Ship it?", { risk: "low" });\nreturn { a, ok: ok.approved };\n');
+  // script(1) gives atp a pseudo-terminal; answers are typed when each prompt shows
+  const command = [process.execPath, bin, 'exec', '-c', config, file].map((part) => `'${part}'`).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  const answered = new Set();
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+    if (output.includes('answer> ') && !answered.has('llm')) { answered.add('llm'); child.stdin.write('four\n'); }
+    if (output.includes('approve? [y/N]') && !answered.has('approval')) { answered.add('approval'); child.stdin.write('y\n'); }
+  });
+  const exitCode = await new Promise((resolve) => child.on('close', resolve));
+  assert.equal(exitCode, 0, output);
+  assert.match(output, /What is 2\+2\?/);
+  assert.match(output, /Ship it\?/);
+  assert.match(output, /"a": "four"/);
+  assert.match(output, /"ok": true/);
 });
