@@ -82,18 +82,18 @@ export async function startPostgres() {
   if (!initdb || !postgres) return null;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'atp-pg-'));
   // Postgres refuses to run as root: run it as the postgres user the Debian package creates
-  const asUser = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
-  if (asUser.length) {
-    const pw = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
-    const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
-    chownSync(dir, Number(pw.stdout.trim()), Number(gid.stdout.trim()));
+  const user = {};
+  if (process.getuid?.() === 0) {
+    user.uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+    user.gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+    chownSync(dir, user.uid, user.gid);
   }
   const data = path.join(dir, 'data');
-  const init = spawnSync(asUser[0] ?? initdb, [...asUser.slice(1), ...(asUser.length ? [initdb] : []), '-D', data, '-A', 'trust', '-U', 'atp', '--no-sync'], { encoding: 'utf8' });
+  const init = spawnSync(initdb, ['-D', data, '-A', 'trust', '-U', 'atp', '--no-sync'], { encoding: 'utf8', cwd: dir, ...user });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   const port = await freePort();
   const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'];
-  const child = spawn(asUser[0] ?? postgres, [...asUser.slice(1), ...(asUser.length ? [postgres] : []), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(postgres, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir, ...user });
   await waitForOutput(child, [child.stdout, child.stderr], (text) => text.includes('ready to accept connections'), 'postgres');
   return {
     url: `postgres://atp@127.0.0.1:${port}/postgres`,
