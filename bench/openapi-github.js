@@ -109,18 +109,29 @@ async function callOverhead(calls) {
     const url = `${origin}/repos/octocat/hello-world/issues/42`;
     for (let i = 0; i < 50; i++) await (await fetch(url)).json();
 
-    ownNs = 0n;
-    let started = performance.now();
-    for (let i = 0; i < calls; i++) await tool.invoke(input, ctx);
-    const toolMs = (performance.now() - started) / calls;
-    const toolOwnMs = Number(ownNs) / 1e6 / calls;
-
-    ownNs = 0n;
-    started = performance.now();
-    for (let i = 0; i < calls; i++) await (await fetch(url)).json();
-    const fetchMs = (performance.now() - started) / calls;
-    const fetchOwnMs = Number(ownNs) / 1e6 / calls;
-    return { calls, toolMs, toolOwnMs, fetchMs, fetchOwnMs };
+    // Alternating rounds, median per call: the machine's background load drifts during a run.
+    const rounds = 10;
+    const per = Math.max(1, Math.floor(calls / rounds));
+    const tool_ = [];
+    const fetch_ = [];
+    const own = { tool: 0n, fetch: 0n };
+    for (let round = 0; round < rounds; round++) {
+      ownNs = 0n;
+      let started = performance.now();
+      for (let i = 0; i < per; i++) await tool.invoke(input, ctx);
+      tool_.push((performance.now() - started) / per);
+      own.tool += ownNs;
+      ownNs = 0n;
+      started = performance.now();
+      for (let i = 0; i < per; i++) await (await fetch(url)).json();
+      fetch_.push((performance.now() - started) / per);
+      own.fetch += ownNs;
+    }
+    const toolMs = median(tool_);
+    const fetchMs = median(fetch_);
+    const toolOwnMs = Number(own.tool) / 1e6 / (per * rounds);
+    const fetchOwnMs = Number(own.fetch) / 1e6 / (per * rounds);
+    return { calls: per * rounds, toolMs, toolOwnMs, fetchMs, fetchOwnMs };
   } finally {
     server.close();
     rmSync(dir, { recursive: true, force: true });
@@ -146,7 +157,7 @@ async function main() {
   }
 
   const overhead = await callOverhead(calls);
-  console.log(`\nsequential calls (${overhead.calls} x issues.get, local upstream, keep-alive):`);
+  console.log(`\nsequential calls (${overhead.calls} x issues.get, local upstream, keep-alive; median of 10 alternating rounds):`);
   console.log(`  tool call:  ${fmt(overhead.toolMs, 3)} ms per call, upstream's own time ${fmt(overhead.toolOwnMs, 3)} ms, overhead ${fmt(overhead.toolMs - overhead.toolOwnMs, 3)} ms`);
   console.log(`  bare fetch: ${fmt(overhead.fetchMs, 3)} ms per call, upstream's own time ${fmt(overhead.fetchOwnMs, 3)} ms, overhead ${fmt(overhead.fetchMs - overhead.fetchOwnMs, 3)} ms`);
   console.log(`  the loader adds ${fmt(overhead.toolMs - overhead.fetchMs, 3)} ms per call over a bare fetch (validation, request building, auth, response decoding)`);

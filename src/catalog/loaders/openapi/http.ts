@@ -37,35 +37,42 @@ export class Transport {
 
   /** Sends `build()`'s request (rebuilt for each attempt, so auth is current) and returns the decoded result. */
   async send(label: string, build: () => HttpRequest, signal: AbortSignal): Promise<unknown> {
-    const { retries, redactor } = this.options;
-    let refreshedAuth = false;
+    const state = { refreshedAuth: false };
     for (let attempt = 0; ; attempt++) {
-      const request = build();
-      const idempotent = IDEMPOTENT.has(request.method);
-      await this.options.auth.apply(request, signal);
-      const started = performance.now();
-      const timeout = AbortSignal.timeout(this.options.timeoutMs);
+      const outcome = await this.attempt(label, build(), signal, attempt, state);
+      if (!('retryAfterMs' in outcome)) return outcome.result;
+      if (outcome.retryAfterMs < 0) attempt--; // a stale token is not a failure of the upstream
+      else await sleep(outcome.retryAfterMs, signal);
+    }
+  }
+
+  /** One request under its own timeout: a result, or how long to wait before the next attempt (-1: at once). */
+  private async attempt(label: string, request: HttpRequest, signal: AbortSignal, attempt: number, state: { refreshedAuth: boolean }): Promise<{ result: unknown } | { retryAfterMs: number }> {
+    const { retries, redactor } = this.options;
+    const idempotent = IDEMPOTENT.has(request.method);
+    await this.options.auth.apply(request, signal);
+    const started = performance.now();
+    const limit = new AttemptLimit(signal, this.options.timeoutMs);
+    try {
       let response: Response;
       try {
-        response = await fetch(urlOf(request), { method: request.method, headers: this.headersOf(request), body: request.body, signal: AbortSignal.any([signal, timeout]) });
+        response = await fetch(urlOf(request), { method: request.method, headers: this.headersOf(request), body: request.body, signal: limit.signal });
       } catch (error) {
         signal.throwIfAborted();
-        if (timeout.aborted) throw this.timeoutError(label);
+        if (limit.timedOut) throw this.timeoutError(label);
         const reason = networkReason(error);
         const code = (error as { cause?: { code?: string } }).cause?.code ?? '';
         if (idempotent && attempt < retries && RETRIED_NETWORK_CODES.has(code)) {
           this.log('retrying after a network error', label, attempt, { reason });
-          await sleep(backoff(attempt), signal);
-          continue;
+          return { retryAfterMs: backoff(attempt) };
         }
         throw new ToolCallError(redactor.redact(`${label}: cannot reach ${new URL(request.url).host}: ${reason}`), { code: 'NETWORK_ERROR', retryable: true });
       }
       if (this.debug) this.options.logger.debug('upstream call', { call: label, status: response.status, ms: Math.round(performance.now() - started), attempt });
-      if (response.status === 401 && !refreshedAuth && this.options.auth.invalidate()) {
-        refreshedAuth = true;
+      if (response.status === 401 && !state.refreshedAuth && this.options.auth.invalidate()) {
+        state.refreshedAuth = true;
         await response.body?.cancel();
-        attempt--; // a stale token is not a failure of the upstream
-        continue;
+        return { retryAfterMs: -1 };
       }
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       const retriable = response.status === 429 || (idempotent && RETRIED_STATUSES.has(response.status));
@@ -73,18 +80,19 @@ export class Transport {
         await response.body?.cancel();
         const wait = retryAfterMs ?? backoff(attempt);
         this.log(`retrying after HTTP ${response.status}`, label, attempt, { waitMs: wait });
-        await sleep(wait, signal);
-        continue;
+        return { retryAfterMs: wait };
       }
       if (!response.ok && response.status !== 304) throw await this.httpError(label, response, retryAfterMs);
       try {
-        return await readResult(response, request.method, label);
+        return { result: await readResult(response, request.method, label) };
       } catch (error) {
         signal.throwIfAborted();
-        if (timeout.aborted) throw this.timeoutError(label);
+        if (limit.timedOut) throw this.timeoutError(label);
         if (error instanceof ToolCallError) throw error;
         throw new ToolCallError(redactor.redact(`${label}: the answer could not be read: ${networkReason(error)}`), { code: 'NETWORK_ERROR', retryable: idempotent });
       }
+    } finally {
+      limit.dispose();
     }
   }
 
@@ -122,6 +130,37 @@ export class Transport {
 
   private log(message: string, label: string, attempt: number, fields: Record<string, unknown>): void {
     this.options.logger.debug(message, { call: label, attempt: attempt + 1, ...fields });
+  }
+}
+
+/**
+ * The caller's signal plus a timeout, for one attempt. A plain controller and timer, disposed after the
+ * attempt: AbortSignal.any and AbortSignal.timeout leave per-call state behind until garbage collection,
+ * which slows long runs of calls.
+ */
+class AttemptLimit {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private readonly onAbort: () => void;
+  timedOut = false;
+
+  constructor(private readonly outer: AbortSignal, timeoutMs: number) {
+    this.onAbort = () => this.controller.abort(outer.reason);
+    if (outer.aborted) this.onAbort();
+    else outer.addEventListener('abort', this.onAbort, { once: true });
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort(new Error('timeout'));
+    }, timeoutMs);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.outer.removeEventListener('abort', this.onAbort);
   }
 }
 
