@@ -114,24 +114,34 @@ async function callOverhead(calls) {
     const per = Math.max(1, Math.floor(calls / rounds));
     const tool_ = [];
     const fetch_ = [];
+    const toolCpu = [];
+    const fetchCpu = [];
+    const cpuMs = (since) => {
+      const used = process.cpuUsage(since);
+      return (used.user + used.system) / 1000;
+    };
     const own = { tool: 0n, fetch: 0n };
     for (let round = 0; round < rounds; round++) {
       ownNs = 0n;
+      let cpu = process.cpuUsage();
       let started = performance.now();
       for (let i = 0; i < per; i++) await tool.invoke(input, ctx);
       tool_.push((performance.now() - started) / per);
+      toolCpu.push(cpuMs(cpu) / per);
       own.tool += ownNs;
       ownNs = 0n;
+      cpu = process.cpuUsage();
       started = performance.now();
       for (let i = 0; i < per; i++) await (await fetch(url)).json();
       fetch_.push((performance.now() - started) / per);
+      fetchCpu.push(cpuMs(cpu) / per);
       own.fetch += ownNs;
     }
     const toolMs = median(tool_);
     const fetchMs = median(fetch_);
     const toolOwnMs = Number(own.tool) / 1e6 / (per * rounds);
     const fetchOwnMs = Number(own.fetch) / 1e6 / (per * rounds);
-    return { calls: per * rounds, toolMs, toolOwnMs, fetchMs, fetchOwnMs };
+    return { calls: per * rounds, toolMs, toolOwnMs, fetchMs, fetchOwnMs, toolCpuMs: median(toolCpu), fetchCpuMs: median(fetchCpu) };
   } finally {
     server.close();
     rmSync(dir, { recursive: true, force: true });
@@ -160,7 +170,8 @@ async function main() {
   console.log(`\nsequential calls (${overhead.calls} x issues.get, local upstream, keep-alive; median of 10 alternating rounds):`);
   console.log(`  tool call:  ${fmt(overhead.toolMs, 3)} ms per call, upstream's own time ${fmt(overhead.toolOwnMs, 3)} ms, overhead ${fmt(overhead.toolMs - overhead.toolOwnMs, 3)} ms`);
   console.log(`  bare fetch: ${fmt(overhead.fetchMs, 3)} ms per call, upstream's own time ${fmt(overhead.fetchOwnMs, 3)} ms, overhead ${fmt(overhead.fetchMs - overhead.fetchOwnMs, 3)} ms`);
-  console.log(`  the loader adds ${fmt(overhead.toolMs - overhead.fetchMs, 3)} ms per call over a bare fetch (validation, request building, auth, response decoding)`);
+  console.log(`  the loader adds ${fmt(overhead.toolMs - overhead.fetchMs, 3)} ms wall per call over a bare fetch (validation, request building, auth, response decoding)`);
+  console.log(`  CPU per call (client and upstream share this process): tool ${fmt(overhead.toolCpuMs, 3)} ms, bare fetch ${fmt(overhead.fetchCpuMs, 3)} ms`);
 }
 
 if (args[0] === '--child') await child(args[1]);

@@ -28,7 +28,7 @@ const BACKOFF_BASE_MS = 200;
 const BACKOFF_MAX_MS = 5_000;
 
 export class Transport {
-  /** Checked once: building a log record per call costs more than the rest of the bookkeeping. */
+  /** Decided at start: no log record is built per call unless debug logging is on. */
   private readonly debug: boolean;
 
   constructor(private readonly options: TransportOptions) {
