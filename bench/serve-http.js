@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureReference } from './reference/install.mjs';
+import { closeClient, postJson } from './serve-client.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
@@ -63,12 +64,7 @@ async function startReference() {
   return startProcess('reference', [path.join(root, 'bench/reference/server.mjs')]);
 }
 
-async function post(url, headers, body) {
-  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
-  const value = await response.json();
-  if (!response.ok) throw new Error(`${url}: ${response.status} ${JSON.stringify(value)}`);
-  return value;
-}
+const post = postJson;
 
 async function session(base) {
   const init = await post(`${base}/api/init`, { 'Content-Type': 'application/json' }, { clientInfo: { name: 'bench' }, services: { hasLLM: true } });
@@ -186,5 +182,6 @@ for (const [name, start] of [['ours', startOurs], ['reference', startReference]]
     await server.stop();
   }
 }
+closeClient();
 console.log(`machine: ${os.cpus().length} cores, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 report(figures);

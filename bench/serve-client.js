@@ -1,0 +1,35 @@
+// A light HTTP client for the serve benches: node:http with keep-alive. fetch (undici, web streams) costs
+// several times more CPU per request, and the client shares the machine's cores with the server measured.
+
+import http from 'node:http';
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+/** POST JSON, resolve with the parsed answer; rejects on a non-2xx status. */
+export function postJson(url, headers, body) {
+  const payload = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', agent, headers: { ...headers, 'Content-Length': payload.length } }, (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let value;
+        try {
+          value = JSON.parse(text);
+        } catch {
+          return reject(new Error(`${url}: ${response.statusCode} ${text.slice(0, 200)}`));
+        }
+        if (response.statusCode < 200 || response.statusCode > 299) return reject(new Error(`${url}: ${response.statusCode} ${text.slice(0, 300)}`));
+        resolve(value);
+      });
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
+
+export function closeClient() {
+  agent.destroy();
+}
