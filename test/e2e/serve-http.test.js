@@ -150,6 +150,34 @@ describe('atp serve: protocol edges', () => {
     }
   });
 
+  test('resuming an unknown execution id is 404, without saying whether it exists', async () => {
+    const { headers } = await openSession(url);
+    const answer = await call(`${url}/api/resume/exe_AAAAAAAAAAAAAAAAAAAAAAAA`, { method: 'POST', headers, body: { result: 1 } });
+    assert.equal(answer.status, 404);
+    assert.equal(answer.body.error, 'execution not found: it may have finished, expired, or belong to another client');
+  });
+
+  test('discovery endpoints refuse bad input naming the field', async () => {
+    const cases = [
+      ['POST', '/api/search', {}, 'query must be a non-empty string'],
+      ['POST', '/api/search', { query: 'add', apiGroups: 'math' }, 'apiGroups must be an array of group names'],
+      ['POST', '/api/search', { query: 'add', maxResults: 0 }, 'maxResults must be a whole number, 1 or more'],
+      ['POST', '/api/explore', { path: 3 }, 'path must be a string such as / or /github/issues'],
+      ['POST', '/api/explore', { path: '/nope' }, 'Path not found: /nope', 404],
+      ['GET', '/api/definitions?apiGroups=nope', undefined, /^apiGroups names nothing for nope; known groups: math/],
+      ['GET', '/api/definitions?mode=tiny', undefined, 'mode must be full, index or auto'],
+      ['GET', '/api/runtime?apis=llm,fs', undefined, 'unknown runtime API fs in apis; known: llm, approval, embedding, cache, log, progress'],
+    ];
+    for (const [method, path, body, message, status = 400] of cases) {
+      const answer = await call(`${url}${path}`, { method, body });
+      assert.equal(answer.status, status, `${method} ${path}`);
+      if (message instanceof RegExp) assert.match(answer.body.error, message);
+      else assert.equal(answer.body.error, message);
+    }
+    const search = await call(`${url}/api/search?query=add`);
+    assert.equal(search.body.results[0].functionName, 'add');
+  });
+
   test('unknown paths are 404 and wrong methods 405, as JSON', async () => {
     const missing = await call(`${url}/api/nope`);
     assert.equal(missing.status, 404);
