@@ -51,6 +51,16 @@ describe('atp serve: protocol edges', () => {
     assert.ok(Math.abs(body.tokenRotateAt - (before + 1_800_000)) < 5_000, `tokenRotateAt ${body.tokenRotateAt}`);
   });
 
+  test('guidance given at init comes back with the definitions of that session', async () => {
+    const session = await openSession(url, { guidance: 'prefer math.add' });
+    const answer = await call(`${url}/api/definitions?apiGroups=math`, { headers: session.headers });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body.guidance, 'prefer math.add');
+    assert.deepEqual(answer.body.apiGroups, ['math']);
+    assert.match(answer.body.typescript, /declare const api/);
+    assert.equal((await call(`${url}/api/definitions`)).body.guidance, undefined);
+  });
+
   test('info reports the configured maxima as limits', async () => {
     const { status, body } = await call(`${url}/api/info`);
     assert.equal(status, 200);
@@ -214,7 +224,7 @@ describe('atp serve: protocol edges', () => {
 describe('atp serve: API keys and token rotation', () => {
   let atp;
   before(async () => {
-    atp = await startAtp({ auth: { apiKeys: ['key-0123456789abcdef'], tokenRotation: 0 }, apis: [MATH] });
+    atp = await startAtp({ server: { cors: true }, auth: { apiKeys: ['key-0123456789abcdef'], tokenRotation: 0 }, apis: [MATH] });
   });
   after(async () => atp?.stop());
 
@@ -237,6 +247,13 @@ describe('atp serve: API keys and token rotation', () => {
     assert.equal(anonymous.status, 401);
     const session = await openSession(atp.url, {}, { 'X-API-Key': 'key-0123456789abcdef' });
     assert.equal((await call(`${atp.url}/api/info`, { headers: session.headers })).status, 200);
+  });
+
+  test('cors: true answers preflights from any origin', async () => {
+    const preflight = await fetch(`${atp.url}/api/init`, { method: 'OPTIONS', headers: { Origin: 'https://anywhere.example', 'Access-Control-Request-Method': 'POST' } });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+    assert.match(preflight.headers.get('access-control-allow-headers'), /X-API-Key/);
   });
 
   test('a token past tokenRotation comes back with a fresh one in X-ATP-Token', async () => {

@@ -25,7 +25,7 @@ export function definitionsRoute(deps: AppDeps): Route {
       const mode = ctx.query.mode;
       if (mode !== undefined && mode !== 'full' && mode !== 'index' && mode !== 'auto') throw new HttpError(400, 'mode must be full, index or auto');
       const { typescript, apiGroups } = generate(groups, session, mode);
-      ctx.body = { typescript, apiGroups, version: deps.version };
+      ctx.body = { typescript, apiGroups, version: deps.version, ...(session?.guidance !== undefined && { guidance: session.guidance }) };
     },
   };
 }
