@@ -34,9 +34,11 @@ export interface ExecutionDeps {
 const MAX_SERVER_CALLS = 256;
 const MAX_TIMERS = 10_000;
 const SETTLE_STATS_WAIT_MS = 5;
+/** After a turn sent without waiting, how long to wait for the sandbox's next call before checking it is idle. */
+const PROBE_DELAY_MS = 1;
 
 interface LiveTimer { handle: NodeJS.Timeout; due: number; delay: number; repeat: boolean }
-interface Replay { plan: ReplayPlan; next: number; verified: number; callbacks: PendingCallback[]; timers: FrozenTimer[] }
+interface Replay { plan: ReplayPlan; dispatched: boolean; verified: number; callbacks: PendingCallback[]; timers: FrozenTimer[] }
 
 export class Execution implements LiveEntry {
   readonly id: string;
@@ -47,7 +49,14 @@ export class Execution implements LiveEntry {
   private hooks: Hooks;
   private journal = new Journal();
   private readonly scope: CallScope;
-  private turns = 0;
+  /** Turns whose end we wait for: the first run and each resume's answers. */
+  private awaited = 0;
+  /** Turns sent without waiting (results of server calls, timers) that no snapshot has covered yet. */
+  private unprobed = 0;
+  /** Counts live events (calls, deliveries); a snapshot proves idleness only if none happened meanwhile. */
+  private activity = 0;
+  private probeTimer?: NodeJS.Timeout;
+  private probing = false;
   private outbox: Delivery[] = [];
   private flushScheduled = false;
   private readonly serverCalls = new Map<number, AbortController>();
@@ -162,7 +171,7 @@ export class Execution implements LiveEntry {
       return this.result(divergedOutcome('the code no longer compiles here'));
     }
     const plan = replayPlan(segments);
-    this.replay = { plan, next: 0, verified: 0, callbacks: header.callbacks, timers: header.timers };
+    this.replay = { plan, dispatched: false, verified: 0, callbacks: header.callbacks, timers: header.timers };
     this.sandbox = await this.deps.pool.take(this.spec.limits.memory);
     this.sandbox.listen(this.onPost);
     const settled = new Promise<ExecutionResult>((resolve) => (this.settle = resolve));
@@ -209,17 +218,18 @@ export class Execution implements LiveEntry {
   }
 
   private runTurn(step: () => Promise<TurnFailure | undefined>): void {
-    this.turns++;
+    this.awaited++;
+    this.activity++;
     step().then(
       (failure) => {
-        this.turns--;
-        if (this.turns === 0) this.whenIdle?.();
+        this.awaited--;
+        if (this.awaited === 0) this.whenIdle?.();
         if (failure) this.onTurnFailure(failure);
         this.checkIdle();
       },
       (error: unknown) => {
-        this.turns--;
-        if (this.turns === 0) this.whenIdle?.();
+        this.awaited--;
+        if (this.awaited === 0) this.whenIdle?.();
         if (error instanceof ScriptCompileError) {
           const position = error.line !== undefined ? this.code?.original(error.line, error.column ?? 1) : undefined;
           this.finish(parseErrorOutcome(error.message, position?.line, position?.column));
@@ -233,21 +243,67 @@ export class Execution implements LiveEntry {
 
   private onTurnFailure(failure: TurnFailure): void {
     if (this.state === 'finished') return;
+    if (failure.kind === 'unhandled') {
+      if (!this.replay) this.log('warn', `a promise was rejected and nothing handled it: ${failure.message.slice(0, 1000)}`);
+      return;
+    }
+    this.finish(this.outcomeOf(failure));
+  }
+
+  private outcomeOf(failure: Exclude<TurnFailure, { kind: 'unhandled' }>): Outcome {
     switch (failure.kind) {
-      case 'timeout': return this.finish(timeoutOutcome(this.spec.limits.timeout, failure.stack, this.code));
-      case 'memory': return this.finish(memoryOutcome(this.spec.limits.memory));
-      case 'disposed': return this.finish(internalOutcome(this.sandbox?.catastrophe ? 'V8 lost control of the isolate' : 'the isolate was disposed'));
-      case 'unhandled': if (!this.replay) this.log('warn', `a promise was rejected and nothing handled it: ${failure.message.slice(0, 1000)}`);
+      case 'timeout': return timeoutOutcome(this.spec.limits.timeout, failure.stack, this.code);
+      case 'memory': return memoryOutcome(this.spec.limits.memory);
+      case 'disposed': return internalOutcome(this.sandbox?.catastrophe ? 'V8 lost control of the isolate' : 'the isolate was disposed');
     }
   }
 
+  /** Nothing runs on the host for this execution: the sandbox may be idle too, which a snapshot proves. */
+  private looksIdle(): boolean {
+    return this.state === 'running' && this.awaited === 0 && !this.flushScheduled && this.outbox.length === 0 && this.serverCalls.size === 0;
+  }
+
   private checkIdle(): void {
-    if (this.state !== 'running') return;
-    if (this.turns > 0 || this.flushScheduled || this.outbox.length > 0 || this.serverCalls.size > 0) return;
-    if (this.replay) return this.replayStep();
-    if (this.callbacks.size > 0) return void this.pause();
-    if (this.timers.size > 0) return; // a timer will fire, or the deadline will
-    this.finish(stalledOutcome());
+    if (!this.looksIdle() || this.probing || this.probeTimer) return;
+    if (this.replay && !this.replay.dispatched) {
+      // the journal's turns, in order and with their boundaries; the snapshot queued after them ends the replay
+      this.replay.dispatched = true;
+      for (const batch of this.replay.plan.turns) this.sendTurn(batch, false);
+      return this.probe();
+    }
+    if (this.unprobed === 0) return this.probe();
+    const activity = this.activity;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      if (this.activity === activity) this.probe();
+      else this.checkIdle();
+    }, PROBE_DELAY_MS);
+  }
+
+  /** A snapshot: it runs after every turn sent before it; if nothing happened meanwhile, the sandbox is idle. */
+  private probe(): void {
+    const sandbox = this.sandbox;
+    if (!sandbox || !this.looksIdle()) return;
+    const activity = this.activity;
+    const covered = this.unprobed;
+    this.probing = true;
+    sandbox.snapshot().then(
+      (snapshot) => {
+        this.probing = false;
+        this.unprobed -= covered;
+        this.journal.addClock(snapshot.clock, snapshot.clockOverflow);
+        if (!this.looksIdle()) return;
+        if (this.activity !== activity || snapshot.issued !== this.received) return this.checkIdle();
+        if (this.replay) return this.endReplay();
+        if (this.callbacks.size > 0) return void this.pause();
+        if (this.timers.size > 0) return; // a timer will fire, or the deadline will
+        this.finish(stalledOutcome());
+      },
+      () => {
+        this.probing = false;
+        this.onTurnFailure(sandbox.lost());
+      },
+    );
   }
 
   private enqueue(delivery: Delivery): void {
@@ -264,8 +320,16 @@ export class Execution implements LiveEntry {
     const batch = this.outbox;
     this.outbox = [];
     this.journal.recordTurn(batch);
-    this.runTurn(() => this.sandbox!.deliver(encodeTurn(batch), true, this.remaining()));
+    this.sendTurn(batch, true);
+    this.checkIdle();
   };
+
+  /** A turn sent without waiting for its end; its calls arrive before any later snapshot's answer. */
+  private sendTurn(batch: Delivery[], live: boolean): void {
+    this.unprobed++;
+    if (live) this.activity++;
+    if (!this.sandbox!.deliverIgnored(encodeTurn(batch), live, this.remaining())) this.onTurnFailure(this.sandbox!.lost());
+  }
 
   // ---- time -------------------------------------------------------------------------------------------
 
@@ -288,7 +352,8 @@ export class Execution implements LiveEntry {
 
   private readonly onDeadline = (): void => {
     if (this.state !== 'running') return;
-    if (this.turns === 0) return this.finish(timeoutOutcome(this.spec.limits.timeout, undefined, this.code));
+    // turns sent without waiting stop at their own timeout, or when finishing disposes the isolate
+    if (this.awaited === 0) return this.finish(timeoutOutcome(this.spec.limits.timeout, undefined, this.code));
     // a turn is running: V8 stops it at its own timeout; should it not, disposing the isolate does
     this.deadlineTimer = setTimeout(() => {
       if (this.state === 'running') this.finish(timeoutOutcome(this.spec.limits.timeout, undefined, this.code));
@@ -331,6 +396,7 @@ export class Execution implements LiveEntry {
     }
     this.lastCallId = id;
     this.received++;
+    if (!this.replay) this.activity++;
     let json: string;
     try {
       json = JSON.stringify(args) ?? 'undefined';
@@ -477,13 +543,8 @@ export class Execution implements LiveEntry {
     replay.verified++;
   }
 
-  private replayStep(): void {
+  private endReplay(): void {
     const replay = this.replay!;
-    if (replay.next < replay.plan.turns.length) {
-      const batch = replay.plan.turns[replay.next++];
-      this.runTurn(() => this.sandbox!.deliver(encodeTurn(batch), false, this.remaining()));
-      return;
-    }
     if (replay.verified !== replay.plan.calls.size) {
       return this.finish(divergedOutcome(`it made ${replay.verified} of the ${replay.plan.calls.size} calls it made when it first ran`));
     }
@@ -506,22 +567,10 @@ export class Execution implements LiveEntry {
       return { id, remaining: Math.max(0, Math.round(timer.due - now)), delay: timer.delay, repeat: timer.repeat };
     });
     this.timers.clear();
-    let snapshot;
     try {
-      snapshot = await this.sandbox!.snapshot();
-      this.memoryUsedBytes = this.sandbox!.heapUsedIdle();
+      this.memoryUsedBytes = this.sandbox!.heapUsedIdle(); // idle: the probe that led here proved it
     } catch {
-      return this.finish(this.sandbox?.disposed ? memoryOutcome(this.spec.limits.memory) : internalOutcome('could not read the paused state'));
-    }
-    if (this.state !== 'pausing') return;
-    this.journal.addClock(snapshot.clock, snapshot.clockOverflow);
-    if (snapshot.issued !== this.received || this.serverCalls.size > 0 || this.outbox.length > 0) {
-      // calls still on their way from the sandbox: not idle after all
-      this.state = 'running';
-      this.startClock(this.spec.limits.timeout - this.usedMs);
-      for (const timer of this.frozenTimers) this.setTimer(timer.id, timer.remaining, timer.delay, timer.repeat);
-      this.frozenTimers = [];
-      return;
+      return this.finish(this.sandbox ? this.outcomeOf(this.sandbox.lost()) : internalOutcome('the isolate is gone'));
     }
     this.seq++;
     const callbacks = this.pending();
@@ -552,6 +601,8 @@ export class Execution implements LiveEntry {
     if (this.state === 'running' || this.state === 'pausing') this.stopClock();
     this.state = 'finished';
     clearTimeout(this.deadlineTimer);
+    clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
     for (const controller of this.serverCalls.values()) controller.abort();
     this.serverCalls.clear();
     for (const timer of this.timers.values()) clearTimeout(timer.handle);
@@ -571,25 +622,27 @@ export class Execution implements LiveEntry {
     }
     sandbox.listen(null);
     let completed = false;
-    const complete = () => {
+    const complete = (heap?: number) => {
       if (completed) return;
       completed = true;
       clearTimeout(guard);
       this.whenIdle = undefined;
-      if (this.turns === 0 && !sandbox.disposed) {
-        try {
-          this.memoryUsedBytes = Math.max(this.memoryUsedBytes, sandbox.heapUsedIdle());
-        } catch {
-          // disposed meanwhile: keep the last figure
-        }
-      }
+      if (heap !== undefined) this.memoryUsedBytes = Math.max(this.memoryUsedBytes, heap);
       this.settle?.(this.result(outcome));
       this.deps.pool.discard(sandbox);
     };
     // heap statistics need the isolate idle; a runaway microtask after the end must not hold the answer back
     const guard = setTimeout(complete, SETTLE_STATS_WAIT_MS);
-    if (this.turns === 0) complete();
-    else this.whenIdle = complete;
+    const idleHeap = () => {
+      try {
+        return sandbox.disposed ? undefined : sandbox.heapUsedIdle();
+      } catch {
+        return undefined;
+      }
+    };
+    if (this.unprobed > 0) sandbox.heapUsedAsync().then(complete, () => complete()); // behind any turn still running
+    else if (this.awaited === 0) complete(idleHeap());
+    else this.whenIdle = () => complete(idleHeap());
   }
 
   private result(outcome: Outcome): ExecutionResult {

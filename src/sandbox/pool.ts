@@ -92,8 +92,9 @@ export class IsolatePool {
   private async work(): Promise<void> {
     try {
       while (!this.closed) {
-        const urgent = this.discarded.length > MAX_DISCARDED || this.warm.length === 0;
-        if (this.starting > 0 && !urgent) return; // started() schedules us again
+        // while executions start, they create their own isolates if the pool is empty: refilling now would
+        // only add to their wait; a long backlog of used isolates is disposed anyway, to bound memory
+        if (this.starting > 0 && this.discarded.length <= MAX_DISCARDED) return; // started() schedules us again
         const used = this.discarded.shift();
         if (used) used.dispose();
         else if (this.warm.length < this.options.size) this.warm.push(await this.create(this.options.memoryLimit));

@@ -137,12 +137,16 @@ test('executions beyond concurrency plus queue are rate_limited, the others comp
 test('setTimeout, setInterval and clearTimeout work and count toward the timeout', async () => {
   const result = await run(`
     const events = [];
-    const id = setInterval(() => { events.push('tick'); if (events.length === 3) clearInterval(id); }, 5);
     const cancelled = setTimeout(() => events.push('never'), 1);
     clearTimeout(cancelled);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => {
+      const id = setInterval(() => { events.push('tick'); if (events.length === 3) { clearInterval(id); resolve(); } }, 5);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 30)); // a cleared interval stays quiet
     return events;`);
   assert.deepEqual(result.result, ['tick', 'tick', 'tick']);
+  const tooLong = await run('await new Promise((resolve) => setTimeout(resolve, 60_000));', { limits: { timeout: 200, memory: 32e6, llmCalls: 1 } });
+  assert.equal(tooLong.status, 'timeout');
 });
 
 test('close() cancels what is still running after the grace period and refuses new work', async () => {

@@ -99,8 +99,8 @@ test('each pause accepts one answer; other clients and unknown ids get not-found
 
 test('time paused waiting for the client does not count toward the timeout', async () => {
   const { executor } = executorOn(new Keyv());
-  const first = await executor.execute(request('const a = await atp.llm.call("x"); return a;', { limits: { timeout: 200, memory: 32e6, llmCalls: 5 } }));
-  await new Promise((resolve) => setTimeout(resolve, 400)); // the client thinks
+  const first = await executor.execute(request('const a = await atp.llm.call("x"); return a;', { limits: { timeout: 1000, memory: 32e6, llmCalls: 5 } }));
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // the client thinks longer than the whole timeout
   const result = await executor.resume(first.executionId, 'client-a', { result: 'late but fine' });
   assert.deepEqual([result.status, result.result], ['completed', 'late but fine']);
 });
@@ -202,12 +202,13 @@ test('timers pending at a pause are frozen and fire after the resume, also after
   const store = new Keyv();
   const a = executorOn(store);
   const b = executorOn(store);
+  // the timer is far longer than it takes to pause, so it is still pending when the execution pauses
   const first = await a.executor.execute(request(`
     const fired = [];
-    setTimeout(() => fired.push('t1'), 20);
+    const timer = new Promise((resolve) => setTimeout(() => { fired.push('t1'); resolve(); }, 1000));
     const answer = await atp.llm.call('x');
     fired.push('answer');
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await timer;
     return { fired, answer };`));
   assert.equal(first.status, 'paused');
   const result = await b.executor.resume(first.executionId, 'client-a', { result: 'A' });
