@@ -82,29 +82,29 @@ function expect(result, value) {
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 const median = (values) => percentile([...values].sort((a, b) => a - b), 50);
 
-async function trivialLatency(base, headers) {
-  for (let i = 0; i < SIZES.warm; i++) expect(await execute(base, headers, 'return 1 + 1'), 2);
-  const times = [];
-  for (let i = 0; i < SIZES.trivial; i++) {
+// Each workload runs in rounds that alternate between the servers, so a change in machine load during
+// the run affects both alike.
+const ROUNDS = 4;
+
+async function trivialRound(base, headers, count, times) {
+  for (let i = 0; i < count; i++) {
     const started = performance.now();
     expect(await execute(base, headers, 'return 1 + 1'), 2);
     times.push(performance.now() - started);
   }
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p90: percentile(times, 90) };
 }
 
-async function throughput(base, headers, inFlight = 16) {
+async function throughput(base, headers, total, inFlight = 16) {
   let issued = 0;
   const worker = async () => {
-    while (issued < SIZES.throughput) {
+    while (issued < total) {
       issued++;
       expect(await execute(base, headers, 'return await api.demo.add({ a: 1, b: 2 })'), { sum: 3 });
     }
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: inFlight }, worker));
-  return SIZES.throughput / ((performance.now() - started) / 1000);
+  return total / ((performance.now() - started) / 1000);
 }
 
 async function chain(base, headers, steps) {
@@ -124,21 +124,37 @@ async function chain(base, headers, steps) {
   return elapsed;
 }
 
-async function measure(server) {
-  const headers = await session(server.url);
-  const trivial = await trivialLatency(server.url, headers);
-  const perSecond = await throughput(server.url, headers);
-  await chain(server.url, headers, 5);
-  const chain20 = median(await sequence(SIZES.chainRuns, () => chain(server.url, headers, 20)));
-  const byLength = {};
-  for (const length of SIZES.lengths) byLength[length] = median(await sequence(3, () => chain(server.url, headers, length)));
-  return { trivial, perSecond, chain20, byLength };
-}
-
-async function sequence(count, run) {
-  const out = [];
-  for (let i = 0; i < count; i++) out.push(await run());
-  return out;
+async function measureAll(servers) {
+  const state = new Map();
+  for (const server of servers) {
+    const headers = await session(server.url);
+    const warm = [];
+    await trivialRound(server.url, headers, SIZES.warm, warm);
+    await chain(server.url, headers, 5);
+    state.set(server, { headers, times: [], rates: [], chain20: [], byLength: Object.fromEntries(SIZES.lengths.map((n) => [n, []])) });
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    process.stderr.write(`round ${round + 1}/${ROUNDS}\n`);
+    for (const server of servers) {
+      const s = state.get(server);
+      await trivialRound(server.url, s.headers, Math.ceil(SIZES.trivial / ROUNDS), s.times);
+      s.rates.push(await throughput(server.url, s.headers, Math.ceil(SIZES.throughput / ROUNDS)));
+      for (let i = 0; i < Math.ceil(SIZES.chainRuns / ROUNDS); i++) s.chain20.push(await chain(server.url, s.headers, 20));
+      for (const length of SIZES.lengths) s.byLength[length].push(await chain(server.url, s.headers, length));
+    }
+  }
+  const figures = {};
+  for (const server of servers) {
+    const s = state.get(server);
+    const times = [...s.times].sort((a, b) => a - b);
+    figures[server.name] = {
+      trivial: { p50: percentile(times, 50), p90: percentile(times, 90) },
+      perSecond: median(s.rates),
+      chain20: median(s.chain20),
+      byLength: Object.fromEntries(SIZES.lengths.map((n) => [n, median(s.byLength[n])])),
+    };
+  }
+  return figures;
 }
 
 function report(figures) {
@@ -171,16 +187,17 @@ function report(figures) {
   }
 }
 
-const figures = {};
-for (const [name, start] of [['ours', startOurs], ['reference', startReference]]) {
-  if (only && only !== name) continue;
-  const server = await start();
-  try {
-    process.stderr.write(`measuring ${name} at ${server.url} ...\n`);
-    figures[name] = await measure(server);
-  } finally {
-    await server.stop();
+const servers = [];
+let figures;
+try {
+  for (const [name, start] of [['ours', startOurs], ['reference', startReference]]) {
+    if (only && only !== name) continue;
+    servers.push({ ...(await start()), name });
   }
+  process.stderr.write(`measuring ${servers.map((server) => `${server.name} at ${server.url}`).join(' and ')} ...\n`);
+  figures = await measureAll(servers);
+} finally {
+  await Promise.all(servers.map((server) => server.stop()));
 }
 closeClient();
 console.log(`machine: ${os.cpus().length} cores, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
