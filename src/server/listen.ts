@@ -12,7 +12,8 @@ export interface Listener {
 }
 
 export async function listen(app: Koa, host: string, port: number, requestTimeoutMs: number): Promise<Listener> {
-  const server = http.createServer(app.callback());
+  // small answers go out at once: no Nagle delay on keep-alive connections
+  const server = http.createServer({ noDelay: true }, app.callback());
   // executions may legitimately run for minutes
   server.requestTimeout = requestTimeoutMs;
   server.headersTimeout = 60_000;
