@@ -4,9 +4,14 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
+import { AgentToolProtocolClient } from '@mondaydotcomorg/atp-client';
+import { initializeLogger } from '@mondaydotcomorg/atp-runtime';
 import { signToken } from '../../dist/session/index.js';
 import { startAtp, failingAtp, call, openSession, ROOT, waitForOutput } from './serve-harness.js';
 import { startUpstream, compatApis } from './compat-fixtures.js';
+
+// the official client logs JSON to stdout through its runtime's logger
+initializeLogger({ level: 'none' });
 
 const SECRET = 'e2e-secret-e2e-secret-e2e-secret-0001';
 const MATH = { name: 'math', type: 'module', module: path.join(ROOT, 'test/fixtures/modules/math.js') };
@@ -247,6 +252,26 @@ describe('atp serve: API keys and token rotation', () => {
     assert.equal(anonymous.status, 401);
     const session = await openSession(atp.url, {}, { 'X-API-Key': 'key-0123456789abcdef' });
     assert.equal((await call(`${atp.url}/api/info`, { headers: session.headers })).status, 200);
+  });
+
+  test('the official client with an API key adopts each rotated token and keeps working', async () => {
+    const sent = [];
+    const client = new AgentToolProtocolClient({
+      baseUrl: atp.url,
+      headers: { 'X-API-Key': 'key-0123456789abcdef' },
+      hooks: { preRequest: ({ url, currentHeaders }) => (sent.push([new URL(url).pathname, currentHeaders.Authorization]), {}) },
+    });
+    const prompts = [];
+    client.provideLLM({ call: async (prompt) => (prompts.push(prompt), prompt.toUpperCase()) });
+    await client.init({ name: 'rotating' });
+    const result = await client.execute('let s = ""; for (const p of ["a", "b", "c"]) s += await atp.llm.call({ prompt: p }); return s');
+    assert.equal(result.status, 'completed', JSON.stringify(result.error));
+    assert.equal(result.result, 'ABC');
+    assert.deepEqual(prompts, ['a', 'b', 'c']);
+    // execute then three resumes, each sent with the token the previous answer carried
+    const tokens = sent.filter(([path]) => path === '/api/execute' || path.startsWith('/api/resume/')).map(([, auth]) => auth);
+    assert.equal(tokens.length, 4);
+    assert.equal(new Set(tokens).size, 4);
   });
 
   test('cors: true answers preflights from any origin', async () => {
