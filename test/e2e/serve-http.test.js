@@ -97,6 +97,8 @@ describe('atp serve: protocol edges', () => {
       [{ tools: [{ description: 'd', inputSchema: {} }] }, 'invalid tool definition tools[0]: name is required (a non-empty string)'],
       [{ services: { hasLLM: 'yes' } }, 'services.hasLLM must be true or false'],
       [{ clientInfo: 'me' }, 'clientInfo must be an object'],
+      [{ tools: [{ name: 'add', namespace: 'math', description: 'd', inputSchema: {} }] }, "invalid tool definition for 'add': api.math.add is already a server function or namespace; choose another name or namespace"],
+      [{ tools: [{ name: 't', description: 'd', inputSchema: {} }, { name: 't', description: 'e', inputSchema: {} }] }, 'invalid tool definitions: two tools are named client.t'],
     ];
     for (const [body, message] of cases) {
       const answer = await call(`${url}/api/init`, { method: 'POST', body });

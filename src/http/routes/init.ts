@@ -17,6 +17,7 @@ export function initRoute(deps: AppDeps): Route {
       }
       const body = await readJsonObject(ctx, deps.config.server.bodyLimit);
       const tools = clientTools(body.tools);
+      for (const tool of tools) refuseClash(deps, tool);
       const { session, token } = await deps.sessions.create({
         tools,
         services: declaredServices(body.services, tools),
@@ -58,6 +59,16 @@ function clientTools(raw: unknown): ClientToolDefinition[] {
       ...(outputSchema !== undefined && { outputSchema: outputSchema as Record<string, unknown> }),
     };
   });
+}
+
+/** A client tool must not shadow a server function or namespace: api.<namespace>.<name> would be ambiguous. */
+function refuseClash(deps: AppDeps, tool: ClientToolDefinition): void {
+  const id = `${tool.namespace ?? 'client'}.${tool.name}`;
+  for (const entry of deps.catalog.entries()) {
+    if (entry.id === id || entry.id.startsWith(id + '.')) {
+      throw new HttpError(400, `invalid tool definition for '${tool.name}': api.${id} is already a server function or namespace; choose another name or namespace`);
+    }
+  }
 }
 
 function declaredServices(raw: unknown, tools: ClientToolDefinition[]): ClientServices {
