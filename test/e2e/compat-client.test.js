@@ -287,6 +287,26 @@ test('executeStream: progress events, then the result', async () => {
   assert.equal(events.at(-1), 'result');
 });
 
+test('a stream whose client goes away mid-execution does not disturb the server', async () => {
+  const s = await openSession(atp.url);
+  const controller = new AbortController();
+  const response = await fetch(`${atp.url}/api/execute/stream`, {
+    method: 'POST',
+    headers: { ...s.headers, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ code: 'atp.progress.report("started", 0.1); const r = await api.shop.hold({ tag: "gone" }); atp.progress.report("after", 0.9); return r.tag' }),
+    signal: controller.signal,
+  });
+  assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+  const reader = response.body.getReader();
+  const first = new TextDecoder().decode((await reader.read()).value);
+  assert.match(first, /^event: progress\ndata: \{"message":"started","fraction":0\.1/);
+  await upstream.held();
+  controller.abort();
+  upstream.release();
+  const after = await client.execute('return await api.demo.add({ a: 20, b: 22 })');
+  assert.deepEqual(after.result, { sum: 42 });
+});
+
 test('batch answers are matched by id, in any order', async () => {
   const s = await openSession(atp.url, { services: { hasLLM: true } });
   const paused = await call(`${atp.url}/api/execute`, { method: 'POST', headers: s.headers, body: { code: 'return await Promise.all([atp.llm.call({ prompt: "a" }), atp.llm.call({ prompt: "b" })])' } });

@@ -42,7 +42,9 @@ function openStream(ctx: Context): (event: string, data: unknown) => void {
   for (const [name, value] of Object.entries(ctx.response.headers)) if (value !== undefined) headers[name] = String(value);
   ctx.res.writeHead(200, headers);
   ctx.res.flushHeaders();
+  // a client that went away must not crash the daemon; the execution still finishes
+  ctx.res.on('error', () => undefined);
   return (event, data) => {
-    if (!ctx.res.writableEnded) ctx.res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    if (!ctx.res.writableEnded && !ctx.res.destroyed) ctx.res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   };
 }
