@@ -622,6 +622,7 @@ export class Execution implements LiveEntry {
     }
     sandbox.listen(null);
     let completed = false;
+    /** `heap` is known only once the isolate is idle; otherwise it may still run a turn and is disposed now. */
     const complete = (heap?: number) => {
       if (completed) return;
       completed = true;
@@ -629,7 +630,8 @@ export class Execution implements LiveEntry {
       this.whenIdle = undefined;
       if (heap !== undefined) this.memoryUsedBytes = Math.max(this.memoryUsedBytes, heap);
       this.settle?.(this.result(outcome));
-      this.deps.pool.discard(sandbox);
+      if (heap === undefined) sandbox.dispose();
+      else this.deps.pool.discard(sandbox); // disposed in the background: it takes this thread a few ms
     };
     // heap statistics need the isolate idle; a runaway microtask after the end must not hold the answer back
     const guard = setTimeout(complete, SETTLE_STATS_WAIT_MS);
@@ -640,7 +642,7 @@ export class Execution implements LiveEntry {
         return undefined;
       }
     };
-    if (this.unprobed > 0) sandbox.heapUsedAsync().then(complete, () => complete()); // behind any turn still running
+    if (this.unprobed > 0) sandbox.heapUsedAsync().then(complete, () => complete()); // answers after any turn still running
     else if (this.awaited === 0) complete(idleHeap());
     else this.whenIdle = () => complete(idleHeap());
   }

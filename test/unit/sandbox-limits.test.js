@@ -26,6 +26,14 @@ test('an infinite loop after an await (in a microtask) times out too', async () 
   assert.equal(next.result, 1);
 });
 
+test('a runaway microtask after the program returned does not hold the result back', async () => {
+  // the loop starts a few microtasks after the program's own end
+  const result = await run('Promise.resolve().then(() => 0).then(() => 0).then(() => 0).then(() => { for (;;) {} });\nreturn 1;', { timeout: 60_000 });
+  assert.deepEqual([result.status, result.result], ['completed', 1]);
+  assert.ok(result.stats.duration < 60_000);
+  assert.equal((await run('return 2;')).result, 2);
+});
+
 test('awaiting a promise nothing can settle ends at once instead of waiting for the timeout', async () => {
   const result = await run('await new Promise(() => {});\nreturn 1', { timeout: 60_000 });
   assert.equal(result.status, 'timeout');
