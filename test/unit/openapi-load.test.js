@@ -121,17 +121,22 @@ test('the model is cached under the spec hash, and a changed spec is read again'
     const spec = path.join(dir, 'spec.json');
     await copyFile(path.join(FIXTURES, 'swagger2.json'), spec);
     const first = await load(spec, {}, { cacheDir: dir });
-    const entries = await readdir(path.join(dir, 'openapi'));
+    const models = async () => (await readdir(path.join(dir, 'openapi'))).filter((name) => name.startsWith('model-'));
+    const notes = async () => (await readdir(path.join(dir, 'openapi'))).filter((name) => name.startsWith('file-'));
+    const entries = await models();
     assert.equal(entries.length, 1);
     assert.match(entries[0], /^model-v\d+-[0-9a-f]{64}\.json$/);
+    assert.equal((await notes()).length, 1, 'a note maps the file version to its hash');
+    assert.match(await (await import('node:fs/promises')).readFile(path.join(dir, 'openapi', entries[0]), 'latin1'), /^[\x20-\x7e]*$/, 'the model is stored as ASCII');
     const second = await load(spec, {}, { cacheDir: dir });
     assert.deepEqual(names(second), names(first));
     assert.deepEqual(second.tools[1].inputSchema, first.tools[1].inputSchema);
     const changed = JSON.parse(await (await import('node:fs/promises')).readFile(spec, 'utf8'));
     changed.paths['/pets'].get.operationId = 'pets/list';
     await writeFile(spec, JSON.stringify(changed));
-    assert.deepEqual(names(await load(spec, {}, { cacheDir: dir })), ['pets.list', 'addPet', 'uploadPhoto']);
-    assert.equal((await readdir(path.join(dir, 'openapi'))).length, 2);
+    assert.deepEqual(names(await load(spec, {}, { cacheDir: dir })), ['pets.list', 'addPet', 'uploadPhoto'], 'a changed file is read again');
+    assert.equal((await models()).length, 2);
+    assert.equal((await notes()).length, 1, 'one note per file, updated');
 
     const stale = path.join(dir, 'openapi', `${entries[0].replace(/-[0-9a-f]{64}\.json$/, '')}-${'0'.repeat(64)}.json`);
     await writeFile(stale, '{}');
@@ -141,7 +146,7 @@ test('the model is cached under the spec hash, and a changed spec is read again'
     changed.paths['/pets'].get.operationId = 'pets/all';
     await writeFile(spec, JSON.stringify(changed));
     await load(spec, {}, { cacheDir: dir });
-    assert.equal((await readdir(path.join(dir, 'openapi'))).length, 3, 'a write prunes old formats and entries unused for 30 days');
+    assert.equal((await models()).length, 3, 'a write prunes old formats and entries unused for 30 days');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -2,7 +2,7 @@
 // bundle external $refs, convert Swagger 2.0, build the model and cache it.
 
 import type { Logger } from '../../../logging/index.js';
-import { readCachedModel, writeCachedModel } from './cache.js';
+import { fileVersion, hashByVersion, readCachedModel, writeCachedModel, writeVersionNote } from './cache.js';
 import type { ApiModel } from './model.js';
 import { buildApiModel } from './operations.js';
 import { isObject } from './schemas.js';
@@ -32,11 +32,19 @@ export function specLabel(spec: string): string {
 
 export async function loadApiModel(source: ModelSource): Promise<LoadedModel> {
   const where = specLabel(source.spec);
+  const file = isHttpUrl(source.spec) ? undefined : source.spec;
+  // Taken before the read: if the file changes in between, the note records an old version and is never used.
+  const version = file && source.cacheDir !== false ? fileVersion(file) : undefined;
+  const unchanged = file && version && source.cacheDir !== false ? await modelOfVersion(source.cacheDir, file, version) : undefined;
+  if (unchanged) return { model: unchanged, fromCache: true };
   const bytes = await readSpec(source.spec, source.timeoutMs, source.signal);
   // Only specs without external $refs are ever cached, so a hit needs no look at the text.
   if (source.cacheDir !== false) {
     const cached = await readCachedModel(source.cacheDir, bytes.hash);
-    if (cached) return { model: cached, fromCache: true };
+    if (cached) {
+      if (file && version) await writeVersionNote(source.cacheDir, file, version, bytes.hash).catch(() => {});
+      return { model: cached, fromCache: true };
+    }
   }
   let text = bytes.bytes.toString('utf8');
   bytes.bytes = Buffer.alloc(0); // the 13 MB of a big spec need not live while it is converted
@@ -52,11 +60,18 @@ export async function loadApiModel(source: ModelSource): Promise<LoadedModel> {
   if (cacheable) {
     try {
       await writeCachedModel(source.cacheDir as string, bytes.hash, model);
+      if (file && version) await writeVersionNote(source.cacheDir as string, file, version, bytes.hash);
     } catch (error) {
       source.logger.warn('cannot write the spec cache; the next start will convert the spec again', { reason: (error as Error).message });
     }
   }
   return { model, fromCache: false };
+}
+
+/** The cached model of a spec file whose size, mtime and inode are those noted with the model. */
+async function modelOfVersion(cacheDir: string, file: string, version: string): Promise<ApiModel | undefined> {
+  const hash = hashByVersion(cacheDir, file, version);
+  return hash ? readCachedModel(cacheDir, hash) : undefined;
 }
 
 function dialectOf(document: Record<string, unknown>, where: string): '2.0' | '3.0' | '3.1' {
