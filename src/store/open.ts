@@ -1,5 +1,5 @@
 // A store from its URL. Two stores on the same URL (state and cache) share one connection.
-// The SQL store is Postgres (@keyv/postgres, pure-JS pg): Node 20 has no built-in SQLite, and the SQLite
+// The SQL store is Postgres (pure-JS pg): Node 20 has no built-in SQLite, and the SQLite
 // addons need a prebuilt download or a compiler at install time, which not every machine has.
 
 import { ExpiringMap } from './memory.js';

@@ -57,3 +57,13 @@ test('pause on A, resume on B, then kill -9 A and finish on B: each tool call ra
   assert.equal(upstream.count('pg-1'), 1);
   assert.equal(upstream.count('pg-2'), 1);
 });
+
+test('with Postgres gone, the daemons keep running and answer 503 with a retry hint', async (t) => {
+  if (skip(t)) return;
+  await postgres.stop();
+  const answer = await call(`${b.url}/api/init`, { method: 'POST', body: {} });
+  assert.equal(answer.status, 503);
+  assert.equal(answer.body.error, 'the state store is unavailable; retry shortly');
+  assert.equal((await call(`${b.url}/healthz`)).status, 200);
+  assert.equal(b.child.exitCode, null);
+});

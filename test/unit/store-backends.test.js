@@ -140,6 +140,21 @@ test('a Redis that goes away fails reads and writes with StoreError, through the
   }
 });
 
+test('a Postgres that goes away fails with StoreError instead of crashing the process', async (t) => {
+  const postgres = await startPostgres();
+  if (!postgres) return t.skip('Postgres is not installed');
+  const store = await openStore(postgres.url, { namespace: 'gone' });
+  try {
+    await store.set('k', 1);
+    assert.equal(await store.get('k'), 1);
+    await postgres.stop();
+    await assert.rejects(store.get('k'), (error) => error instanceof StoreError && /postgres store at postgres:\/\/atp@127\.0\.0\.1:\d+\/postgres failed to read k/.test(error.message));
+    await assert.rejects(store.claim('c', 1, 1000), StoreError);
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+});
+
 test('sqlite and unknown schemes are refused with what to use instead', async () => {
   await assert.rejects(openStore('sqlite:///tmp/x.db', { namespace: 'x' }), /sqlite stores are not supported.*use postgres:\/\/, redis:\/\/ or memory:\/\//);
   await assert.rejects(openStore('mongodb://h/db', { namespace: 'x' }), /unsupported store URL mongodb:\/\/h\/db/);
