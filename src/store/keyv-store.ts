@@ -17,6 +17,17 @@ export interface Backend {
   close(): Promise<void>;
 }
 
+const storesByKeyv = new WeakMap<Keyv, Store>();
+
+/**
+ * Store.claim for code that holds only the Keyv of a store (the executor): atomic across every process
+ * sharing the backend (Redis SET NX, Postgres INSERT ... ON CONFLICT). Undefined for a Keyv not made here.
+ */
+export function claimFor(keyv: Keyv): Store['claim'] | undefined {
+  const store = storesByKeyv.get(keyv);
+  return store && ((key, value, ttlMs) => store.claim(key, value, ttlMs));
+}
+
 export function keyvStore(backend: Backend, namespace: string): Store {
   const prefix = namespace ? `${namespace}:` : '';
   const keyv = new Keyv({ store: prefixed(backend, prefix), namespace: undefined, useKeyPrefix: false, throwOnErrors: true });
@@ -24,7 +35,7 @@ export function keyvStore(backend: Backend, namespace: string): Store {
     if (error instanceof StoreError) throw error;
     throw new StoreError(`${backend.kind} store at ${backend.location} failed to ${what} ${key}: ${(error as Error).message}`, { cause: error });
   };
-  return {
+  const store: Store = {
     kind: backend.kind,
     location: backend.location,
     shared: backend.shared,
@@ -44,6 +55,8 @@ export function keyvStore(backend: Backend, namespace: string): Store {
     },
     close: () => backend.close(),
   };
+  storesByKeyv.set(keyv, store);
+  return store;
 }
 
 /**

@@ -2,7 +2,8 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openStore, StoreError } from '../../dist/store/index.js';
+import { openStore, StoreError, claimFor } from '../../dist/store/index.js';
+import Keyv from 'keyv';
 import { startRedis, startPostgres, freePort } from '../e2e/serve-harness.js';
 
 async function until(predicate, what, timeoutMs = 5_000) {
@@ -87,6 +88,21 @@ function contract(name, setup) {
         assert.equal(await a.keyv.has('other'), true);
         assert.equal(await a.keyv.delete('other'), true);
         assert.equal(await a.get('other'), undefined);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
+    test('claimFor gives the atomic claim to holders of the store\'s Keyv only', async (t) => {
+      if (!url) return t.skip(`${name} is not installed (CI installs it)`);
+      const a = await openStore(url, { namespace: 'claim-for' });
+      const b = await openStore(url, { namespace: 'claim-for' });
+      try {
+        const key = `k-${Date.now()}`;
+        const results = await Promise.all([claimFor(a.keyv)(key, 'a', 5000), claimFor(b.keyv)(key, 'b', 5000)]);
+        assert.deepEqual(results.sort(), [false, true]);
+        assert.equal(claimFor(new Keyv()), undefined);
       } finally {
         await a.close();
         await b.close();
