@@ -21,6 +21,8 @@ const STRUCTURAL = new Set([
   'head', 'options', 'trace', 'headers',
 ]);
 const MAX_DESCRIPTION = 160;
+/** Inline schemas nest a few levels; deeper than this is a cycle through YAML aliases. */
+const MAX_NESTING = 256;
 
 export function isObject(value: unknown): value is SchemaObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -43,6 +45,7 @@ export function oneLine(text: unknown, max = MAX_DESCRIPTION): string | undefine
 }
 
 export function escapePointer(segment: string): string {
+  if (!segment.includes('~') && !segment.includes('/')) return segment; // nearly always: skip the regexes
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
@@ -56,7 +59,8 @@ export class SchemaConverter {
   private readonly nameByPointer = new Map<string, string>();
   private readonly usedNames = new Set<string>();
   private readonly done = new WeakMap<object, Schema>();
-  private readonly busy = new WeakSet<object>();
+  private readonly pointers = new Map<string, unknown>();
+  private depth = 0;
 
   constructor(
     private readonly document: unknown,
@@ -75,6 +79,8 @@ export class SchemaConverter {
 
   /** The value a local `$ref` points at; a dangling or external one is an error naming where it was found. */
   pointer(ref: string, at: string): unknown {
+    const known = this.pointers.get(ref);
+    if (known !== undefined) return known;
     if (!ref.startsWith('#')) throw new Error(`$ref "${ref}" at ${at} points outside the document and could not be resolved`);
     let node: unknown = this.document;
     const tail = ref.slice(1);
@@ -83,6 +89,7 @@ export class SchemaConverter {
       node = isObject(node) || Array.isArray(node) ? (node as Record<string, unknown>)[key] : undefined;
       if (node === undefined) throw new Error(`$ref "${ref}" at ${at} points to nothing; check the spelling or add the missing definition`);
     }
+    this.pointers.set(ref, node);
     return node;
   }
 
@@ -91,12 +98,15 @@ export class SchemaConverter {
     if (!isObject(schema)) return {};
     const cached = this.done.get(schema);
     if (cached !== undefined) return cached;
-    if (this.busy.has(schema)) return {}; // a cycle made by YAML aliases rather than $ref
-    this.busy.add(schema);
-    const converted = typeof schema.$ref === 'string' ? this.convertRef(schema, at) : this.convertObject(schema, at);
-    this.busy.delete(schema);
-    this.done.set(schema, converted);
-    return converted;
+    if (this.depth > MAX_NESTING) return {}; // a cycle made by YAML aliases rather than $ref
+    this.depth++;
+    try {
+      const converted = typeof schema.$ref === 'string' ? this.convertRef(schema, at) : this.convertObject(schema, at);
+      this.done.set(schema, converted);
+      return converted;
+    } finally {
+      this.depth--;
+    }
   }
 
   /** The name under `$defs` of the schema at a local `$ref`, converting it the first time. */
@@ -126,7 +136,8 @@ export class SchemaConverter {
 
   private convertObject(schema: SchemaObject, at: string): Schema {
     const out: SchemaObject = {};
-    for (const [key, value] of Object.entries(schema)) {
+    for (const key in schema) {
+      const value = schema[key];
       if (key === 'type') out.type = value === 'file' ? 'string' : value;
       else if (key === 'description') {
         const description = oneLine(value);
@@ -201,17 +212,30 @@ function nameForPointer(ref: string): string {
 /** The names of the shared schemas a converted schema references directly. */
 export function refsIn(schema: unknown): string[] {
   const found = new Set<string>();
-  const visit = (node: unknown) => {
-    if (Array.isArray(node)) {
-      for (const item of node) visit(item);
-      return;
-    }
-    if (!isObject(node)) return;
-    for (const [key, value] of Object.entries(node)) {
-      if (key === '$ref' && typeof value === 'string' && value.startsWith('#/$defs/')) found.add(value.slice(8).replace(/~1/g, '/').replace(/~0/g, '~'));
-      else if (key !== 'enum' && key !== 'const' && key !== 'required') visit(value);
-    }
-  };
-  visit(schema);
+  collectRefs(schema, found);
   return [...found];
+}
+
+const NO_REFS: readonly string[] = [];
+// Converted schemas share sub-objects (a parameter's schema in hundreds of operations): walk each once.
+const refsBelow = new WeakMap<object, readonly string[]>();
+
+function collectRefs(node: unknown, found: Set<string>): void {
+  if (Array.isArray(node)) {
+    for (const item of node) collectRefs(item, found);
+    return;
+  }
+  if (!isObject(node)) return;
+  let refs = refsBelow.get(node);
+  if (!refs) {
+    const own = new Set<string>();
+    for (const key in node) {
+      const value = node[key];
+      if (key === '$ref' && typeof value === 'string' && value.startsWith('#/$defs/')) own.add(value.slice(8).replace(/~1/g, '/').replace(/~0/g, '~'));
+      else if (key !== 'enum' && key !== 'const' && key !== 'required' && typeof value === 'object' && value !== null) collectRefs(value, own);
+    }
+    refs = own.size === 0 ? NO_REFS : [...own];
+    refsBelow.set(node, refs);
+  }
+  for (const ref of refs) found.add(ref);
 }
