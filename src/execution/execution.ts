@@ -70,8 +70,8 @@ export class Execution implements LiveEntry {
   private deadlineAt = 0;
   private deadlineTimer?: NodeJS.Timeout;
   private seq = 0;
-  private segments: { n: number; at: number }[] = [];
-  private specAt = 0;
+  private segments = 0;
+  private refreshedAt = 0;
   private memoryUsedBytes = 0;
   private logs = 0;
   private replay?: Replay;
@@ -159,8 +159,8 @@ export class Execution implements LiveEntry {
     this.seq = header.seq;
     this.usedMs = header.usedMs;
     this.memoryUsedBytes = header.memoryUsed;
-    this.segments = header.segments.map((s) => ({ ...s }));
-    this.specAt = header.specAt;
+    this.segments = header.segments;
+    this.refreshedAt = header.refreshedAt;
     this.scope.counters.llm = header.counters.llm;
     this.scope.counters.approval = header.counters.approval;
     if (header.issue) this.journal.issue = header.issue;
@@ -577,7 +577,7 @@ export class Execution implements LiveEntry {
     const header: PauseHeader = {
       v: 1, runtime: this.deps.runtimeVersion, id: this.id, clientId: this.spec.clientId, seq: this.seq, pausedAt: Date.now(),
       usedMs: this.usedMs, memoryUsed: this.memoryUsedBytes, counters: { ...this.scope.counters }, callbacks,
-      timers: this.frozenTimers, segments: this.segments, specAt: this.specAt, ...(this.journal.issue && { issue: this.journal.issue }),
+      timers: this.frozenTimers, segments: this.segments, refreshedAt: this.refreshedAt, ...(this.journal.issue && { issue: this.journal.issue }),
     };
     try {
       await this.deps.states.savePause(header, this.journal.takeSegment(), this.seq === 1 ? this.spec : undefined);
@@ -588,7 +588,8 @@ export class Execution implements LiveEntry {
         error: { message: 'the execution paused but its state could not be saved to the state store; run it again', code: 'EXECUTION_FAILED', retryable: true },
       });
     }
-    this.specAt = header.specAt;
+    this.segments = header.segments;
+    this.refreshedAt = header.refreshedAt;
     if (this.state !== 'pausing') return;
     this.state = 'paused';
     const result = this.result({ status: 'paused' });
@@ -610,7 +611,7 @@ export class Execution implements LiveEntry {
     this.outbox = [];
     this.replay = undefined;
     if (this.seq > 0) {
-      this.deps.states.forget(this.id, this.segments.length).catch((error: Error) => {
+      this.deps.states.forget(this.id, this.segments).catch((error: Error) => {
         this.deps.logger.warn('could not remove a finished execution from the state store', { execution: this.id, error: error.message });
       });
     }

@@ -194,7 +194,7 @@ class IsolateExecutor implements EngineExecutor {
   }
 
   private async replayAndResume(header: PauseHeader, values: Map<number, unknown>, hooks: Hooks): Promise<ExecutionResult> {
-    const forget = () => this.states.forget(header.id, header.segments.length).catch(() => undefined);
+    const forget = () => this.states.forget(header.id, header.segments).catch(() => undefined);
     if (header.runtime !== RUNTIME_VERSION) {
       await forget();
       return standalone(header.id, notReplayableOutcome('it was paused by a different version of the server'), header);

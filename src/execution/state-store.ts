@@ -39,10 +39,10 @@ export interface PauseHeader {
   counters: { llm: number; approval: number };
   callbacks: PendingCallback[];
   timers: FrozenTimer[];
-  /** Journal segments written so far, with when each was last written (for refreshing their TTL). */
-  segments: { n: number; at: number }[];
-  /** When the spec was last written. */
-  specAt: number;
+  /** Journal segments written so far (keys :seg:0 to :seg:<segments - 1>). */
+  segments: number;
+  /** When the spec and the oldest segment were last written: their TTL runs from there. */
+  refreshedAt: number;
   /** Set when the execution can only resume on the instance that holds it live. */
   issue?: string;
 }
@@ -69,25 +69,25 @@ export class ExecutionStateStore {
     return 2 * this.options.maxPauseDuration + this.options.ttl;
   }
 
-  /** Writes a pause: spec (first time), the new segment, refreshed old segments, then the header. */
+  /**
+   * Writes a pause: the spec (first time), the new segment, then the header; the header stays small, so a
+   * pause costs the same however long the chain. Once in a while (when the oldest parts would expire
+   * before the next pause may arrive) the older parts are rewritten to renew their TTL.
+   */
   async savePause(header: PauseHeader, segment: Segment, spec: ExecutionSpec | undefined): Promise<void> {
     const now = Date.now();
-    const stale = (at: number) => at + this.journalTTL - now < this.options.maxPauseDuration * 1.1;
-    const writes: Promise<unknown>[] = [];
+    const writes: Promise<unknown>[] = [this.store.set(segmentKey(header.id, header.segments), segment, this.journalTTL)];
     if (spec) {
       writes.push(this.store.set(initKey(header.id), spec, this.journalTTL));
-      header.specAt = now;
-    } else if (stale(header.specAt)) {
-      writes.push(this.refresh(initKey(header.id)).then(() => { header.specAt = now; }));
-    }
-    const n = header.segments.length;
-    writes.push(this.store.set(segmentKey(header.id, n), segment, this.journalTTL));
-    for (const old of header.segments) {
-      if (stale(old.at)) writes.push(this.refresh(segmentKey(header.id, old.n)).then(() => { old.at = now; }));
+      header.refreshedAt = now;
+    } else if (header.refreshedAt + this.journalTTL - now < this.options.maxPauseDuration * 1.1) {
+      const keys = [initKey(header.id)];
+      for (let n = 0; n < header.segments; n++) keys.push(segmentKey(header.id, n));
+      writes.push(Promise.all(keys.map((key) => this.refresh(key))).then(() => { header.refreshedAt = now; }));
     }
     await Promise.all(writes);
-    header.segments.push({ n, at: now });
-    // the header goes last: a reader that sees it finds every segment it names
+    header.segments++;
+    // the header goes last: a reader that sees it finds every segment it counts
     await this.store.set(headerKey(header.id), header, this.options.maxPauseDuration);
   }
 
@@ -100,7 +100,7 @@ export class ExecutionStateStore {
   async journal(header: PauseHeader): Promise<{ spec: ExecutionSpec; segments: Segment[] } | undefined> {
     const [spec, ...segments] = await Promise.all([
       this.store.get(initKey(header.id)) as Promise<ExecutionSpec | undefined>,
-      ...header.segments.map((s) => this.store.get(segmentKey(header.id, s.n)) as Promise<Segment | undefined>),
+      ...Array.from({ length: header.segments }, (_, n) => this.store.get(segmentKey(header.id, n)) as Promise<Segment | undefined>),
     ]);
     if (!spec || segments.some((segment) => !segment)) return undefined;
     return { spec, segments: segments as Segment[] };
