@@ -2,7 +2,7 @@
 //
 // Use (the daemon builds it once from the config; `atp exec` does the same for one run):
 //
-//   const executor = createExecutor({ config, catalog, stateStore, cacheStore, logger });
+//   const executor = createExecutor({ config, catalog, stateStore, cacheStore, logger, claim });
 //   await executor.warm();                                  // optional: fill the warm isolate pool
 //   let result = await executor.execute({ code, clientId, limits, services, clientTools, onLog, onProgress });
 //   while (result.status === 'paused') {                    // needsCallback, or needsCallbacks with ids
@@ -11,9 +11,24 @@
 //   await executor.close(10_000);                           // on SIGTERM: finish in-flight work, free isolates
 //
 // `stateStore` holds paused executions (share one Redis between instances to resume anywhere); `cacheStore`
-// backs atp.cache. `limits` must already be clamped to config.execution's maxima. resume() throws
-// ExecutionNotFoundError (404), ResumeConflictError (409) or ResumeInputError (400); every other outcome is an
-// ExecutionResult. runtimeDeclarations(apis) from src/runtime gives the atp.* declarations for /api/runtime.
+// backs atp.cache; `claim` (optional) is the store's atomic set-if-absent, e.g. (key, ttl) => store.claim(key,
+// 1, ttl) from src/store, so a pause is resumed once across instances (without it: SET NX when stateStore is
+// Redis, else atomic within this process). `limits` must already be clamped to config.execution's maxima.
+// resume() throws ExecutionNotFoundError (404), ResumeConflictError (409) or ResumeInputError (400); every
+// other outcome is an ExecutionResult. runtimeDeclarations(apis) gives the atp.* declarations for /api/runtime.
+//
+// How it works:
+// - Each execution gets a fresh isolate (src/sandbox) from a warm pool; nothing is shared between executions.
+// - Every entry into the isolate is a turn: the first run, then batches of deliveries (call results, errors,
+//   timer firings). The journal records each turn's deliveries in order, the calls the code made (operation,
+//   function, hash of the arguments), and the clock readings; Math.random is seeded from the journal.
+// - When nothing runs on the host and a snapshot proves the isolate idle, the execution pauses if client
+//   callbacks are pending (several at once are one batch), or ends as stalled if nothing can wake it. At each
+//   pause, what the journal gained since the last one is written as one segment, then a small header.
+// - A resume on the instance that holds the isolate continues it in place. Elsewhere (or after the isolate
+//   was spilled by state.live bounds or expired) a fresh isolate replays the journal: the same turns, the same
+//   clock and randomness, no call made again, each call checked against the journal (divergence fails
+//   clearly with REPLAY_DIVERGED). Each pause can be claimed once, on any instance.
 
 export * from './types.js';
 export { createExecutor, type EngineExecutor, type ExecutorOptions, type ExecutorStats } from './executor.js';
