@@ -284,3 +284,16 @@ test('a chain of pauses longer than the journal TTL keeps its oldest segments al
   assert.deepEqual(result.result, [1, 'xxxxxx']);
   assert.equal(state.counter, 1);
 });
+
+test('paused executions outlive their instance: after close(), another instance resumes them', async () => {
+  const store = new Keyv();
+  const shared = demoState();
+  const { executor: a } = makeExecutor({ stateStore: store, state: shared });
+  const b = executorOn(store, { state: shared });
+  const first = await a.execute(request('const c = await api.demo.counter({}); return [c.count, await atp.llm.call("q")];'));
+  assert.equal(first.status, 'paused');
+  await a.close(0);
+  const result = await b.executor.resume(first.executionId, 'client-a', { result: 'after restart' });
+  assert.deepEqual(result.result, [1, 'after restart']);
+  assert.equal(shared.counter, 1);
+});
