@@ -128,7 +128,7 @@ export class Execution implements LiveEntry {
       return this.result(parseErrorOutcome(error.message, error.line, error.column));
     }
     this.sandbox = await this.deps.pool.take(this.spec.limits.memory);
-    this.sandbox.listen(this.onPost);
+    this.sandbox.listen(this.onPost, this.onListenerError);
     const settled = new Promise<ExecutionResult>((resolve) => (this.settle = resolve));
     this.state = 'running';
     this.startClock(this.spec.limits.timeout - this.usedMs);
@@ -173,7 +173,7 @@ export class Execution implements LiveEntry {
     const plan = replayPlan(segments);
     this.replay = { plan, dispatched: false, verified: 0, callbacks: header.callbacks, timers: header.timers };
     this.sandbox = await this.deps.pool.take(this.spec.limits.memory);
-    this.sandbox.listen(this.onPost);
+    this.sandbox.listen(this.onPost, this.onListenerError);
     const settled = new Promise<ExecutionResult>((resolve) => (this.settle = resolve));
     this.state = 'running';
     // replay recomputes what already ran; it gets a full timeout of its own, not counted as used time
@@ -374,6 +374,11 @@ export class Execution implements LiveEntry {
   }
 
   // ---- what the sandbox posts -------------------------------------------------------------------------
+
+  private readonly onListenerError = (error: unknown): void => {
+    this.deps.logger.error('an execution failed while handling its sandbox', { execution: this.id, error: (error as Error)?.message });
+    this.finish(internalOutcome('the server could not handle what the code sent'));
+  };
 
   private readonly onPost = (type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown): void => {
     if (this.state !== 'running' && this.state !== 'pausing') return;

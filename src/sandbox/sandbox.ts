@@ -15,6 +15,8 @@ const RUNTIME_FILENAME = 'atp-runtime.js';
 /** Receives everything the sandbox posts: calls, logs, progress and the end of the program. */
 export type SandboxListener = (type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => void;
 
+interface Holder { listener: SandboxListener | null; onListenerError?: (error: unknown) => void }
+
 /** A turn (one entry into the isolate) did not complete normally. */
 export type TurnFailure =
   | { kind: 'timeout'; stack: string }
@@ -54,13 +56,13 @@ export class Sandbox {
   private readonly context: ivm.Context;
   private readonly deliverRef: ivm.Reference;
   private readonly snapshotRef: ivm.Reference;
-  private readonly holder: { listener: SandboxListener | null };
+  private readonly holder: Holder;
   private disposedByHost = false;
   /** Set when V8 lost control of the isolate (isolated-vm's catastrophic error). */
   catastrophe?: string;
 
   private constructor(parts: {
-    isolate: ivm.Isolate; context: ivm.Context; refs: ivm.Reference[]; holder: { listener: SandboxListener | null }; memoryLimit: number;
+    isolate: ivm.Isolate; context: ivm.Context; refs: ivm.Reference[]; holder: Holder; memoryLimit: number;
   }) {
     this.isolate = parts.isolate;
     this.context = parts.context;
@@ -71,7 +73,7 @@ export class Sandbox {
 
   /** Creates an isolate and runs the runtime bootstrap in it. `onCatastrophe` is told if V8 loses the isolate. */
   static async create(bootstrap: RuntimeBootstrap, memoryLimit: number, onCatastrophe?: (message: string) => void): Promise<Sandbox> {
-    const holder: { listener: SandboxListener | null } = { listener: null };
+    const holder: Holder = { listener: null };
     let sandbox: Sandbox | undefined;
     const isolate = new ivm.Isolate({
       memoryLimit: Math.max(8, Math.ceil(memoryLimit / (1024 * 1024))),
@@ -83,7 +85,13 @@ export class Sandbox {
     try {
       const context = await isolate.createContext();
       await context.global.set('__atp_post', new ivm.Callback((type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => {
-        holder.listener?.(type, a, b, c, d);
+        try {
+          holder.listener?.(type, a, b, c, d);
+        } catch (error) {
+          // whatever the sandbox sends, the server process must not go down with it
+          holder.listener = null;
+          holder.onListenerError?.(error);
+        }
       }, { ignored: true }));
       const script = await isolate.compileScript(bootstrap.source, {
         filename: RUNTIME_FILENAME,
@@ -106,8 +114,10 @@ export class Sandbox {
     return this.isolate.isDisposed;
   }
 
-  listen(listener: SandboxListener | null): void {
+  /** Routes what the sandbox posts to `listener`; if the listener throws, it is detached and `onError` is told. */
+  listen(listener: SandboxListener | null, onError?: (error: unknown) => void): void {
     this.holder.listener = listener;
+    this.holder.onListenerError = onError;
   }
 
   /**
