@@ -594,6 +594,7 @@ export function atpSandboxRuntime(post: (...args: any[]) => void, options: Sandb
     if (s.replayClock !== null) {
       live = false;
       replayClock = s.replayClock;
+      clockTotal = s.replayClock.length; // the bound counts readings over the whole execution
     }
     for (const tool of s.clientTools) {
       const label = `api.${tool.namespace}.${tool.name}`;

@@ -297,3 +297,15 @@ test('paused executions outlive their instance: after close(), another instance 
   assert.deepEqual(result.result, [1, 'after restart']);
   assert.equal(shared.counter, 1);
 });
+
+test('an execution too big to replay still resumes in place, and says why it cannot elsewhere', async () => {
+  const code = 'let t = 0; for (let i = 0; i < 100_001; i++) t = Date.now(); return [typeof t, await atp.llm.call("x")];';
+  const live = executorOn(new Keyv());
+  const inPlace = await live.executor.execute(request(code));
+  assert.deepEqual((await live.executor.resume(inPlace.executionId, 'client-a', { result: 'ok' })).result, ['number', 'ok']);
+  const spilled = executorOn(new Keyv(), { yaml: 'state:\n  live:\n    max: 0\n' });
+  const first = await spilled.executor.execute(request(code));
+  const result = await spilled.executor.resume(first.executionId, 'client-a', { result: 'ok' });
+  assert.equal(result.status, 'failed');
+  assert.match(result.error.message, /cannot be replayed because the code read the clock too many times/);
+});
