@@ -38,6 +38,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
 /** Runs the CLI and returns the exit code; never throws. */
 export async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
+  // `atp search x | head` closes our stdout early: that is the reader's choice, not an error
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(code);
+    throw error;
+  });
   const program = buildProgram((value) => (code = value));
   try {
     await program.parseAsync(argv);
