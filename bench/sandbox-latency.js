@@ -46,6 +46,14 @@ console.log(`node ${process.version}, ${os.cpus().length} cores, load average ${
 await executor.warm();
 for (let i = 0; i < 20; i++) await timed('return 1 + 1'); // esbuild service, JIT
 
+// host call round trip: time between consecutive calls of a sequential loop, as the host sees them
+for (let round = 0; round < 3; round++) {
+  hostCallTimes.length = 0;
+  await timed('for (let i = 0; i < 5000; i++) await api.bench.noop({ i });');
+  const gaps = hostCallTimes.slice(1000).map((t, i) => t - hostCallTimes[999 + i]);
+  console.log(`host call round trip:       p50 ${fmt(pct(gaps, 50))}  p90 ${fmt(pct(gaps, 90))}  (5000 sequential awaits, first 1000 skipped)`);
+}
+
 // with a warm isolate ready for each request (the pool refills between requests)
 const paced = [];
 for (let i = 0; i < 200; i++) {
@@ -71,13 +79,5 @@ await Promise.all(Array.from({ length: 16 }, async () => {
   }
 }));
 console.log(`return 1+1, 16 in flight:   ${(done / ((performance.now() - concurrentStarted) / 1000)).toFixed(0)} executions/s`);
-
-// host call round trip: time between consecutive calls of a sequential loop, as the host sees them
-for (let round = 0; round < 3; round++) {
-  hostCallTimes.length = 0;
-  await timed('for (let i = 0; i < 5000; i++) await api.bench.noop({ i });');
-  const gaps = hostCallTimes.slice(1000).map((t, i) => t - hostCallTimes[999 + i]);
-  console.log(`host call round trip:       p50 ${fmt(pct(gaps, 50))}  p90 ${fmt(pct(gaps, 90))}  (5000 sequential awaits, first 1000 skipped)`);
-}
 
 await executor.close();
