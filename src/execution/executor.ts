@@ -8,6 +8,7 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
 import { IsolatePool, RUNTIME_VERSION } from '../sandbox/index.js';
 import { ClientCache, HostRuntime, addHostRoot } from '../runtime/index.js';
+import { claimFor } from '../store/index.js';
 import { Admission } from './admission.js';
 import { matchAnswer } from './answers.js';
 import { Execution, type ExecutionDeps, type Hooks } from './execution.js';
@@ -27,8 +28,9 @@ export interface ExecutorOptions {
   cacheStore: Keyv;
   logger: Logger;
   /**
-   * Atomic set-if-absent on the state store across all instances (src/store's Store.claim), so each pause
-   * is resumed once. Without it: SET NX when stateStore is Redis, else atomic within this process only.
+   * Atomic set-if-absent on the state store across all instances, so each pause is resumed once. By default
+   * the store's own claim when stateStore comes from src/store (Redis SET NX, Postgres ON CONFLICT); else SET
+   * NX when stateStore is a Redis Keyv; else atomic within this process only.
    */
   claim?: (key: string, ttlMs: number) => Promise<boolean>;
 }
@@ -83,7 +85,9 @@ class IsolateExecutor implements EngineExecutor {
       },
     });
     this.live = new LivePaused<Execution>({ max: config.state.live.max, memory: config.state.live.memory, maxPauseDuration: this.maxPauseDuration });
-    this.states = new ExecutionStateStore(options.stateStore, { ttl: config.state.ttl, maxPauseDuration: this.maxPauseDuration, claim: options.claim });
+    const storeClaim = claimFor(options.stateStore);
+    const claim = options.claim ?? (storeClaim && ((key: string, ttlMs: number) => storeClaim(key, 1, ttlMs)));
+    this.states = new ExecutionStateStore(options.stateStore, { ttl: config.state.ttl, maxPauseDuration: this.maxPauseDuration, claim });
     this.deps = {
       pool: this.pool,
       runtime: new HostRuntime(catalog, new ClientCache(options.cacheStore, config.cache.defaultTTL)),

@@ -10,10 +10,10 @@
 //   }
 //   await executor.close(10_000);                           // on SIGTERM: finish in-flight work, free isolates
 //
-// `stateStore` holds paused executions (share one Redis between instances to resume anywhere); `cacheStore`
-// backs atp.cache; `claim` (optional) is the store's atomic set-if-absent, e.g. (key, ttl) => store.claim(key,
-// 1, ttl) from src/store, so a pause is resumed once across instances (without it: SET NX when stateStore is
-// Redis, else atomic within this process). `limits` must already be clamped to config.execution's maxima.
+// `stateStore` holds paused executions (share one Redis or Postgres between instances to resume anywhere);
+// `cacheStore` backs atp.cache. A pause is claimed once across instances with the store's atomic claim when
+// stateStore is a src/store Keyv (else `claim`, else SET NX on a Redis Keyv, else within this process).
+// `limits` must already be clamped to config.execution's maxima.
 // resume() throws ExecutionNotFoundError (404), ResumeConflictError (409) or ResumeInputError (400); every
 // other outcome is an ExecutionResult. runtimeDeclarations(apis) gives the atp.* declarations for /api/runtime.
 //

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { ExecutionNotFoundError, ResumeConflictError } from '../../dist/execution/index.js';
+import Keyv from 'keyv';
+import KeyvRedis from '@keyv/redis';
 import { openStore } from '../../dist/store/index.js';
 import { demoState, makeExecutor, request } from '../unit/execution-harness.js';
 
@@ -49,14 +51,14 @@ after(async () => {
 });
 
 /**
- * An executor whose state lives in the shared Redis, the way `atp serve` wires it: with the store's atomic
- * claim, or (useClaim false) relying on the executor's own SET NX through the Redis client.
+ * An executor whose state lives in the shared Redis: through src/store, the way `atp serve` wires it (the
+ * store's atomic claim), or (viaStore false) a plain @keyv/redis Keyv, where the executor uses SET NX itself.
  */
-async function instance(state, { useClaim = true } = {}) {
-  const store = await openStore(url, { namespace: 'atp-test:state' });
-  const claim = useClaim ? (key, ttlMs) => store.claim(key, 1, ttlMs) : undefined;
-  const { executor } = makeExecutor({ state, stateStore: store.keyv, claim, yaml: 'execution:\n  pool: 1\n' });
-  closers.push(async () => { await executor.close(); await store.close(); });
+async function instance(state, { viaStore = true } = {}) {
+  const store = viaStore ? await openStore(url, { namespace: 'atp-test:state' }) : undefined;
+  const keyv = store ? store.keyv : new Keyv(new KeyvRedis(url), { namespace: 'atp-test-raw' });
+  const { executor } = makeExecutor({ state, stateStore: keyv, yaml: 'execution:\n  pool: 1\n' });
+  closers.push(async () => { await executor.close(); if (store) await store.close(); else await keyv.disconnect(); });
   return executor;
 }
 
@@ -80,10 +82,10 @@ test('pause on A, resume on B: the tool called before the pause ran once', { ski
   await assert.rejects(a.resume(first.executionId, 'client-a', { result: 'again' }), ExecutionNotFoundError);
 });
 
-for (const useClaim of [true, false]) test(`the same pause asked on A and B at once: one answer wins, the other gets a conflict (${useClaim ? 'store claim' : 'SET NX'})`, { skip }, async () => {
+for (const viaStore of [true, false]) test(`the same pause asked on A and B at once: one answer wins, the other gets a conflict (${viaStore ? 'store claim' : 'SET NX on a plain Redis Keyv'})`, { skip }, async () => {
   const shared = demoState();
-  const a = await instance(shared, { useClaim });
-  const b = await instance(shared, { useClaim });
+  const a = await instance(shared, { viaStore });
+  const b = await instance(shared, { viaStore });
   const first = await a.execute(request('await api.demo.counter({ tag: "x" }); return await atp.llm.call("q");'));
   const outcomes = await Promise.allSettled([
     a.resume(first.executionId, 'client-a', { result: 'A' }),
