@@ -85,6 +85,7 @@ const median = (values) => percentile([...values].sort((a, b) => a - b), 50);
 // Each workload runs in rounds that alternate between the servers, so a change in machine load during
 // the run affects both alike.
 const ROUNDS = 4;
+const SETTLE_MS = 2_000;
 
 async function trivialRound(base, headers, count, times) {
   for (let i = 0; i < count; i++) {
@@ -138,9 +139,11 @@ async function measureAll(servers) {
     for (const server of servers) {
       const s = state.get(server);
       await trivialRound(server.url, s.headers, Math.ceil(SIZES.trivial / ROUNDS), s.times);
-      s.rates.push(await throughput(server.url, s.headers, Math.ceil(SIZES.throughput / ROUNDS)));
       for (let i = 0; i < Math.ceil(SIZES.chainRuns / ROUNDS); i++) s.chain20.push(await chain(server.url, s.headers, 20));
       for (const length of SIZES.lengths) s.byLength[length].push(await chain(server.url, s.headers, length));
+      s.rates.push(await throughput(server.url, s.headers, Math.ceil(SIZES.throughput / ROUNDS)));
+      // a burst leaves work behind (isolate pools refilling, GC): let it settle before the next workload
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     }
   }
   const figures = {};
