@@ -28,6 +28,8 @@ export interface Discovery {
   search?(query: string, options: { apiGroups?: string[]; maxResults: number; useEmbeddings?: boolean }): Promise<SearchHit[]>;
   /** `/github/issues` or `github.issues`; undefined when nothing is at that path. */
   explore?(path: string): ExploreNode | undefined;
+  /** Builds indexes ahead of the first request (start-up calls it before listening). */
+  warmUp?(): Promise<void>;
 }
 
 export interface Lifecycle {

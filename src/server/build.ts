@@ -5,7 +5,7 @@ import type Koa from 'koa';
 import type { Config } from '../config/index.js';
 import type { Catalog } from '../catalog/index.js';
 import type { EngineExecutor } from '../execution/index.js';
-import { createApp, type Lifecycle } from '../http/index.js';
+import { createApp, type Discovery, type Lifecycle } from '../http/index.js';
 import type { Logger } from '../logging/index.js';
 import { Sessions } from '../session/index.js';
 import { openStore, type Store } from '../store/index.js';
@@ -37,10 +37,12 @@ export interface Daemon {
 export async function build(config: Config, logger: Logger): Promise<Daemon> {
   const opened: { close(): Promise<void> }[] = [];
   try {
+    const statePromise = openStore(config.state.store, { namespace: `${config.cache.namespace}:state` }).then((store) => (opened.push(store), store));
+    // groups restore what they learned (output types, lazy tool lists) from the state store; the cache store connects meanwhile
     const [state, cache, { catalog, loaded }] = await Promise.all([
-      openStore(config.state.store, { namespace: `${config.cache.namespace}:state` }).then((store) => (opened.push(store), store)),
+      statePromise,
       openStore(config.cache.store, { namespace: `${config.cache.namespace}:cache` }).then((store) => (opened.push(store), store)),
-      loadCatalog(config, logger).then((result) => (opened.push(result.catalog), result)),
+      statePromise.then((store) => loadCatalog(config, logger, store.keyv)).then((result) => (opened.push(result.catalog), result)),
     ]);
     const sessions = new Sessions({ store: state, auth: config.auth, ttl: config.state.ttl, logger });
     if (sessions.secretSource === 'random') {
@@ -48,15 +50,16 @@ export async function build(config: Config, logger: Logger): Promise<Daemon> {
     }
     const executor = createExecutor({ config, catalog, stateStore: state.keyv, cacheStore: cache.keyv, logger });
     const lifecycle: Lifecycle = { ready: false, draining: false };
-    const app = createApp({ config, catalog, executor, sessions, logger, version: VERSION, discovery: createDiscovery(catalog, config, logger), lifecycle });
-    return daemon({ config, catalog, executor, sessions, stores: { state, cache }, app, lifecycle, loaded }, logger);
+    const discovery = createDiscovery(catalog, config, logger);
+    const app = createApp({ config, catalog, executor, sessions, logger, version: VERSION, discovery, lifecycle });
+    return daemon({ config, catalog, executor, sessions, stores: { state, cache }, app, lifecycle, loaded }, discovery, logger);
   } catch (error) {
     await Promise.allSettled(opened.map((part) => part.close()));
     throw error;
   }
 }
 
-function daemon(parts: Omit<Daemon, 'start' | 'stop'>, logger: Logger): Daemon {
+function daemon(parts: Omit<Daemon, 'start' | 'stop'>, discovery: Discovery, logger: Logger): Daemon {
   let listener: Listener | undefined;
   let stopping: Promise<void> | undefined;
   const { config } = parts;
@@ -64,7 +67,7 @@ function daemon(parts: Omit<Daemon, 'start' | 'stop'>, logger: Logger): Daemon {
     ...parts,
     async start() {
       // warm isolates before taking traffic, so the first executions do not pay for them
-      await parts.executor.warm();
+      await Promise.all([parts.executor.warm(), discovery.warmUp?.()]);
       listener = await listen(parts.app, config.server.host, config.server.port, config.execution.maxTimeout + 60_000);
       parts.lifecycle.ready = true;
       return listener.url;

@@ -1,7 +1,7 @@
 // Every configured group, loaded in parallel. One failure fails start-up, naming the group and the cause.
 
 import type { Config } from '../config/index.js';
-import { Catalog, loadGroup, type ToolGroup } from '../catalog/index.js';
+import { Catalog, loadGroup, type KeyValueStore, type ToolGroup } from '../catalog/index.js';
 import type { Logger } from '../logging/index.js';
 
 export class StartupError extends Error {
@@ -13,11 +13,12 @@ export class StartupError extends Error {
 
 export interface LoadedGroup { name: string; kind: string; functions: number; ms: number }
 
-export async function loadCatalog(config: Config, logger: Logger): Promise<{ catalog: Catalog; loaded: LoadedGroup[] }> {
+/** `store` keeps what groups learn (output types, lazy MCP tool lists) across restarts. */
+export async function loadCatalog(config: Config, logger: Logger, store?: KeyValueStore): Promise<{ catalog: Catalog; loaded: LoadedGroup[] }> {
   const loaded: LoadedGroup[] = [];
   const settled = await Promise.allSettled(config.apis.map(async (spec) => {
     const started = performance.now();
-    const group = await loadGroup(spec, { logger: logger.child({ group: spec.name }), configDir: config.dir });
+    const group = await loadGroup(spec, { logger: logger.child({ group: spec.name }), configDir: config.dir, store });
     loaded.push({ name: group.name, kind: group.kind, functions: group.tools.length, ms: Math.round(performance.now() - started) });
     return group;
   }));

@@ -21,5 +21,6 @@ export function createDiscovery(catalog: Catalog, config: Config, logger: Logger
       return results.map(({ apiGroup, functionName, description, signature, relevanceScore }) => ({ apiGroup, functionName, description, signature, relevanceScore }));
     },
     explore: (path) => explore(catalog, path),
+    warmUp: () => index.warmUp(),
   };
 }
