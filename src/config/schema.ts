@@ -10,7 +10,7 @@ export type JsonSchema = { [keyword: string]: unknown };
 export const CONFIG_SCHEMA_URL = new URL('../../schemas/atp.config.schema.json', import.meta.url);
 export const configSchema: JsonSchema = JSON.parse(readFileSync(CONFIG_SCHEMA_URL, 'utf8')) as JsonSchema;
 
-export const STORE_SCHEMES = ['memory:', 'redis:', 'rediss:', 'sqlite:', 'postgres:', 'postgresql:'];
+export const STORE_SCHEMES = ['memory:', 'redis:', 'rediss:', 'postgres:', 'postgresql:'];
 
 // ajv ships CommonJS; its class is module.exports itself.
 const Ajv2020 = createRequire(import.meta.url)('ajv/dist/2020') as new (options: object) => {

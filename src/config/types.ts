@@ -25,7 +25,8 @@ export interface Config {
 export interface ServerConfig {
   host: string;
   port: number;
-  cors: false | { origins: string[]; credentials: boolean; maxAge?: number };
+  /** true allows any origin. */
+  cors: boolean | { origins: string[]; credentials: boolean; maxAge?: number };
   bodyLimit: number;
 }
 

@@ -53,8 +53,6 @@ async function openBackend(url: string, location: string): Promise<Backend> {
     case 'postgres:':
     case 'postgresql:':
       return (await import('./postgres.js')).openPostgres(url, location);
-    case 'sqlite:':
-      throw new StoreError(`sqlite stores are not supported by this version (${location}); use postgres://, redis:// or memory://`);
     default:
       throw new StoreError(`unsupported store URL ${location}; use memory://, redis://, rediss:// or postgres://`);
   }

@@ -58,7 +58,7 @@ test('full.yaml: every section carries its written values, converted', async () 
     concurrency: 4, queue: 32, pool: 2, maxResultSize: 4_000_000, maxLogEntries: 500, provenance: 'proxy',
   });
   assert.deepEqual(config.state, { store: 'redis://127.0.0.1:6379/2', ttl: 1_800_000, maxPauseDuration: 900_000, live: { max: 8, memory: 512_000_000 } });
-  assert.deepEqual(config.cache, { store: 'sqlite:///var/lib/atp/cache.db', namespace: 'atp-test', defaultTTL: 300_000 });
+  assert.deepEqual(config.cache, { store: 'postgres://atp:secret@127.0.0.1:5432/atp', namespace: 'atp-test', defaultTTL: 300_000 });
   assert.deepEqual(config.search, {
     maxResults: 20,
     embeddings: { provider: 'openai', url: 'https://api.openai.com/v1', model: 'text-embedding-3-small', apiKey: 'sk-test', dimensions: 256 },

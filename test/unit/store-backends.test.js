@@ -172,6 +172,6 @@ test('a Postgres that goes away fails with StoreError instead of crashing the pr
 });
 
 test('sqlite and unknown schemes are refused with what to use instead', async () => {
-  await assert.rejects(openStore('sqlite:///tmp/x.db', { namespace: 'x' }), /sqlite stores are not supported.*use postgres:\/\/, redis:\/\/ or memory:\/\//);
+  await assert.rejects(openStore('sqlite:///tmp/x.db', { namespace: 'x' }), /unsupported store URL sqlite:\/\/\/tmp\/x.db; use memory:\/\/, redis:\/\/, rediss:\/\/ or postgres:\/\//);
   await assert.rejects(openStore('mongodb://h/db', { namespace: 'x' }), /unsupported store URL mongodb:\/\/h\/db/);
 });
