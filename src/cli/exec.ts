@@ -6,11 +6,11 @@ import { createInterface, type Interface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import Keyv from 'keyv';
 import { Catalog, loadGroup, type ToolGroup } from '../catalog/index.js';
-import { ConfigError, ConfigFileError, formatDuration, formatProblem, loadConfig, parseDuration, parseSize, type Config } from '../config/index.js';
+import { formatDuration, parseDuration, parseSize, type Config } from '../config/index.js';
 import { createExecutor, type CallbackRequest, type ExecutionResult, type ExecutionStatus, type LogEvent, type ProgressEvent } from '../execution/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
 import { openStore, type Store } from '../store/index.js';
-import { EXIT, globalOptions, printJson } from './output.js';
+import { EXIT, globalOptions, loadConfigOrReport, printJson } from './output.js';
 
 /** One exit code per outcome, so scripts can tell them apart. */
 export const EXEC_EXIT: Record<ExecutionStatus, number> = {
@@ -58,18 +58,8 @@ async function runExec(command: Command, file: string, options: ExecOptions): Pr
     process.stderr.write(`atp exec: cannot read ${file === '-' ? 'stdin' : file}: ${(error as Error).message}\n`);
     return EXIT.failure;
   }
-  let config: Config;
-  try {
-    config = await loadConfig({ configPath: global.config });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      for (const problem of error.problems) process.stderr.write(formatProblem(problem) + '\n');
-      process.stderr.write(`atp exec: ${error.problems.length} problem(s) in the config; fix them (atp validate lists them too)\n`);
-      return EXIT.failure;
-    }
-    if (error instanceof ConfigFileError) return usage(error.message);
-    throw error;
-  }
+  const config = await loadConfigOrReport(global);
+  if (typeof config === 'number') return config;
   const limits = requestLimits(config, options);
   if (typeof limits === 'string') return usage(limits);
   const logger = createLogger({ level: global.logLevel ?? 'warn', format: config.logging.format });

@@ -2,19 +2,37 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { registerValidate } from './validate.js';
-import { registerPending } from './pending.js';
-import { registerServe } from './serve.js';
-import { registerExec } from './exec.js';
-import { registerSearch } from './search.js';
-import { registerDefinitions } from './definitions.js';
 import { EXIT } from './output.js';
+
+type Register = (program: Command, setExit: (code: number) => void) => void;
+
+// Each command's module is imported only when that command runs (or for help), so `atp validate` does not
+// load the server, the sandbox or the loaders.
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  validate: () => import('./validate.js').then((m) => m.registerValidate),
+  serve: () => import('./serve.js').then((m) => m.registerServe),
+  exec: () => import('./exec.js').then((m) => m.registerExec),
+  search: () => import('./search.js').then((m) => m.registerSearch),
+  definitions: () => import('./definitions.js').then((m) => m.registerDefinitions),
+};
+const OPTIONS_WITH_VALUE = new Set(['-c', '--config', '--log-level']);
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
-export function buildProgram(setExit: (code: number) => void): Command {
+/** The command named on the command line, skipping global options and their values. */
+function requestedCommand(argv: string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') return undefined;
+    if (OPTIONS_WITH_VALUE.has(arg)) i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+export async function buildProgram(argv: string[], setExit: (code: number) => void): Promise<Command> {
   const program = new Command('atp')
     .description('Agent Tool Protocol server: agents run TypeScript against your APIs, configured by one YAML file.')
     .version(pkg.version, '-V, --version', 'print the version')
@@ -26,12 +44,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .helpCommand('help [command]', 'show help for a command')
     .exitOverride();
   program.addHelpText('after', '\nExit codes: 0 success, 1 failure (e.g. invalid config), 2 usage error or unreadable config.\nMore: man atp, man atp.yaml');
-  registerValidate(program, setExit);
-  registerServe(program, setExit);
-  registerExec(program, setExit);
-  registerSearch(program, setExit);
-  registerDefinitions(program, setExit);
-  registerPending(program, setExit);
+  const requested = requestedCommand(argv);
+  const versionOnly = !requested && (argv.includes('-V') || argv.includes('--version'));
+  const names = requested && requested in COMMANDS ? [requested] : versionOnly ? [] : Object.keys(COMMANDS);
+  for (const register of await Promise.all(names.map((name) => COMMANDS[name]()))) register(program, setExit);
   return program;
 }
 
@@ -43,8 +59,8 @@ export async function main(argv: string[]): Promise<number> {
     if (error.code === 'EPIPE') process.exit(code);
     throw error;
   });
-  const program = buildProgram((value) => (code = value));
   try {
+    const program = await buildProgram(argv, (value) => (code = value));
     await program.parseAsync(argv);
     return code;
   } catch (error) {

@@ -1,10 +1,10 @@
 // `atp serve`: load the config, build the daemon, listen; SIGTERM/SIGINT drain and exit 0.
 
 import type { Command } from 'commander';
-import { ConfigError, ConfigFileError, formatProblem, loadConfig, parseDuration, type Config } from '../config/index.js';
+import { parseDuration } from '../config/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
 import { build, DEFAULT_GRACE_MS, summary, type Daemon } from '../server/index.js';
-import { EXIT, globalOptions } from './output.js';
+import { EXIT, globalOptions, loadConfigOrReport } from './output.js';
 
 interface ServeOptions { port?: string; host?: string; grace?: string }
 
@@ -28,18 +28,8 @@ async function runServe(command: Command, options: ServeOptions): Promise<number
   const global = globalOptions(command);
   const settings = parseOptions(options);
   if (typeof settings === 'string') return usage(settings);
-  let config: Config;
-  try {
-    config = await loadConfig({ configPath: global.config });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      for (const problem of error.problems) process.stderr.write(formatProblem(problem) + '\n');
-      process.stderr.write(`atp: ${error.problems.length} problem(s) in the config; fix them (atp validate lists them too)\n`);
-      return EXIT.failure;
-    }
-    if (error instanceof ConfigFileError) return usage(error.message);
-    throw error;
-  }
+  const config = await loadConfigOrReport(global);
+  if (typeof config === 'number') return config;
   if (settings.port !== undefined) config.server.port = settings.port;
   if (settings.host !== undefined) config.server.host = settings.host;
   const logger = createLogger({ level: global.logLevel ?? config.logging.level, format: config.logging.format });
