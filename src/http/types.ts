@@ -18,7 +18,7 @@ export interface SearchHit {
 
 export type ExploreNode =
   | { type: 'directory'; path: string; items: { name: string; type: 'directory' | 'function'; description?: string }[] }
-  | { type: 'function'; path: string; name: string; description: string; definition: string; group: string; inputSchema?: unknown; outputSchema?: unknown };
+  | { type: 'function'; path: string; name: string; description: string; definition: string; group: string; sourceName?: string; inputSchema?: unknown; outputSchema?: unknown };
 
 export interface Discovery {
   /** TypeScript of api.* for these groups (all when undefined), including this session's client tools. */

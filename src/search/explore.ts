@@ -25,6 +25,8 @@ export interface ExploreFunction {
   /** One-line call shape. */
   definition: string;
   group: string;
+  /** The name in its source (OpenAPI operationId, MCP tool name), which may not be an identifier. */
+  sourceName: string;
   inputSchema: JsonSchema;
   outputSchema?: JsonSchema;
 }
@@ -114,6 +116,7 @@ function describeFunction(entry: CatalogEntry, path: string): ExploreFunction {
     description: tool.description,
     definition: signatureOf(entry),
     group: group.name,
+    sourceName: tool.sourceName,
     inputSchema: tool.inputSchema,
   };
   if (tool.outputSchema !== undefined) result.outputSchema = tool.outputSchema;

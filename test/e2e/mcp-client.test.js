@@ -192,6 +192,7 @@ test('explore lists the groups and reaches an MCP function', async () => {
   assert.equal(getSum.type, 'function');
   assert.equal(getSum.path, '/everything/getSum');
   assert.equal(getSum.group, 'everything');
+  assert.equal(getSum.sourceName, 'get-sum', 'the MCP tool name is kept');
   assert.match(getSum.description, /Returns the sum of two numbers/);
   assert.deepEqual(getSum.inputSchema.required, ['a', 'b']);
   assert.equal(getSum.inputSchema.properties.a.type, 'number');
