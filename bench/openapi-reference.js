@@ -1,0 +1,266 @@
+#!/usr/bin/env node
+// A sequential OpenAPI tool call's overhead over the upstream's own time: atp serve against the reference
+// ATP server (npm @mondaydotcomorg/atp-server 0.19.17, loadOpenAPI), same OpenAPI document, same local
+// upstream, same program, alternating rounds. One execution makes N sequential calls, so the execute round
+// trip is amortized; the upstream stamps each request's arrival, and the gap between consecutive arrivals is
+// one whole call cycle (sandbox -> host -> HTTP -> upstream -> back). The baseline is the same gap for a plain
+// node:http client calling the upstream directly. Run after `npx tsc -p .`:
+//
+//   node --no-node-snapshot bench/openapi-reference.js [--calls 200] [--rounds 5] [--only ours|reference]
+//
+// The reference is installed into bench/.reference on first use (npm, once).
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensureReference } from './reference/install.mjs';
+import { closeClient, postJson } from './serve-client.js';
+
+const SELF = fileURLToPath(import.meta.url);
+const root = path.resolve(path.dirname(SELF), '..');
+const args = process.argv.slice(2);
+const option = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
+const CALLS = Number(option('calls', '200'));
+const ROUNDS = Number(option('rounds', '5'));
+const ONLY = option('only', undefined);
+const GROUP = 'shop';
+
+function openApiDocument(origin) {
+  return {
+    openapi: '3.0.3',
+    info: { title: 'Shop', version: '1.0.0' },
+    servers: [{ url: origin }],
+    paths: {
+      '/items/{id}': {
+        get: {
+          operationId: 'getItem',
+          summary: 'Get an item by id',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            200: {
+              description: 'The item',
+              content: { 'application/json': { schema: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, price: { type: 'number' } } } } },
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+/** In a child process: the reference server with the document loaded by its own loadOpenAPI. */
+async function referenceChild(specFile) {
+  const entry = path.join(root, 'bench', '.reference', 'node_modules', '@mondaydotcomorg', 'atp-server', 'dist', 'index.js');
+  const { createServer } = await import(pathToFileURL(entry).href);
+  process.env.ATP_JWT_SECRET ??= 'reference-bench-secret-reference-bench-0001';
+  const server = createServer({ logger: 'none' });
+  await server.loadOpenAPI(specFile, { name: GROUP });
+  await server.start();
+  const httpServer = http.createServer(server.handler());
+  httpServer.listen(0, '127.0.0.1', () => process.stderr.write(`listening on http://127.0.0.1:${httpServer.address().port}\n`));
+  const stop = () => httpServer.close(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+/** The upstream: an immediate small JSON answer; stamps every arrival and its own handling time. */
+async function startUpstream() {
+  const arrivals = [];
+  let ownNs = 0n;
+  let served = 0;
+  const server = http.createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    arrivals.push(started);
+    const id = decodeURIComponent(req.url.split('?')[0].slice('/items/'.length));
+    const body = JSON.stringify({ id, name: `item ${id}`, price: 9.5 });
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+    ownNs += process.hrtime.bigint() - started;
+    served++;
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    /** Starts a measurement window; returns a function that closes it with its figures. */
+    window() {
+      arrivals.length = 0;
+      ownNs = 0n;
+      served = 0;
+      return () => {
+        const gaps = [];
+        for (let i = 1; i < arrivals.length; i++) gaps.push(Number(arrivals[i] - arrivals[i - 1]) / 1e6);
+        return { requests: served, gaps, ownMs: served ? Number(ownNs) / 1e6 / served : 0 };
+      };
+    },
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+  };
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+function plainGet(url) {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent }, (res) => {
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+function startProcess(name, argv, env = {}) {
+  const child = spawn(process.execPath, ['--no-node-snapshot', ...argv], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  let log = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start in 60 s:\n${log}`)), 60_000);
+    child.stderr.on('data', (chunk) => {
+      log += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(log);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ name, url: match[1], stop: () => new Promise((done) => { child.once('exit', done); child.kill('SIGTERM'); }) });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening:\n${log}`)));
+  });
+}
+
+async function startOurs(dir, specFile, origin) {
+  writeFileSync(path.join(dir, 'atp.yaml'), JSON.stringify({
+    server: { port: 0 },
+    auth: { jwtSecret: 'bench-secret-bench-secret-bench-0001' },
+    logging: { level: 'info' },
+    apis: [{ name: GROUP, type: 'openapi', spec: specFile, baseUrl: origin }],
+  }));
+  return startProcess('ours', [path.join(root, 'bin/atp.js'), 'serve', '-c', path.join(dir, 'atp.yaml')], { ATP_CACHE_DIR: path.join(dir, 'cache') });
+}
+
+async function startReference(specFile) {
+  ensureReference();
+  return startProcess('reference', [SELF, '--reference-child', specFile]);
+}
+
+async function session(base) {
+  const init = await postJson(`${base}/api/init`, { 'Content-Type': 'application/json' }, { clientInfo: { name: 'bench' } });
+  return { 'Content-Type': 'application/json', 'X-Client-ID': init.clientId, Authorization: `Bearer ${init.token}` };
+}
+
+const program = (n) => `let checked = 0;
+for (let i = 0; i < ${n}; i++) {
+  const item = await api.${GROUP}.getItem({ id: String(i) });
+  if (item.id !== String(i)) throw new Error('wrong item ' + JSON.stringify(item));
+  checked++;
+}
+return checked;`;
+
+async function execute(server, headers, code, expected) {
+  const result = await postJson(`${server.url}/api/execute`, headers, { code, config: { timeout: 120_000 } });
+  if (result.status !== 'completed' || result.result !== expected) throw new Error(`${server.name}: unexpected answer: ${JSON.stringify(result).slice(0, 400)}`);
+}
+
+/** One execution of N sequential calls: wall time, and the upstream's view of each call cycle. */
+async function serverRound(server, headers, upstream, n) {
+  const close = upstream.window();
+  const started = performance.now();
+  await execute(server, headers, program(n), n);
+  const wallMs = performance.now() - started;
+  const seen = close();
+  if (seen.requests !== n) throw new Error(`${server.name}: upstream saw ${seen.requests} requests, expected ${n}`);
+  // the same execution without calls: what the execute round trip costs, to take out of the wall time
+  const empty = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    await execute(server, headers, program(0), 0);
+    empty.push(performance.now() - t);
+  }
+  return { ...seen, wallPerCallMs: (wallMs - median(empty)) / n };
+}
+
+async function baselineRound(upstream, n) {
+  const close = upstream.window();
+  const client = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const item = await plainGet(`${upstream.origin}/items/${i}`);
+    client.push(performance.now() - t);
+    if (item.id !== String(i)) throw new Error('baseline: wrong item');
+  }
+  return { ...close(), client };
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+const median = (values) => percentile([...values].sort((a, b) => a - b), 50);
+const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+const fmt = (value, digits = 3) => (value === undefined || Number.isNaN(value) ? '-' : value.toFixed(digits));
+
+async function main() {
+  const upstream = await startUpstream();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'atp-bench-openapi-ref-'));
+  const specFile = path.join(dir, 'shop.openapi.json');
+  writeFileSync(specFile, JSON.stringify(openApiDocument(upstream.origin), null, 2));
+  const servers = [];
+  try {
+    for (const [name, start] of [['ours', () => startOurs(dir, specFile, upstream.origin)], ['reference', () => startReference(specFile)]]) {
+      if (ONLY && ONLY !== name) continue;
+      servers.push(await start());
+    }
+    process.stderr.write(`measuring ${servers.map((s) => `${s.name} at ${s.url}`).join(' and ')}; upstream ${upstream.origin}\n`);
+    const headers = new Map();
+    for (const server of servers) {
+      headers.set(server, await session(server.url));
+      await serverRound(server, headers.get(server), upstream, Math.min(50, CALLS)); // warm-up: JIT, sockets, pools
+    }
+    await baselineRound(upstream, 50);
+
+    const perRound = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const row = { baseline: await baselineRound(upstream, CALLS) };
+      // alternate which server goes first, so drift in machine load falls on both alike
+      const order = round % 2 === 0 ? servers : [...servers].reverse();
+      for (const server of order) row[server.name] = await serverRound(server, headers.get(server), upstream, CALLS);
+      perRound.push(row);
+      report(`round ${round + 1}/${ROUNDS}`, [row], servers);
+    }
+    console.log('');
+    report(`all ${ROUNDS} rounds pooled (${CALLS} sequential calls per execution)`, perRound, servers);
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+    await upstream.close();
+    closeClient();
+    agent.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function report(title, rows, servers) {
+  const gapsOf = (name) => rows.flatMap((row) => row[name].gaps);
+  const base = gapsOf('baseline');
+  const baseP50 = median(base);
+  const baseMean = mean(base);
+  const clientP50 = median(rows.flatMap((row) => row.baseline.client));
+  const own = mean(rows.map((row) => row.baseline.ownMs));
+  console.log(`${title}`);
+  console.log(`  baseline (plain node:http client, keep-alive): per request p50 ${fmt(baseP50)} ms, mean ${fmt(baseMean)} ms (client round trip p50 ${fmt(clientP50)} ms; upstream handler ${fmt(own)} ms)`);
+  const overheads = {};
+  for (const server of servers) {
+    const gaps = gapsOf(server.name);
+    const p50 = median(gaps);
+    const avg = mean(gaps);
+    const wall = mean(rows.map((row) => row[server.name].wallPerCallMs));
+    overheads[server.name] = { p50: p50 - baseP50, mean: avg - baseMean };
+    console.log(`  ${server.name.padEnd(9)} per call p50 ${fmt(p50)} ms, mean ${fmt(avg)} ms (from execute wall time ${fmt(wall)} ms); overhead p50 ${fmt(p50 - baseP50)} ms, mean ${fmt(avg - baseMean)} ms`);
+  }
+  if (overheads.ours && overheads.reference) {
+    console.log(`  reference/ours overhead: p50 ${fmt(overheads.reference.p50 / overheads.ours.p50, 1)}x, mean ${fmt(overheads.reference.mean / overheads.ours.mean, 1)}x (goal >= 5x)`);
+  }
+}
+
+if (args[0] === '--reference-child') await referenceChild(args[1]);
+else {
+  await main();
+  console.log(`machine: ${os.cpus().length} cores, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+}
