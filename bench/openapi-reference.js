@@ -27,6 +27,15 @@ const CALLS = Number(option('calls', '200'));
 const ROUNDS = Number(option('rounds', '5'));
 const ONLY = option('only', undefined);
 const GROUP = 'shop';
+// A tool with the same input and answer but no HTTP behind it: the sandbox-to-host call cost on its own.
+const ITEM_INPUT = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] };
+const localItem = (id) => ({ id, name: `item ${id}`, price: 9.5 });
+const LOCAL_MODULE = `export const getItem = {
+  description: 'The same answer, no HTTP',
+  inputSchema: ${JSON.stringify(ITEM_INPUT)},
+  handler: ({ id }) => ({ id, name: 'item ' + id, price: 9.5 }),
+};
+`;
 
 function openApiDocument(origin) {
   return {
@@ -58,6 +67,7 @@ async function referenceChild(specFile) {
   process.env.ATP_JWT_SECRET ??= 'reference-bench-secret-reference-bench-0001';
   const server = createServer({ logger: 'none' });
   await server.loadOpenAPI(specFile, { name: GROUP });
+  server.use({ name: 'local', type: 'custom', functions: [{ name: 'getItem', description: 'The same answer, no HTTP', inputSchema: ITEM_INPUT, handler: async ({ id }) => localItem(id) }] });
   await server.start();
   const httpServer = http.createServer(server.handler());
   httpServer.listen(0, '127.0.0.1', () => process.stderr.write(`listening on http://127.0.0.1:${httpServer.address().port}\n`));
@@ -130,11 +140,12 @@ function startProcess(name, argv, env = {}) {
 }
 
 async function startOurs(dir, specFile, origin) {
+  writeFileSync(path.join(dir, 'local.js'), LOCAL_MODULE);
   writeFileSync(path.join(dir, 'atp.yaml'), JSON.stringify({
     server: { port: 0 },
     auth: { jwtSecret: 'bench-secret-bench-secret-bench-0001' },
     logging: { level: 'info' },
-    apis: [{ name: GROUP, type: 'openapi', spec: specFile, baseUrl: origin }],
+    apis: [{ name: GROUP, type: 'openapi', spec: specFile, baseUrl: origin }, { name: 'local', type: 'module', module: path.join(dir, 'local.js') }],
   }));
   return startProcess('ours', [path.join(root, 'bin/atp.js'), 'serve', '-c', path.join(dir, 'atp.yaml')], { ATP_CACHE_DIR: path.join(dir, 'cache') });
 }
@@ -149,9 +160,9 @@ async function session(base) {
   return { 'Content-Type': 'application/json', 'X-Client-ID': init.clientId, Authorization: `Bearer ${init.token}` };
 }
 
-const program = (n) => `let checked = 0;
+const program = (n, group = GROUP) => `let checked = 0;
 for (let i = 0; i < ${n}; i++) {
-  const item = await api.${GROUP}.getItem({ id: String(i) });
+  const item = await api.${group}.getItem({ id: String(i) });
   if (item.id !== String(i)) throw new Error('wrong item ' + JSON.stringify(item));
   checked++;
 }
@@ -177,7 +188,11 @@ async function serverRound(server, headers, upstream, n) {
     await execute(server, headers, program(0), 0);
     empty.push(performance.now() - t);
   }
-  return { ...seen, wallPerCallMs: (wallMs - median(empty)) / n };
+  // the same calls to the tool without HTTP: what crossing from the sandbox to the host costs
+  const local = performance.now();
+  await execute(server, headers, program(n, 'local'), n);
+  const localPerCallMs = (performance.now() - local - median(empty)) / n;
+  return { ...seen, wallPerCallMs: (wallMs - median(empty)) / n, localPerCallMs };
 }
 
 async function baselineRound(upstream, n) {
@@ -251,8 +266,9 @@ function report(title, rows, servers) {
     const p50 = median(gaps);
     const avg = mean(gaps);
     const wall = mean(rows.map((row) => row[server.name].wallPerCallMs));
+    const local = mean(rows.map((row) => row[server.name].localPerCallMs));
     overheads[server.name] = { p50: p50 - baseP50, mean: avg - baseMean };
-    console.log(`  ${server.name.padEnd(9)} per call p50 ${fmt(p50)} ms, mean ${fmt(avg)} ms (from execute wall time ${fmt(wall)} ms); overhead p50 ${fmt(p50 - baseP50)} ms, mean ${fmt(avg - baseMean)} ms`);
+    console.log(`  ${server.name.padEnd(9)} per call p50 ${fmt(p50)} ms, mean ${fmt(avg)} ms (from execute wall time ${fmt(wall)} ms); overhead p50 ${fmt(p50 - baseP50)} ms, mean ${fmt(avg - baseMean)} ms; same tool without HTTP ${fmt(local)} ms per call`);
   }
   if (overheads.ours && overheads.reference) {
     console.log(`  reference/ours overhead: p50 ${fmt(overheads.reference.p50 / overheads.ours.p50, 1)}x, mean ${fmt(overheads.reference.mean / overheads.ours.mean, 1)}x (goal >= 5x)`);
