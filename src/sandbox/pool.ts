@@ -15,7 +15,7 @@ export interface IsolatePoolOptions {
   logger: Logger;
 }
 
-/** Used isolates waiting to be disposed beyond which disposal no longer waits for a quiet moment. */
+/** Used isolates waiting to be disposed beyond which the oldest is disposed at once. */
 const MAX_DISCARDED = 16;
 
 export class IsolatePool {
@@ -33,6 +33,11 @@ export class IsolatePool {
 
   get size(): number {
     return this.warm.length;
+  }
+
+  /** Used isolates not yet disposed. */
+  get discardedCount(): number {
+    return this.discarded.length;
   }
 
   /** Fills the pool; resolves when it is full (at start-up, before taking traffic). */
@@ -67,6 +72,9 @@ export class IsolatePool {
     sandbox.listen(null);
     if (this.closed) return sandbox.dispose();
     this.discarded.push(sandbox);
+    // under sustained load isolated-vm's callbacks can keep the event loop from reaching setImmediate chores
+    // for seconds (measured: 1,600 used isolates, 2 GB RSS): the backlog is bounded here, after the answer
+    if (this.discarded.length > MAX_DISCARDED) this.discarded.shift()?.dispose();
     this.schedule();
   }
 
