@@ -1,6 +1,7 @@
 // Sending one request with the group's limits: a timeout per attempt, retries with backoff for idempotent
 // methods on 502/503/504 and connection resets, 429 honouring Retry-After, one retry with a fresh OAuth2
 // token on 401. A failure becomes a ToolCallError whose message names the call and never a secret.
+// Requests go over node:http through the group's keep-alive pool (upstream.ts), not global fetch.
 
 import type { Logger } from '../../../logging/index.js';
 import { ToolCallError } from '../../types.js';
@@ -9,10 +10,13 @@ import type { Redactor } from './redact.js';
 import type { HttpRequest } from './request.js';
 import { readResult } from './response.js';
 import { networkReason } from './source.js';
+import { UpstreamClient, failedOnReusedSocket, type UpstreamResponse } from './upstream.js';
 
 export interface TransportOptions {
   timeoutMs: number;
   retries: number;
+  /** The most sockets open to one upstream host at a time (the group's concurrency). */
+  maxSockets: number;
   headers: Record<string, string>;
   auth: Authenticator;
   redactor: Redactor;
@@ -21,7 +25,7 @@ export interface TransportOptions {
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 const RETRIED_STATUSES = new Set([502, 503, 504]);
-const RETRIED_NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ECONNABORTED']);
+const RETRIED_NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 /** A longer Retry-After is reported to the caller instead of waited for. */
 const MAX_RETRY_AFTER_MS = 30_000;
 const BACKOFF_BASE_MS = 200;
@@ -30,14 +34,23 @@ const BACKOFF_MAX_MS = 5_000;
 export class Transport {
   /** Decided at start: no log record is built per call unless debug logging is on. */
   private readonly debug: boolean;
+  private readonly client: UpstreamClient;
+  private readonly maxSockets: number;
 
   constructor(private readonly options: TransportOptions) {
     this.debug = options.logger.enabled('debug');
+    this.maxSockets = options.maxSockets > 0 ? options.maxSockets : 16;
+    this.client = new UpstreamClient(this.maxSockets);
+  }
+
+  /** Closes the pooled connections; called when the group closes. */
+  close(): void {
+    this.client.close();
   }
 
   /** Sends `build()`'s request (rebuilt for each attempt, so auth is current) and returns the decoded result. */
   async send(label: string, build: () => HttpRequest, signal: AbortSignal): Promise<unknown> {
-    const state = { refreshedAuth: false };
+    const state = { refreshedAuth: false, staleSockets: 0 };
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.attempt(label, build(), signal, attempt, state);
       if (!('retryAfterMs' in outcome)) return outcome.result;
@@ -47,21 +60,27 @@ export class Transport {
   }
 
   /** One request under its own timeout: a result, or how long to wait before the next attempt (-1: at once). */
-  private async attempt(label: string, request: HttpRequest, signal: AbortSignal, attempt: number, state: { refreshedAuth: boolean }): Promise<{ result: unknown } | { retryAfterMs: number }> {
+  private async attempt(label: string, request: HttpRequest, signal: AbortSignal, attempt: number, state: { refreshedAuth: boolean; staleSockets: number }): Promise<{ result: unknown } | { retryAfterMs: number }> {
     const { retries, redactor } = this.options;
     const idempotent = IDEMPOTENT.has(request.method);
     await this.options.auth.apply(request, signal);
     const started = performance.now();
     const limit = new AttemptLimit(signal, this.options.timeoutMs);
     try {
-      let response: Response;
+      let response: UpstreamResponse;
       try {
-        response = await fetch(urlOf(request), { method: request.method, headers: this.headersOf(request), body: request.body, signal: limit.signal });
+        response = await this.client.send({ method: request.method, url: urlOf(request), headers: this.headersOf(request), body: request.body }, limit.signal);
       } catch (error) {
         signal.throwIfAborted();
         if (limit.timedOut) throw this.timeoutError(label);
+        // The server closed an idle pooled socket as we reused it: the request never reached it, so resend at once.
+        if (idempotent && failedOnReusedSocket(error) && state.staleSockets < this.maxSockets) {
+          state.staleSockets++;
+          this.log('resending on a fresh connection', label, attempt, {});
+          return { retryAfterMs: -1 };
+        }
         const reason = networkReason(error);
-        const code = (error as { cause?: { code?: string } }).cause?.code ?? '';
+        const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code ?? '';
         if (idempotent && attempt < retries && RETRIED_NETWORK_CODES.has(code)) {
           this.log('retrying after a network error', label, attempt, { reason });
           return { retryAfterMs: backoff(attempt) };
@@ -71,18 +90,18 @@ export class Transport {
       if (this.debug) this.options.logger.debug('upstream call', { call: label, status: response.status, ms: Math.round(performance.now() - started), attempt });
       if (response.status === 401 && !state.refreshedAuth && this.options.auth.invalidate()) {
         state.refreshedAuth = true;
-        await response.body?.cancel();
+        await response.drain();
         return { retryAfterMs: -1 };
       }
-      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+      const retryAfterMs = parseRetryAfter(response.header('retry-after'));
       const retriable = response.status === 429 || (idempotent && RETRIED_STATUSES.has(response.status));
       if (retriable && attempt < retries && (retryAfterMs ?? 0) <= MAX_RETRY_AFTER_MS) {
-        await response.body?.cancel();
+        await response.drain();
         const wait = retryAfterMs ?? backoff(attempt);
         this.log(`retrying after HTTP ${response.status}`, label, attempt, { waitMs: wait });
         return { retryAfterMs: wait };
       }
-      if (!response.ok && response.status !== 304) throw await this.httpError(label, response, retryAfterMs);
+      if ((response.status < 200 || response.status > 299) && response.status !== 304) throw await this.httpError(label, response, retryAfterMs);
       try {
         return { result: await readResult(response, request.method, label) };
       } catch (error) {
@@ -97,7 +116,7 @@ export class Transport {
   }
 
   private headersOf(request: HttpRequest): Record<string, string> {
-    const headers: Record<string, string> = { accept: 'application/json, */*;q=0.8', 'user-agent': 'atp-openapi' };
+    const headers: Record<string, string> = { accept: 'application/json, */*;q=0.8', 'user-agent': 'atp-openapi', 'accept-encoding': 'gzip, deflate' };
     for (const [name, value] of Object.entries(this.options.headers)) headers[name.toLowerCase()] = value;
     Object.assign(headers, request.headers);
     if (request.cookies.length > 0) headers.cookie = [headers.cookie, ...request.cookies].filter(Boolean).join('; ');
@@ -108,7 +127,7 @@ export class Transport {
     return new ToolCallError(`${label}: no answer within ${this.options.timeoutMs} ms (the group's timeout)`, { code: 'TIMEOUT_ERROR', retryable: true });
   }
 
-  private async httpError(label: string, response: Response, retryAfterMs: number | undefined): Promise<ToolCallError> {
+  private async httpError(label: string, response: UpstreamResponse, retryAfterMs: number | undefined): Promise<ToolCallError> {
     let text = '';
     try {
       text = await response.text();
@@ -170,7 +189,7 @@ function urlOf(request: HttpRequest): string {
 }
 
 /** Retry-After in seconds or as an HTTP date, in ms; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null): number | undefined {
+export function parseRetryAfter(value: string | null | undefined): number | undefined {
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);

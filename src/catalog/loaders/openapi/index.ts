@@ -34,6 +34,7 @@ export async function loadOpenApiGroup(config: OpenApiGroupConfig, ctx: LoadCont
   const transport = new Transport({
     timeoutMs: config.timeout,
     retries: config.retries,
+    maxSockets: config.concurrency,
     headers: config.headers ?? {},
     auth: createAuthenticator(config.auth, redactor, config.timeout),
     redactor,
@@ -52,7 +53,7 @@ export async function loadOpenApiGroup(config: OpenApiGroupConfig, ctx: LoadCont
     kind: 'openapi',
     description: config.description ?? model.title ?? model.description,
     tools,
-    close: async () => {},
+    close: async () => transport.close(),
   };
 }
 
