@@ -12,27 +12,61 @@ export class ToolTimeoutError extends ToolCallError {
   }
 }
 
+/** What fn gets: `signal` is made on first read, since most in-process tools never look at it. */
+export interface TimedCall {
+  readonly signal: AbortSignal;
+}
+
 /**
  * Runs fn with a signal that aborts on timeout or when ctx.signal aborts; settles as soon as either happens,
  * even when fn ignores its signal.
  */
-export async function callWithTimeout<T>(label: string, timeout: number, ctx: CallContext, fn: (signal: AbortSignal) => T | Promise<T>): Promise<T> {
-  ctx.signal.throwIfAborted();
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(ctx.signal.reason);
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(new ToolTimeoutError(label, timeout)), timeout);
-  let stop!: () => void;
-  const aborted = new Promise<never>((_, reject) => {
-    stop = () => controller.signal.removeEventListener('abort', fail);
-    const fail = () => reject(controller.signal.reason);
-    controller.signal.addEventListener('abort', fail, { once: true });
-  });
+export function callWithTimeout<T>(label: string, timeout: number, ctx: CallContext, fn: (call: TimedCall) => T | Promise<T>): Promise<T> {
   try {
-    return await Promise.race([(async () => fn(controller.signal))(), aborted]);
-  } finally {
-    clearTimeout(timer);
-    stop();
-    ctx.signal.removeEventListener('abort', onAbort);
+    ctx.signal.throwIfAborted();
+  } catch (error) {
+    return Promise.reject(error);
   }
+  return new Promise<T>((resolve, reject) => {
+    let controller: AbortController | undefined;
+    let ended = false;
+    let reason: unknown;
+    const end = (): boolean => {
+      if (ended) return false;
+      ended = true;
+      clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', onAbort);
+      return true;
+    };
+    // the signal's listeners run before the caller hears of the failure, as with a plain AbortController
+    const fail = (why: unknown): void => {
+      if (!end()) return;
+      reason = why;
+      controller?.abort(why);
+      reject(why);
+    };
+    const onAbort = (): void => fail(ctx.signal.reason);
+    const timer = setTimeout(() => fail(new ToolTimeoutError(label, timeout)), timeout);
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const call: TimedCall = {
+      get signal(): AbortSignal {
+        if (!controller) {
+          controller = new AbortController();
+          if (reason !== undefined) controller.abort(reason);
+        }
+        return controller.signal;
+      },
+    };
+    let result: T | Promise<T>;
+    try {
+      result = fn(call);
+    } catch (error) {
+      if (end()) reject(error);
+      return;
+    }
+    Promise.resolve(result).then(
+      (value) => { if (end()) resolve(value); },
+      (error: unknown) => { if (end()) reject(error); },
+    );
+  });
 }

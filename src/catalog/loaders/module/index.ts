@@ -56,9 +56,9 @@ function toTool(entry: FoundTool, taken: Set<string>, config: ModuleGroupConfig,
     invoke(input, ctx) {
       const problem = check(input);
       if (problem) return Promise.reject(new ToolCallError(`${label}: invalid input: ${problem}`, { code: 'VALIDATION_FAILED' }));
-      return callWithTimeout(label, config.timeout, ctx, (signal) =>
+      return callWithTimeout(label, config.timeout, ctx, (call) =>
         tool.handler(input as Record<string, unknown>, {
-          signal,
+          get signal() { return call.signal; },
           executionId: ctx.executionId,
           clientId: ctx.clientId,
           progress: (message, fraction) => ctx.onProgress?.(message, fraction),
