@@ -10,6 +10,20 @@ import type { Backend } from './keyv-store.js';
 const TABLE = 'atp_kv';
 const SWEEP_EVERY_MS = 60_000;
 const LIVE = '(expires_at IS NULL OR expires_at > $2)';
+// Two instances creating the table at once: the loser sees a unique violation on the catalog (23505), or
+// "relation/type already exists" (42P07, 42710); a second attempt then finds the table and does nothing.
+const CREATE_RACE = new Set(['23505', '42P07', '42710']);
+
+async function createTable(pool: pg.Pool): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await pool.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at BIGINT)`);
+      return;
+    } catch (error) {
+      if (attempt >= 3 || !CREATE_RACE.has((error as { code?: string }).code ?? '')) throw error;
+    }
+  }
+}
 
 export async function openPostgres(url: string, location: string): Promise<Backend> {
   const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 5_000, max: 10 });
@@ -18,14 +32,11 @@ export async function openPostgres(url: string, location: string): Promise<Backe
   pool.on('error', (error) => (lastError = error));
   const query = async (sql: string, values: unknown[]) => (await pool.query(sql, values)).rows as Record<string, unknown>[];
   try {
-    await pool.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at BIGINT)`);
+    await createTable(pool);
   } catch (error) {
-    // two instances creating the table at once: the loser sees a unique violation on the catalog
-    if ((error as { code?: string }).code !== '23505') {
-      await pool.end().catch(() => undefined);
-      const cause = (error as Error).message ? (error as Error) : (lastError ?? (error as Error));
-      throw new StoreError(`cannot reach Postgres at ${location}: ${cause.message}; check that it runs, the database exists and the URL is right`, { cause });
-    }
+    await pool.end().catch(() => undefined);
+    const cause = (error as Error).message ? (error as Error) : (lastError ?? (error as Error));
+    throw new StoreError(`cannot reach Postgres at ${location}: ${cause.message}; check that it runs, the database exists and the URL is right`, { cause });
   }
   const sweeper = setInterval(() => {
     query(`DELETE FROM ${TABLE} WHERE expires_at IS NOT NULL AND expires_at <= $1`, [Date.now()]).catch(() => undefined);

@@ -16,7 +16,11 @@ before(async () => {
   if (!postgres) return;
   upstream = await startUpstream();
   const config = { auth: { jwtSecret: 'pg-shared-secret-pg-shared-secret-0001' }, state: { store: postgres.url }, cache: { store: postgres.url }, apis: compatApis(upstream.url) };
-  [a, b] = await Promise.all([startAtp(config), startAtp(config)]);
+  // allSettled: an instance that started must be stopped in after() even when the other failed to start
+  const started = await Promise.allSettled([startAtp(config), startAtp(config)]);
+  [a, b] = started.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : undefined));
+  const failed = started.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
 });
 
 after(async () => {

@@ -24,7 +24,11 @@ before(async () => {
   upstream = await startUpstream();
   const apis = compatApis(upstream.url);
   config = { auth: { jwtSecret: SECRET }, state: { store: redis.url }, cache: { store: redis.url }, apis };
-  [a, b] = await Promise.all([startAtp(config), startAtp(config)]);
+  // allSettled: an instance that started must be stopped in after() even when the other failed to start
+  const started = await Promise.allSettled([startAtp(config), startAtp(config)]);
+  [a, b] = started.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : undefined));
+  const failed = started.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
 });
 
 after(async () => {
