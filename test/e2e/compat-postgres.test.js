@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startAtp, startPostgres, call, openSession } from './serve-harness.js';
+import { startAtpPair, startPostgres, call, openSession } from './serve-harness.js';
 import { startUpstream, compatApis } from './compat-fixtures.js';
 
 let postgres;
@@ -16,11 +16,7 @@ before(async () => {
   if (!postgres) return;
   upstream = await startUpstream();
   const config = { auth: { jwtSecret: 'pg-shared-secret-pg-shared-secret-0001' }, state: { store: postgres.url }, cache: { store: postgres.url }, apis: compatApis(upstream.url) };
-  // allSettled: an instance that started must be stopped in after() even when the other failed to start
-  const started = await Promise.allSettled([startAtp(config), startAtp(config)]);
-  [a, b] = started.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : undefined));
-  const failed = started.find((outcome) => outcome.status === 'rejected');
-  if (failed) throw failed.reason;
+  [a, b] = await startAtpPair(config);
 });
 
 after(async () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { AgentToolProtocolClient } from '@mondaydotcomorg/atp-client';
 import { initializeLogger } from '@mondaydotcomorg/atp-runtime';
-import { startAtp, startRedis, call, openSession } from './serve-harness.js';
+import { startAtp, startAtpPair, startRedis, call, openSession } from './serve-harness.js';
 import { startUpstream, compatApis } from './compat-fixtures.js';
 
 initializeLogger({ level: 'none' });
@@ -24,11 +24,7 @@ before(async () => {
   upstream = await startUpstream();
   const apis = compatApis(upstream.url);
   config = { auth: { jwtSecret: SECRET }, state: { store: redis.url }, cache: { store: redis.url }, apis };
-  // allSettled: an instance that started must be stopped in after() even when the other failed to start
-  const started = await Promise.allSettled([startAtp(config), startAtp(config)]);
-  [a, b] = started.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : undefined));
-  const failed = started.find((outcome) => outcome.status === 'rejected');
-  if (failed) throw failed.reason;
+  [a, b] = await startAtpPair(config);
 });
 
 after(async () => {

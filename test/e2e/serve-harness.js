@@ -172,3 +172,12 @@ export async function openSession(url, init = {}, headers = {}) {
   if (status !== 200) throw new Error(`init failed: ${status} ${JSON.stringify(body)}`);
   return { ...body, headers: { 'X-Client-ID': body.clientId, Authorization: `Bearer ${body.token}` } };
 }
+
+/** Two `atp serve` instances on the same config; when one fails to start, the other is stopped before throwing. */
+export async function startAtpPair(config) {
+  const started = await Promise.allSettled([startAtp(config), startAtp(config)]);
+  const failed = started.find((outcome) => outcome.status === 'rejected');
+  if (!failed) return started.map((outcome) => outcome.value);
+  await Promise.allSettled(started.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.stop() : undefined)));
+  throw failed.reason;
+}
