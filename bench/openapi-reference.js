@@ -10,14 +10,13 @@
 //
 // The reference is installed into bench/.reference on first use (npm, once).
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureReference } from './reference/install.mjs';
-import { closeClient, postJson } from './serve-client.js';
+import { closeClient, postJson, startProcess } from './serve-client.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(SELF), '..');
@@ -122,22 +121,6 @@ function plainGet(url) {
   });
 }
 
-function startProcess(name, argv, env = {}) {
-  const child = spawn(process.execPath, ['--no-node-snapshot', ...argv], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
-  let log = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start in 60 s:\n${log}`)), 60_000);
-    child.stderr.on('data', (chunk) => {
-      log += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(log);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ name, url: match[1], stop: () => new Promise((done) => { child.once('exit', done); child.kill('SIGTERM'); }) });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening:\n${log}`)));
-  });
-}
 
 async function startOurs(dir, specFile, origin) {
   writeFileSync(path.join(dir, 'local.js'), LOCAL_MODULE);

@@ -2,6 +2,7 @@
 // several times more CPU per request, and the client shares the machine's cores with the server measured.
 
 import http from 'node:http';
+import { spawn } from 'node:child_process';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -32,4 +33,22 @@ export function postJson(url, headers, body) {
 
 export function closeClient() {
   agent.destroy();
+}
+
+/** A server process (ours or the reference) that prints `listening on <url>` on stderr once ready. */
+export function startProcess(name, args, env = {}) {
+  const child = spawn(process.execPath, ['--no-node-snapshot', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  let log = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start in 60 s:\n${log}`)), 60_000);
+    child.stderr.on('data', (chunk) => {
+      log += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(log);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ name, url: match[1], stop: () => new Promise((done) => { child.once('exit', done); child.kill('SIGTERM'); }) });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening:\n${log}`)));
+  });
 }

@@ -7,13 +7,12 @@
 //
 // The reference is installed into bench/.reference on first use (npm, once). Prints figures and ratios.
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureReference } from './reference/install.mjs';
-import { closeClient, postJson } from './serve-client.js';
+import { closeClient, postJson, startProcess } from './serve-client.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
@@ -29,22 +28,6 @@ const DEMO_MODULE = `export const add = {
 };
 `;
 
-function startProcess(name, args, env = {}) {
-  const child = spawn(process.execPath, ['--no-node-snapshot', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
-  let log = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start in 60 s:\n${log}`)), 60_000);
-    child.stderr.on('data', (chunk) => {
-      log += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(log);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ name, url: match[1], stop: () => new Promise((done) => { child.once('exit', done); child.kill('SIGTERM'); }) });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening:\n${log}`)));
-  });
-}
 
 async function startOurs() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'atp-bench-'));
