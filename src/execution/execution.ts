@@ -636,8 +636,7 @@ export class Execution implements LiveEntry {
       this.whenIdle = undefined;
       if (heap !== undefined) this.memoryUsedBytes = Math.max(this.memoryUsedBytes, heap);
       this.settle?.(this.result(outcome));
-      if (heap === undefined) sandbox.dispose();
-      else this.deps.pool.discard(sandbox); // disposed in the background: it takes this thread a few ms
+      this.deps.pool.discard(sandbox); // a turn still running is stopped; the teardown runs off this thread
     };
     // heap statistics need the isolate idle; a runaway microtask after the end must not hold the answer back
     const guard = setTimeout(complete, SETTLE_STATS_WAIT_MS);

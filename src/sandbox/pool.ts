@@ -1,6 +1,8 @@
 // Warm isolates with the runtime already bootstrapped, so an execution does not wait for V8 to build a heap.
-// Each isolate serves exactly one execution. Creating and disposing an isolate each hold this thread for a
-// few milliseconds, so both run as background chores, one at a time, when no execution is starting.
+// Each isolate serves exactly one execution. Creating an isolate holds this thread for a few milliseconds, so
+// refills run as background chores, one at a time, when no execution is starting. A used isolate is torn
+// down on isolated-vm's threads (Sandbox.dispose); a refill waits for teardowns in progress, since V8 makes
+// the two take turns.
 
 import type { Logger } from '../logging/index.js';
 import { RuntimeBootstrap, Sandbox } from './sandbox.js';
@@ -15,13 +17,11 @@ export interface IsolatePoolOptions {
   logger: Logger;
 }
 
-/** Used isolates waiting to be disposed beyond which the oldest is disposed at once. */
-const MAX_DISCARDED = 16;
-
 export class IsolatePool {
   private readonly bootstrap: RuntimeBootstrap;
   private readonly warm: Sandbox[] = [];
-  private readonly discarded: Sandbox[] = [];
+  /** Teardowns of used isolates still running on isolated-vm's threads. */
+  private readonly teardowns = new Set<Promise<void>>();
   private working = false;
   private closed = false;
   /** Executions between take() and the end of their first turn: chores wait for them. */
@@ -35,9 +35,9 @@ export class IsolatePool {
     return this.warm.length;
   }
 
-  /** Used isolates not yet disposed. */
+  /** Used isolates whose teardown has not finished. */
   get discardedCount(): number {
-    return this.discarded.length;
+    return this.teardowns.size;
   }
 
   /** Fills the pool; resolves when it is full (at start-up, before taking traffic). */
@@ -67,20 +67,19 @@ export class IsolatePool {
     this.schedule();
   }
 
-  /** An isolate whose execution ended (or spilled): disposed in the background. */
+  /** An isolate whose execution ended (or spilled): torn down in the background. */
   discard(sandbox: Sandbox): void {
-    sandbox.listen(null);
-    if (this.closed) return sandbox.dispose();
-    this.discarded.push(sandbox);
-    // under sustained load isolated-vm's callbacks can keep the event loop from reaching setImmediate chores
-    // for seconds (measured: 1,600 used isolates, 2 GB RSS): the backlog is bounded here, after the answer
-    if (this.discarded.length > MAX_DISCARDED) this.discarded.shift()?.dispose();
-    this.schedule();
+    const teardown = sandbox.dispose();
+    this.teardowns.add(teardown);
+    void teardown.then(() => {
+      this.teardowns.delete(teardown);
+      this.schedule();
+    });
   }
 
   close(): void {
     this.closed = true;
-    for (const sandbox of [...this.warm.splice(0), ...this.discarded.splice(0)]) sandbox.dispose();
+    for (const sandbox of this.warm.splice(0)) void sandbox.dispose();
   }
 
   private create(memoryLimit: number): Promise<Sandbox> {
@@ -90,23 +89,18 @@ export class IsolatePool {
   }
 
   private schedule(): void {
-    if (this.working || this.closed) return;
-    if (this.discarded.length === 0 && this.warm.length >= this.options.size) return;
+    if (this.working || this.closed || this.warm.length >= this.options.size) return;
     this.working = true;
     setImmediate(() => void this.work());
   }
 
-  /** One chore per turn of the event loop, while there are chores and no execution is starting. */
+  /** One refill per turn of the event loop, while the pool is short and no execution is starting. */
   private async work(): Promise<void> {
     try {
-      while (!this.closed) {
-        // while executions start, they create their own isolates if the pool is empty: refilling now would
-        // only add to their wait; a long backlog of used isolates is disposed anyway, to bound memory
-        if (this.starting > 0 && this.discarded.length <= MAX_DISCARDED) return; // started() schedules us again
-        const used = this.discarded.shift();
-        if (used) used.dispose();
-        else if (this.warm.length < this.options.size) this.warm.push(await this.create(this.options.memoryLimit));
-        else return;
+      // while executions start, they create their own isolates if the pool is empty: refilling now would
+      // only add to their wait; started() and finished teardowns schedule us again
+      while (!this.closed && this.starting === 0 && this.teardowns.size === 0 && this.warm.length < this.options.size) {
+        this.warm.push(await this.create(this.options.memoryLimit));
         await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
@@ -114,7 +108,6 @@ export class IsolatePool {
     } finally {
       this.working = false;
       if (this.closed) this.close();
-      else if (this.discarded.length > 0 && this.starting === 0) this.schedule();
     }
   }
 }
