@@ -2,6 +2,7 @@
 // continue in place on resume, or rebuild itself elsewhere by replaying its journal. Each entry into the
 // isolate is a "turn"; the journal records every turn's deliveries in order, which is what replay repeats.
 
+import { setMaxListeners } from 'node:events';
 import picomatch from 'picomatch';
 import type { Logger } from '../logging/index.js';
 import { CodeSyntaxError, ScriptCompileError, transpile, type IsolatePool, type Sandbox, type SandboxSetup, type Transpiled, type TurnFailure } from '../sandbox/index.js';
@@ -36,9 +37,18 @@ const MAX_TIMERS = 10_000;
 const SETTLE_STATS_WAIT_MS = 5;
 /** After a turn sent without waiting, how long to wait for the sandbox's next call before checking it is idle. */
 const PROBE_DELAY_MS = 1;
+/**
+ * How long a turn run on the event loop (Sandbox.deliverSync) may hold it. A turn that needs longer is stopped
+ * and the program moves to isolated-vm's threads, rebuilt by replay: the event loop is lent at most this once.
+ */
+const INLINE_TURN_BUDGET_MS = 10;
 
 interface LiveTimer { handle: NodeJS.Timeout; due: number; delay: number; repeat: boolean }
-interface Replay { plan: ReplayPlan; dispatched: boolean; verified: number; callbacks: PendingCallback[]; timers: FrozenTimer[] }
+interface Replay {
+  plan: ReplayPlan; dispatched: boolean; verified: number; callbacks: PendingCallback[]; timers: FrozenTimer[];
+  /** Rebuilding a running program (see moveOffThread): at the end it goes on running, rather than pausing. */
+  thenRun?: boolean;
+}
 
 export class Execution implements LiveEntry {
   readonly id: string;
@@ -59,12 +69,23 @@ export class Execution implements LiveEntry {
   private probing = false;
   private outbox: Delivery[] = [];
   private flushScheduled = false;
-  private readonly serverCalls = new Map<number, AbortController>();
+  /** Ids of calls running on the host; `callsAborter` cancels them all when the execution ends. */
+  private readonly serverCalls = new Set<number>();
+  /** Made on the first host call: one signal for all (an AbortSignal costs several µs to make). */
+  private callsAborter?: AbortController;
   private callbacks = new Map<number, CallbackRequest>();
   private readonly timers = new Map<number, LiveTimer>();
   private frozenTimers: FrozenTimer[] = [];
   private lastCallId = 0;
   private received = 0;
+  /** Posts of any kind received from the current sandbox. */
+  private postsReceived = 0;
+  /** Results enter the sandbox on this thread (inlineTurn) until a turn outgrows INLINE_TURN_BUDGET_MS. */
+  private inline = true;
+  /** Posts the sandbox had made by the end of the last inline turn: the next turn waits until all arrived. */
+  private inlinePosted = 0;
+  /** The program is being rebuilt in a fresh isolate (moveOffThread): deliveries wait in the outbox. */
+  private rebuilding = false;
   private usedMs = 0;
   private runStartedAt = 0;
   private deadlineAt = 0;
@@ -225,6 +246,7 @@ export class Execution implements LiveEntry {
         this.awaited--;
         if (this.awaited === 0) this.whenIdle?.();
         if (failure) this.onTurnFailure(failure);
+        this.kick();
         this.checkIdle();
       },
       (error: unknown) => {
@@ -260,11 +282,14 @@ export class Execution implements LiveEntry {
 
   /** Nothing runs on the host for this execution: the sandbox may be idle too, which a snapshot proves. */
   private looksIdle(): boolean {
-    return this.state === 'running' && this.awaited === 0 && !this.flushScheduled && this.outbox.length === 0 && this.serverCalls.size === 0;
+    if (this.state !== 'running' || this.awaited > 0 || this.flushScheduled) return false;
+    // while rebuilding, deliveries and calls on the host wait for the replay to end: they keep no turn coming
+    return this.rebuilding || (this.outbox.length === 0 && this.serverCalls.size === 0);
   }
 
   private checkIdle(): void {
     if (!this.looksIdle() || this.probing || this.probeTimer) return;
+    if (this.postsReceived < this.inlinePosted) return; // the last inline turn's posts are on their way: onPost checks again
     if (this.replay && !this.replay.dispatched) {
       // the journal's turns, in order and with their boundaries; the snapshot queued after them ends the replay
       this.replay.dispatched = true;
@@ -290,6 +315,7 @@ export class Execution implements LiveEntry {
     sandbox.snapshot().then(
       (snapshot) => {
         this.probing = false;
+        this.kick();
         this.unprobed -= covered;
         this.journal.addClock(snapshot.clock, snapshot.clockOverflow);
         if (!this.looksIdle()) return;
@@ -308,7 +334,7 @@ export class Execution implements LiveEntry {
 
   private enqueue(delivery: Delivery): void {
     this.outbox.push(delivery);
-    if (this.flushScheduled) return;
+    if (this.flushScheduled || this.rebuilding) return; // a rebuild flushes when its replay ends
     this.flushScheduled = true;
     queueMicrotask(this.flush);
   }
@@ -316,13 +342,96 @@ export class Execution implements LiveEntry {
   /** Everything that arrived since the last flush enters the sandbox as one turn. */
   private readonly flush = (): void => {
     this.flushScheduled = false;
-    if (this.state !== 'running' || this.outbox.length === 0) return;
+    if (this.state !== 'running' || this.outbox.length === 0 || this.rebuilding) return;
+    if (this.inline && this.journal.issue) this.inline = false; // no replay could rebuild the program: no turn on this thread
+    if (this.inline && !this.replay) {
+      // a turn or a snapshot under way in the isolate would hold this thread: the batch waits for its end (kick)
+      if (this.awaited > 0 || this.probing) return;
+      if (this.postsReceived < this.inlinePosted) {
+        // what the last inline turn posted is queued behind us: it comes first, as it would off this thread
+        this.flushScheduled = true;
+        setImmediate(this.flush);
+        return;
+      }
+      if (this.unprobed === 0) {
+        const batch = this.outbox;
+        this.outbox = [];
+        return this.inlineTurn(batch);
+      }
+    }
     const batch = this.outbox;
     this.outbox = [];
     this.journal.recordTurn(batch);
     this.sendTurn(batch, true);
     this.checkIdle();
   };
+
+  /** Flushes deliveries that waited for a turn or a snapshot to end. */
+  private kick(): void {
+    if (this.outbox.length === 0 || this.flushScheduled || this.rebuilding) return;
+    this.flushScheduled = true;
+    queueMicrotask(this.flush);
+  }
+
+  /** A turn on this thread (Sandbox.deliverSync): no thread hop either way. */
+  private inlineTurn(batch: Delivery[]): void {
+    const sandbox = this.sandbox!;
+    const remaining = this.remaining();
+    const budget = Math.min(INLINE_TURN_BUDGET_MS, remaining);
+    this.activity++;
+    const failure = sandbox.deliverSync(encodeTurn(batch), true, budget);
+    if (failure?.kind === 'timeout' && budget < remaining) return void this.moveOffThread(batch);
+    this.journal.recordTurn(batch);
+    if (failure) this.onTurnFailure(failure);
+    if (this.state !== 'running') return;
+    let after: ReturnType<Sandbox['postsAndClockSync']>;
+    try {
+      after = sandbox.postsAndClockSync();
+    } catch {
+      return this.onTurnFailure(sandbox.lost());
+    }
+    // the clock readings of every finished turn are in the journal, as a replay would need them
+    if (after.clock.length > 0 || after.clockOverflow) this.journal.addClock(after.clock, after.clockOverflow);
+    this.inlinePosted = after.posted;
+    this.checkIdle();
+  }
+
+  /**
+   * An inline turn outgrew its budget and V8 stopped it midway, which breaks the program: it is rebuilt in a
+   * fresh isolate by replaying its journal (no call made again), then `batch` enters again, and the program
+   * runs off this thread from then on. What the stopped isolate posted after its last whole turn is dropped.
+   */
+  private async moveOffThread(batch: Delivery[]): Promise<void> {
+    this.deps.logger.debug('a turn outgrew the inline budget: the program moves off the event loop', { execution: this.id, budgetMs: INLINE_TURN_BUDGET_MS });
+    this.inline = false;
+    this.rebuilding = true;
+    this.deps.pool.discard(this.sandbox!);
+    this.sandbox = undefined;
+    this.outbox.unshift(...batch);
+    this.lastCallId = 0;
+    this.received = 0;
+    this.postsReceived = 0;
+    this.inlinePosted = 0;
+    try {
+      const earlier = this.segments > 0 ? await this.deps.states.segments(this.id, this.segments) : [];
+      if (!earlier) {
+        return this.finish({ status: 'failed', error: { message: 'the journal of this execution expired from the state store while it ran; run it again', code: 'EXECUTION_FAILED', retryable: true } });
+      }
+      const plan = replayPlan([...earlier, this.journal.currentSegment()]);
+      const sandbox = await this.deps.pool.take(this.spec.limits.memory);
+      if (this.state !== 'running') {
+        this.deps.pool.started();
+        return this.deps.pool.discard(sandbox);
+      }
+      this.sandbox = sandbox;
+      sandbox.listen(this.onPost, this.onListenerError);
+      this.replay = { plan, dispatched: false, verified: 0, callbacks: [], timers: [], thenRun: true };
+      this.startProgram(plan.clock);
+    } catch (error) {
+      this.deps.logger.error('could not move an execution off the event loop', { execution: this.id, error: (error as Error).message });
+      this.finish(internalOutcome('the sandbox stopped unexpectedly'));
+    }
+  }
 
   /** A turn sent without waiting for its end; its calls arrive before any later snapshot's answer. */
   private sendTurn(batch: Delivery[], live: boolean): void {
@@ -381,7 +490,13 @@ export class Execution implements LiveEntry {
   };
 
   private readonly onPost = (type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown): void => {
+    this.postsReceived++;
     if (this.state !== 'running' && this.state !== 'pausing') return;
+    this.handlePost(type, a, b, c, d);
+    if (this.postsReceived === this.inlinePosted) this.checkIdle(); // the last inline turn's posts have all arrived
+  };
+
+  private handlePost(type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown): void {
     switch (type) {
       case 'call': return this.onCall(a, b, c, d);
       case 'clear': return this.onClear(a);
@@ -393,7 +508,7 @@ export class Execution implements LiveEntry {
       case 'tooLarge': return this.finish(tooLargeOutcome(typeof a === 'number' ? a : 0, this.deps.maxResultSize));
       case 'diverged': return this.finish(divergedOutcome(typeof a === 'string' ? a.slice(0, 500) : 'the sandbox reported a difference'));
     }
-  };
+  }
 
   private onCall(id: unknown, op: unknown, name: unknown, args: unknown): void {
     if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= this.lastCallId || typeof op !== 'string' || typeof name !== 'string' || name.length > 1000) {
@@ -440,12 +555,16 @@ export class Execution implements LiveEntry {
 
   private startServerCall(id: number, plan: Extract<CallPlan, { kind: 'server' }>): void {
     if (this.serverCalls.size >= MAX_SERVER_CALLS) return this.tampered('too many calls in flight');
-    const controller = new AbortController();
-    this.serverCalls.set(id, controller);
+    if (!this.callsAborter) {
+      this.callsAborter = new AbortController();
+      setMaxListeners(MAX_SERVER_CALLS * 2, this.callsAborter.signal); // a listener or two per call in flight
+    }
+    const signal = this.callsAborter.signal;
+    this.serverCalls.add(id);
     const maxChars = Math.max(1024 * 1024, Math.floor(this.spec.limits.memory / 2));
     let work: Promise<unknown>;
     try {
-      work = Promise.resolve(plan.run(controller.signal));
+      work = Promise.resolve(plan.run(signal));
     } catch (error) {
       work = Promise.reject(error);
     }
@@ -553,8 +672,15 @@ export class Execution implements LiveEntry {
     if (replay.verified !== replay.plan.calls.size) {
       return this.finish(divergedOutcome(`it made ${replay.verified} of the ${replay.plan.calls.size} calls it made when it first ran`));
     }
-    clearTimeout(this.deadlineTimer);
     this.replay = undefined;
+    if (replay.thenRun) {
+      // rebuilt where it stood before its stopped turn: what waited in the outbox enters now, live
+      this.rebuilding = false;
+      if (this.outbox.length > 0) this.flush();
+      else this.checkIdle();
+      return;
+    }
+    clearTimeout(this.deadlineTimer);
     this.callbacks = new Map(replay.callbacks.map((callback) => [callback.id, callback.request]));
     this.frozenTimers = replay.timers;
     this.state = 'paused';
@@ -609,7 +735,7 @@ export class Execution implements LiveEntry {
     clearTimeout(this.deadlineTimer);
     clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
-    for (const controller of this.serverCalls.values()) controller.abort();
+    this.callsAborter?.abort();
     this.serverCalls.clear();
     for (const timer of this.timers.values()) clearTimeout(timer.handle);
     this.timers.clear();

@@ -187,7 +187,7 @@ class IsolateExecutor implements EngineExecutor {
     }
     for (const execution of this.running.keys()) execution.cancel('the server is shutting down; run the code again on another instance');
     this.live.close();
-    this.pool.close();
+    await this.pool.close();
   }
 
   /** The latest pause of an execution owned by this client, or ExecutionNotFoundError. */

@@ -47,10 +47,15 @@ export class Journal {
     if (overflow) this.issue ??= 'the code read the clock too many times to be replayed';
   }
 
+  /** What accumulated since the last pause, as a segment, kept here too (a replay on this instance reads it). */
+  currentSegment(): Segment {
+    const calls: CallRecord[] = this.calls.map(([id, op, name, json]) => [id, op, name, argsHash(json)]);
+    return { calls, turns: [...this.turns], clock: [...this.clock] };
+  }
+
   /** Hands over what accumulated since the last pause, to be written as one segment. */
   takeSegment(): Segment {
-    const calls: CallRecord[] = this.calls.map(([id, op, name, json]) => [id, op, name, argsHash(json)]);
-    const segment = { calls, turns: this.turns, clock: this.clock };
+    const segment = this.currentSegment();
     this.calls = [];
     this.turns = [];
     this.clock = [];

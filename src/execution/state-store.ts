@@ -98,12 +98,17 @@ export class ExecutionStateStore {
 
   /** The spec and all segments of a pause; undefined if any part expired. */
   async journal(header: PauseHeader): Promise<{ spec: ExecutionSpec; segments: Segment[] } | undefined> {
-    const [spec, ...segments] = await Promise.all([
+    const [spec, segments] = await Promise.all([
       this.store.get(initKey(header.id)) as Promise<ExecutionSpec | undefined>,
-      ...Array.from({ length: header.segments }, (_, n) => this.store.get(segmentKey(header.id, n)) as Promise<Segment | undefined>),
+      this.segments(header.id, header.segments),
     ]);
-    if (!spec || segments.some((segment) => !segment)) return undefined;
-    return { spec, segments: segments as Segment[] };
+    return spec && segments ? { spec, segments } : undefined;
+  }
+
+  /** The first `count` journal segments of an execution; undefined if any expired. */
+  async segments(id: string, count: number): Promise<Segment[] | undefined> {
+    const segments = await Promise.all(Array.from({ length: count }, (_, n) => this.store.get(segmentKey(id, n)) as Promise<Segment | undefined>));
+    return segments.some((segment) => !segment) ? undefined : (segments as Segment[]);
   }
 
   /** Takes the right to resume pause `seq`; false if someone (on any instance) already took it. */

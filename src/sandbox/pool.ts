@@ -69,6 +69,7 @@ export class IsolatePool {
 
   /** An isolate whose execution ended (or spilled): torn down in the background. */
   discard(sandbox: Sandbox): void {
+    if (this.closed) return void sandbox.dispose(false);
     const teardown = sandbox.dispose();
     this.teardowns.add(teardown);
     void teardown.then(() => {
@@ -77,9 +78,13 @@ export class IsolatePool {
     });
   }
 
-  close(): void {
+  /** Frees every isolate; resolves once no teardown runs any more (the process may exit then). */
+  async close(): Promise<void> {
     this.closed = true;
-    for (const sandbox of this.warm.splice(0)) void sandbox.dispose();
+    for (const sandbox of this.warm.splice(0)) void sandbox.dispose(false);
+    if (this.teardowns.size === 0) return;
+    await Promise.all(this.teardowns);
+    Sandbox.teardownsFinished();
   }
 
   private create(memoryLimit: number): Promise<Sandbox> {
@@ -107,7 +112,7 @@ export class IsolatePool {
       this.options.logger.warn('could not create a warm isolate', { error: (error as Error).message });
     } finally {
       this.working = false;
-      if (this.closed) this.close();
+      if (this.closed) for (const sandbox of this.warm.splice(0)) void sandbox.dispose(false);
     }
   }
 }

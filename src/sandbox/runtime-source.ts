@@ -26,8 +26,14 @@ export interface SandboxSetup {
   maxResultChars: number;
 }
 
-export function atpSandboxRuntime(post: (...args: any[]) => void, options: SandboxRuntimeOptions): any {
+export function atpSandboxRuntime(postToHost: (...args: any[]) => void, options: SandboxRuntimeOptions): any {
   'use strict';
+  /** Everything posted to the host, counted: the host knows from a snapshot when all of it has arrived. */
+  let posted = 0;
+  function post(type: string, a?: any, b?: any, c?: any, d?: any): void {
+    posted++;
+    postToHost(type, a, b, c, d);
+  }
   const g: any = globalThis;
   const R = Reflect;
   const apply = R.apply;
@@ -643,7 +649,11 @@ export function atpSandboxRuntime(post: (...args: any[]) => void, options: Sandb
     for (let i = 0; i < clockLogCount; i++) clock[i] = clockLog[i];
     clockLog = ObjectCreate(null);
     clockLogCount = 0;
-    return { issued, clock, clockOverflow };
+    return { issued, posted, clock, clockOverflow };
   }
-  return { deliver, snapshot };
+  /** snapshot() for the host's thread, after each inline turn: a bare number (no copy of an object) when the clock was not read. */
+  function postedOrSnapshot(): any {
+    return clockLogCount === 0 && !clockOverflow ? posted : snapshot();
+  }
+  return { deliver, snapshot, postedOrSnapshot };
 }

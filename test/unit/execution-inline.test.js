@@ -1,0 +1,102 @@
+// Results of host calls enter the sandbox on the event loop (no thread hop), for turns within a budget of a
+// few milliseconds. A turn that needs longer is stopped, and the program is rebuilt in a fresh isolate by
+// replaying its journal, then runs on isolated-vm's threads: no call is made twice, clock and randomness
+// read before the move are the same after it, and the event loop is not held for the long turn.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import Keyv from 'keyv';
+import { demoState, demoTool, makeExecutor, request } from './execution-harness.js';
+
+const closers = [];
+after(() => Promise.all(closers.map((close) => close())));
+
+function executor(options = {}) {
+  const made = makeExecutor(options);
+  closers.push(() => made.executor.close());
+  return made;
+}
+
+// a loop that takes far longer than the inline budget (a hundred milliseconds or more, on any machine)
+const LONG_LOOP = 'let x = 0; for (let i = 0; i < 1e8; i++) x = (x + i) % 1000003;';
+
+test('a long turn after some calls moves off the event loop; no call runs twice; clock and randomness agree', async () => {
+  const { executor: ex, state } = executor();
+  const result = await ex.execute(request(`
+    const a = await api.demo.counter({ tag: 'a' });
+    const t0 = Date.now();
+    const r = Math.random();
+    const b = await api.demo.counter({ tag: 'b', t0, r });
+    ${LONG_LOOP}
+    const c = await api.demo.counter({ tag: 'c' });
+    return { counts: [a.count, b.count, c.count], x, same: b.count === 2 && t0 > 0 && r >= 0 && r < 1 };`));
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.deepEqual(result.result.counts, [1, 2, 3]);
+  assert.equal(result.result.same, true);
+  assert.equal(state.counter, 3);
+  assert.deepEqual(state.calls.map((call) => call.tag), ['a', 'b', 'c']);
+});
+
+test('the event loop is not held while a moved program computes: another execution finishes first', async () => {
+  const { executor: ex } = executor();
+  const long = ex.execute(request(`
+    await api.demo.counter({ tag: 'first' });
+    let x = 0; for (let i = 0; i < 4e8; i++) x = (x + i) % 1000003;
+    return 'long';`, { limits: { timeout: 60_000, memory: 64 * 1024 * 1024, llmCalls: 1 } }));
+  const order = [];
+  void long.then(() => order.push('long'));
+  // started once the long one is computing: its first call has run
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const short = await ex.execute(request('return await api.demo.add({ a: 2, b: 3 })'));
+  order.push('short');
+  assert.deepEqual(short.result, { sum: 5 });
+  const done = await long;
+  assert.equal(done.status, 'completed', JSON.stringify(done.error));
+  assert.deepEqual(order, ['short', 'long']);
+});
+
+test('a call in flight while the program moves is answered once, after the rebuild', async () => {
+  const state = demoState();
+  let slowRuns = 0;
+  const slow = demoTool('slow', async () => {
+    slowRuns++;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    return { slow: true };
+  });
+  const { executor: ex } = executor({ state, extraTools: [slow] });
+  const result = await ex.execute(request(`
+    const pending = api.demo.slow({});
+    const a = await api.demo.counter({ tag: 'a' });
+    ${LONG_LOOP}
+    const s = await pending;
+    const b = await api.demo.counter({ tag: 'b' });
+    return [a.count, s.slow, b.count];`));
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.deepEqual(result.result, [1, true, 2]);
+  assert.equal(slowRuns, 1);
+  assert.equal(state.counter, 2);
+});
+
+test('a program that paused and resumed in place moves with its journal read back from the state store', async () => {
+  const { executor: ex, state } = executor({ stateStore: new Keyv() });
+  const first = await ex.execute(request(`
+    const a = await api.demo.counter({ tag: 'a' });
+    const answer = await atp.llm.call({ prompt: 'name?' });
+    const b = await api.demo.counter({ tag: answer });
+    ${LONG_LOOP}
+    const c = await api.demo.counter({ tag: 'c' });
+    return [a.count, answer, b.count, c.count];`));
+  assert.equal(first.status, 'paused');
+  const result = await ex.resume(first.executionId, 'client-a', { result: 'bob' });
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.deepEqual(result.result, [1, 'bob', 2, 3]);
+  assert.deepEqual(state.calls.map((call) => call.tag), ['a', 'bob', 'c']);
+});
+
+test('an endless loop after a call still ends at the execution timeout', async () => {
+  const { executor: ex } = executor();
+  const result = await ex.execute(request(`
+    await api.demo.counter({ tag: 'a' });
+    while (true) {}`, { limits: { timeout: 1500, memory: 64 * 1024 * 1024, llmCalls: 1 } }));
+  assert.equal(result.status, 'timeout');
+});
