@@ -29,6 +29,7 @@ export interface ExecutionDeps {
   maxLogChars: number;
   /** Version of the sandbox runtime, stored with each pause; replay requires the same. */
   runtimeVersion: string;
+  inline: InlineTurns;
 }
 
 /** Calls of any kind in flight on the host for one execution; the sandbox keeps below this on its own. */
@@ -37,11 +38,17 @@ const MAX_TIMERS = 10_000;
 const SETTLE_STATS_WAIT_MS = 5;
 /** After a turn sent without waiting, how long to wait for the sandbox's next call before checking it is idle. */
 const PROBE_DELAY_MS = 1;
+
 /**
- * How long a turn run on the event loop (Sandbox.deliverSync) may hold it. A turn that needs longer is stopped
- * and the program moves to isolated-vm's threads, rebuilt by replay: the event loop is lent at most this once.
+ * Turns that deliver host results run on the event loop (Sandbox.deliverSync) while they are short. Turns
+ * longer than `slowMs` add their time to a sum that decays by a tenth each turn; past `slowTotalMs`, the
+ * execution's later turns go to isolated-vm's threads. So a program that computes between its awaits moves
+ * within a few turns, and a plain call loop stays (measured: 19 of its 15,000 turns over 1 ms, GC pauses, far
+ * apart). A turn that would take longer than `budgetMs` is stopped, and the program is rebuilt off the loop
+ * by replay (moveOffThread).
  */
-const INLINE_TURN_BUDGET_MS = 10;
+export interface InlineTurns { slowMs: number; slowTotalMs: number; budgetMs: number }
+export const DEFAULT_INLINE_TURNS: InlineTurns = { slowMs: 1, slowTotalMs: 20, budgetMs: 10 };
 
 interface LiveTimer { handle: NodeJS.Timeout; due: number; delay: number; repeat: boolean }
 interface Replay {
@@ -80,10 +87,12 @@ export class Execution implements LiveEntry {
   private received = 0;
   /** Posts of any kind received from the current sandbox. */
   private postsReceived = 0;
-  /** Results enter the sandbox on this thread (inlineTurn) until a turn outgrows INLINE_TURN_BUDGET_MS. */
+  /** Results enter the sandbox on this thread (inlineTurn) until a turn is slow (see InlineTurns). */
   private inline = true;
   /** Posts the sandbox had made by the end of the last inline turn: the next turn waits until all arrived. */
   private inlinePosted = 0;
+  /** Time of the recent inline turns slower than InlineTurns.slowMs, decaying by a tenth each turn. */
+  private slowInlineMs = 0;
   /** The program is being rebuilt in a fresh isolate (moveOffThread): deliveries wait in the outbox. */
   private rebuilding = false;
   private usedMs = 0;
@@ -377,10 +386,18 @@ export class Execution implements LiveEntry {
   private inlineTurn(batch: Delivery[]): void {
     const sandbox = this.sandbox!;
     const remaining = this.remaining();
-    const budget = Math.min(INLINE_TURN_BUDGET_MS, remaining);
+    const budget = Math.min(this.deps.inline.budgetMs, remaining);
     this.activity++;
+    const started = performance.now();
     const failure = sandbox.deliverSync(encodeTurn(batch), true, budget);
     if (failure?.kind === 'timeout' && budget < remaining) return void this.moveOffThread(batch);
+    const took = performance.now() - started;
+    this.slowInlineMs = this.slowInlineMs * 0.9 + (took > this.deps.inline.slowMs ? took : 0);
+    if (this.slowInlineMs > this.deps.inline.slowTotalMs) {
+      // this code computes between its awaits: the next turns run off the event loop, in parallel with others
+      this.inline = false;
+      this.deps.logger.debug('turns were slow: later turns of this execution run off the event loop', { execution: this.id, slowMs: Math.round(this.slowInlineMs) });
+    }
     this.journal.recordTurn(batch);
     if (failure) this.onTurnFailure(failure);
     if (this.state !== 'running') return;
@@ -402,7 +419,7 @@ export class Execution implements LiveEntry {
    * runs off this thread from then on. What the stopped isolate posted after its last whole turn is dropped.
    */
   private async moveOffThread(batch: Delivery[]): Promise<void> {
-    this.deps.logger.debug('a turn outgrew the inline budget: the program moves off the event loop', { execution: this.id, budgetMs: INLINE_TURN_BUDGET_MS });
+    this.deps.logger.debug('a turn outgrew the inline budget: the program is rebuilt off the event loop', { execution: this.id, budgetMs: this.deps.inline.budgetMs });
     this.inline = false;
     this.rebuilding = true;
     this.deps.pool.discard(this.sandbox!);

@@ -11,7 +11,7 @@ import { ClientCache, HostRuntime, addHostRoot } from '../runtime/index.js';
 import { claimFor } from '../store/index.js';
 import { Admission } from './admission.js';
 import { matchAnswer } from './answers.js';
-import { Execution, type ExecutionDeps, type Hooks } from './execution.js';
+import { DEFAULT_INLINE_TURNS, Execution, type ExecutionDeps, type Hooks, type InlineTurns } from './execution.js';
 import { LivePaused } from './live.js';
 import { internalOutcome, notReplayableOutcome, type Outcome } from './outcome.js';
 import { ExecutionStateStore, type ExecutionSpec, type PauseHeader } from './state-store.js';
@@ -33,6 +33,8 @@ export interface ExecutorOptions {
    * NX when stateStore is a Redis Keyv; else atomic within this process only.
    */
   claim?: (key: string, ttlMs: number) => Promise<boolean>;
+  /** When turns run on the event loop (see InlineTurns); the defaults suit a server, tests shrink them. */
+  inlineTurns?: Partial<InlineTurns>;
 }
 
 export interface ExecutorStats {
@@ -98,6 +100,7 @@ class IsolateExecutor implements EngineExecutor {
       maxLogEntries: execution.maxLogEntries,
       maxLogChars: 4096,
       runtimeVersion: RUNTIME_VERSION,
+      inline: { ...DEFAULT_INLINE_TURNS, ...options.inlineTurns },
     };
   }
 

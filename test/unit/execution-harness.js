@@ -51,11 +51,14 @@ export function demoCatalog(state, extra = []) {
   return new Catalog([{ name: 'demo', kind: 'module', tools, close: async () => {} }]);
 }
 
-export function makeExecutor({ yaml = '', state = demoState(), extraTools = [], stateStore = new Keyv(), cacheStore = new Keyv(), claim } = {}) {
+/** `logLines`, when given, receives the executor's log records (JSON lines, debug and up). */
+export function makeExecutor({ yaml = '', state = demoState(), extraTools = [], stateStore = new Keyv(), cacheStore = new Keyv(), claim, inlineTurns, logLines } = {}) {
   const config = configFromText(`apis: []\n${yaml}`, { filepath: '/tmp/atp-test.yaml' });
   const catalog = demoCatalog(state, extraTools);
-  const logger = createLogger({ level: 'silent', format: 'text' });
-  const executor = createExecutor({ config, catalog, stateStore, cacheStore, logger, claim });
+  const logger = logLines
+    ? createLogger({ level: 'debug', format: 'json', write: (line) => logLines.push(JSON.parse(line)) })
+    : createLogger({ level: 'silent', format: 'text' });
+  const executor = createExecutor({ config, catalog, stateStore, cacheStore, logger, claim, inlineTurns });
   return { executor, state, config, stateStore, cacheStore };
 }
 

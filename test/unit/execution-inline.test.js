@@ -1,5 +1,6 @@
-// Results of host calls enter the sandbox on the event loop (no thread hop), for turns within a budget of a
-// few milliseconds. A turn that needs longer is stopped, and the program is rebuilt in a fresh isolate by
+// Results of host calls enter the sandbox on the event loop (no thread hop) while the turns they start are
+// short. When turns slower than `slowMs` (1 ms) keep coming (past `slowTotalMs`, decaying), the later turns
+// go to isolated-vm's threads; a turn that would run past `budgetMs` (10 ms) is stopped, and the program is rebuilt in a fresh isolate by
 // replaying its journal, then runs on isolated-vm's threads: no call is made twice, clock and randomness
 // read before the move are the same after it, and the event loop is not held for the long turn.
 
@@ -18,10 +19,14 @@ function executor(options = {}) {
 }
 
 // a loop that takes far longer than the inline budget (a hundred milliseconds or more, on any machine)
+// Tests of the rebuild never count a turn as slow, so that a busy machine cannot send the program off the
+// event loop before its long turn.
+const REBUILD = { slowMs: 60_000, slowTotalMs: 60_000, budgetMs: 10 };
 const LONG_LOOP = 'let x = 0; for (let i = 0; i < 1e8; i++) x = (x + i) % 1000003;';
 
 test('a long turn after some calls moves off the event loop; no call runs twice; clock and randomness agree', async () => {
-  const { executor: ex, state } = executor();
+  const logLines = [];
+  const { executor: ex, state } = executor({ logLines, inlineTurns: REBUILD });
   const result = await ex.execute(request(`
     const a = await api.demo.counter({ tag: 'a' });
     const t0 = Date.now();
@@ -35,6 +40,23 @@ test('a long turn after some calls moves off the event loop; no call runs twice;
   assert.equal(result.result.same, true);
   assert.equal(state.counter, 3);
   assert.deepEqual(state.calls.map((call) => call.tag), ['a', 'b', 'c']);
+  assert.equal(logLines.filter((line) => /rebuilt off the event loop/.test(line.msg ?? line.message)).length, 1, JSON.stringify(logLines));
+});
+
+test('slow turns within the budget send later turns off the event loop, with no rebuild', async () => {
+  const logLines = [];
+  // every turn counts as slow, the first is already too much; none reaches the budget
+  const { executor: ex, state } = executor({ logLines, inlineTurns: { slowMs: 0, slowTotalMs: 0, budgetMs: 60_000 } });
+  const result = await ex.execute(request(`
+    const seen = [];
+    for (let i = 0; i < 5; i++) seen.push((await api.demo.counter({ tag: 't' + i })).count);
+    return seen;`));
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.deepEqual(result.result, [1, 2, 3, 4, 5]);
+  assert.equal(state.counter, 5);
+  const texts = logLines.map((line) => line.msg ?? line.message);
+  assert.equal(texts.filter((text) => /later turns of this execution run off the event loop/.test(text)).length, 1, JSON.stringify(texts));
+  assert.equal(texts.filter((text) => /rebuilt/.test(text)).length, 0);
 });
 
 test('the event loop is not held while a moved program computes: another execution finishes first', async () => {
@@ -63,7 +85,7 @@ test('a call in flight while the program moves is answered once, after the rebui
     await new Promise((resolve) => setTimeout(resolve, 150));
     return { slow: true };
   });
-  const { executor: ex } = executor({ state, extraTools: [slow] });
+  const { executor: ex } = executor({ state, extraTools: [slow], inlineTurns: REBUILD });
   const result = await ex.execute(request(`
     const pending = api.demo.slow({});
     const a = await api.demo.counter({ tag: 'a' });
@@ -78,7 +100,7 @@ test('a call in flight while the program moves is answered once, after the rebui
 });
 
 test('a program that paused and resumed in place moves with its journal read back from the state store', async () => {
-  const { executor: ex, state } = executor({ stateStore: new Keyv() });
+  const { executor: ex, state } = executor({ stateStore: new Keyv(), inlineTurns: REBUILD });
   const first = await ex.execute(request(`
     const a = await api.demo.counter({ tag: 'a' });
     const answer = await atp.llm.call({ prompt: 'name?' });
