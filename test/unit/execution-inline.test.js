@@ -122,3 +122,14 @@ test('an endless loop after a call still ends at the execution timeout', async (
     while (true) {}`, { limits: { timeout: 1500, memory: 64 * 1024 * 1024, llmCalls: 1 } }));
   assert.equal(result.status, 'timeout');
 });
+
+test('a memory bomb in a turn on the event loop ends as memory_exceeded, and the next execution runs', async () => {
+  const { executor: ex } = executor({ inlineTurns: { slowMs: 60_000, slowTotalMs: 60_000, budgetMs: 60_000 } });
+  const result = await ex.execute(request(`
+    await api.demo.counter({ tag: 'a' });
+    const keep = [];
+    while (true) keep.push('x'.repeat(1 << 20) + keep.length);`, { limits: { timeout: 20_000, memory: 16 * 1024 * 1024, llmCalls: 1 } }));
+  assert.equal(result.status, 'memory_exceeded', JSON.stringify(result.error));
+  const next = await ex.execute(request('return await api.demo.add({ a: 1, b: 1 })'));
+  assert.deepEqual(next.result, { sum: 2 });
+});
