@@ -1,5 +1,6 @@
-// A resume's answer matched against the callbacks a pause waits for: `{result}` for one, `{results:[{id,result}]}`
-// by id for a batch. An `{__error: true, message}` answer becomes an Error thrown at the awaiting call.
+// What enters the sandbox as the answer to a call. A resume's answer matched against the callbacks a pause
+// waits for: `{result}` for one, `{results:[{id,result}]}` by id for a batch; an `{__error: true, message}`
+// answer becomes an Error thrown at the awaiting call. A host call's value, as JSON within the execution's bounds.
 
 import { ERR, OK, type Delivery } from './journal.js';
 import type { PendingCallback } from './state-store.js';
@@ -59,4 +60,18 @@ export function pauseFields(pending: readonly PendingCallback[]): { needsCallbac
 
 function isErrorAnswer(value: unknown): value is { __error: true; message?: unknown } {
   return typeof value === 'object' && value !== null && (value as { __error?: unknown }).__error === true;
+}
+
+/** The value a host call returned, as its delivery: JSON text, or an error when it is not JSON or over `maxChars`. */
+export function resultDelivery(id: number, value: unknown, label: string, maxChars: number): Delivery {
+  let json: string | undefined;
+  try {
+    json = value === undefined ? undefined : JSON.stringify(value);
+  } catch (error) {
+    return [id, ERR, { message: `${label} returned a value that is not JSON (${(error as Error).message})` }];
+  }
+  if (json !== undefined && json.length > maxChars) {
+    return [id, ERR, { message: `${label} returned ${json.length} characters of JSON, more than this execution can hold; ask for less data` }];
+  }
+  return [id, OK, json];
 }

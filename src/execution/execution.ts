@@ -7,9 +7,11 @@ import picomatch from 'picomatch';
 import type { Logger } from '../logging/index.js';
 import { CodeSyntaxError, ScriptCompileError, transpile, type IsolatePool, type Sandbox, type SandboxSetup, type Transpiled, type TurnFailure } from '../sandbox/index.js';
 import { deliveredError, type CallPlan, type CallScope, type HostRuntime } from '../runtime/index.js';
-import { answerDeliveries, pauseFields } from './answers.js';
-import { ERR, Journal, OK, TIMER, argsHash, encodeTurn, replayPlan, type Delivery, type ReplayPlan, type Segment } from './journal.js';
+import { answerDeliveries, pauseFields, resultDelivery } from './answers.js';
+import { ERR, Journal, TIMER, argsHash, encodeTurn, replayPlan, type Delivery, type ReplayPlan, type Segment } from './journal.js';
 import type { LiveEntry, LivePaused } from './live.js';
+import { logEvent, progressEvent } from './events.js';
+import { HostTimers } from './timers.js';
 import {
   divergedOutcome, internalOutcome, memoryOutcome, parseErrorOutcome, stalledOutcome, thrownOutcome, timeoutOutcome, tooLargeOutcome, type Outcome,
 } from './outcome.js';
@@ -50,7 +52,6 @@ const PROBE_DELAY_MS = 1;
 export interface InlineTurns { slowMs: number; slowTotalMs: number; budgetMs: number }
 export const DEFAULT_INLINE_TURNS: InlineTurns = { slowMs: 1, slowTotalMs: 20, budgetMs: 10 };
 
-interface LiveTimer { handle: NodeJS.Timeout; due: number; delay: number; repeat: boolean }
 interface Replay {
   plan: ReplayPlan; dispatched: boolean; verified: number; callbacks: PendingCallback[]; timers: FrozenTimer[];
   /** Rebuilding a running program (see moveOffThread): at the end it goes on running, rather than pausing. */
@@ -81,7 +82,7 @@ export class Execution implements LiveEntry {
   /** Made on the first host call: one signal for all (an AbortSignal costs several µs to make). */
   private callsAborter?: AbortController;
   private callbacks = new Map<number, CallbackRequest>();
-  private readonly timers = new Map<number, LiveTimer>();
+  private readonly timers = new HostTimers(() => this.state === 'running', (id) => this.enqueue([id, TIMER]));
   private frozenTimers: FrozenTimer[] = [];
   private lastCallId = 0;
   private received = 0;
@@ -174,7 +175,7 @@ export class Execution implements LiveEntry {
     const settled = new Promise<ExecutionResult>((resolve) => (this.settle = resolve));
     this.state = 'running';
     this.startClock(this.spec.limits.timeout - this.usedMs);
-    for (const timer of this.frozenTimers) this.setTimer(timer.id, timer.remaining, timer.delay, timer.repeat);
+    this.timers.thaw(this.frozenTimers);
     this.frozenTimers = [];
     this.journal.recordTurn(batch);
     this.runTurn(() => this.sandbox!.deliver(encodeTurn(batch), true, this.remaining()));
@@ -486,18 +487,6 @@ export class Execution implements LiveEntry {
     }, 1000);
   };
 
-  private setTimer(id: number, wait: number, delay: number, repeat: boolean): void {
-    const handle = setTimeout(() => this.fireTimer(id), wait);
-    this.timers.set(id, { handle, due: performance.now() + wait, delay, repeat });
-  }
-
-  private fireTimer(id: number): void {
-    const timer = this.timers.get(id);
-    if (!timer || this.state !== 'running') return;
-    if (timer.repeat) this.setTimer(id, timer.delay, timer.delay, true);
-    else this.timers.delete(id);
-    this.enqueue([id, TIMER]);
-  }
 
   // ---- what the sandbox posts -------------------------------------------------------------------------
 
@@ -559,15 +548,11 @@ export class Execution implements LiveEntry {
     if (this.timers.size >= MAX_TIMERS) return this.tampered('too many timers');
     const options = (typeof args === 'object' && args !== null ? args : {}) as { delay?: unknown; repeat?: unknown };
     const delay = Math.min(Math.max(Number(options.delay) || 0, 0), 2 ** 31 - 1);
-    this.setTimer(id, delay, delay, options.repeat === true);
+    this.timers.arm(id, delay, delay, options.repeat === true);
   }
 
   private onClear(id: unknown): void {
-    if (typeof id !== 'number') return;
-    const timer = this.timers.get(id);
-    if (!timer) return;
-    clearTimeout(timer.handle);
-    this.timers.delete(id);
+    if (typeof id === 'number') this.timers.clear(id);
   }
 
   private startServerCall(id: number, plan: Extract<CallPlan, { kind: 'server' }>): void {
@@ -587,17 +572,7 @@ export class Execution implements LiveEntry {
     }
     work.then(
       (value) => {
-        if (!this.serverCalls.delete(id)) return; // the execution ended meanwhile
-        let json: string | undefined;
-        try {
-          json = value === undefined ? undefined : JSON.stringify(value);
-        } catch (error) {
-          return this.enqueue([id, ERR, { message: `${plan.label} returned a value that is not JSON (${(error as Error).message})` }]);
-        }
-        if (json !== undefined && json.length > maxChars) {
-          return this.enqueue([id, ERR, { message: `${plan.label} returned ${json.length} characters of JSON, more than this execution can hold; ask for less data` }]);
-        }
-        this.enqueue([id, OK, json]);
+        if (this.serverCalls.delete(id)) this.enqueue(resultDelivery(id, value, plan.label, maxChars)); // else the execution ended meanwhile
       },
       (error: unknown) => {
         if (!this.serverCalls.delete(id)) return;
@@ -609,33 +584,15 @@ export class Execution implements LiveEntry {
   private onLog(level: unknown, message: unknown, data: unknown): void {
     if (this.logs > this.deps.maxLogEntries) return;
     this.logs++;
-    const levels: LogEvent['level'][] = ['debug', 'info', 'warn', 'error'];
-    const event: LogEvent = {
-      level: levels.includes(level as LogEvent['level']) ? (level as LogEvent['level']) : 'info',
-      message: typeof message === 'string' ? message.slice(0, this.deps.maxLogChars) : '',
-    };
-    if (typeof data === 'string') {
-      try {
-        event.data = JSON.parse(data);
-      } catch {
-        event.data = data.slice(0, this.deps.maxLogChars);
-      }
-    }
+    const event = logEvent(level, message, data, this.deps.maxLogChars);
     this.emit(() => this.hooks.onLog?.(event));
   }
 
   private onProgress(raw: unknown): void {
-    if (this.logs > this.deps.maxLogEntries || typeof raw !== 'object' || raw === null) return;
+    if (this.logs > this.deps.maxLogEntries) return;
+    const event = progressEvent(raw, this.deps.maxLogChars);
+    if (!event) return;
     this.logs++;
-    const o = raw as Record<string, unknown>;
-    const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
-    const event: ProgressEvent = { message: typeof o.message === 'string' ? o.message.slice(0, this.deps.maxLogChars) : '' };
-    const fraction = number(o.fraction);
-    const current = number(o.current);
-    const total = number(o.total);
-    if (fraction !== undefined) event.fraction = Math.min(1, Math.max(0, fraction));
-    if (current !== undefined) event.current = current;
-    if (total !== undefined) event.total = total;
     this.progress(event);
   }
 
@@ -709,12 +666,7 @@ export class Execution implements LiveEntry {
   private async pause(): Promise<void> {
     this.state = 'pausing';
     this.stopClock();
-    const now = performance.now();
-    this.frozenTimers = [...this.timers].map(([id, timer]) => {
-      clearTimeout(timer.handle);
-      return { id, remaining: Math.max(0, Math.round(timer.due - now)), delay: timer.delay, repeat: timer.repeat };
-    });
-    this.timers.clear();
+    this.frozenTimers = this.timers.freeze();
     try {
       this.memoryUsedBytes = this.sandbox!.heapUsedIdle(); // idle: the probe that led here proved it
     } catch {
@@ -754,8 +706,7 @@ export class Execution implements LiveEntry {
     this.probeTimer = undefined;
     this.callsAborter?.abort();
     this.serverCalls.clear();
-    for (const timer of this.timers.values()) clearTimeout(timer.handle);
-    this.timers.clear();
+    this.timers.clearAll();
     this.outbox = [];
     this.replay = undefined;
     if (this.seq > 0) {
