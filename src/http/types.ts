@@ -1,5 +1,4 @@
-// What the HTTP layer needs from the rest of the daemon. src/server wires the real pieces in; a piece
-// that is missing (not built yet) makes its endpoint answer 501 instead of pretending.
+// What the HTTP layer needs from the rest of the daemon; src/server wires the real pieces in.
 
 import type { Config } from '../config/index.js';
 import type { Catalog } from '../catalog/index.js';
@@ -22,14 +21,14 @@ export type ExploreNode =
 
 export interface Discovery {
   /** TypeScript of api.* for these groups (all when undefined), including this session's client tools. */
-  definitions?(groups: string[] | undefined, session: Session | undefined, mode?: 'full' | 'index' | 'auto'): { typescript: string; apiGroups: string[] };
+  definitions(groups: string[] | undefined, session: Session | undefined, mode?: 'full' | 'index' | 'auto'): { typescript: string; apiGroups: string[] };
   /** TypeScript of the atp.* runtime APIs named. */
-  runtime?(apis: string[]): string;
-  search?(query: string, options: { apiGroups?: string[]; maxResults: number; useEmbeddings?: boolean }): Promise<SearchHit[]>;
+  runtime(apis: string[]): string;
+  search(query: string, options: { apiGroups?: string[]; maxResults: number; useEmbeddings?: boolean }): Promise<SearchHit[]>;
   /** `/github/issues` or `github.issues`; undefined when nothing is at that path. */
-  explore?(path: string): ExploreNode | undefined;
+  explore(path: string): ExploreNode | undefined;
   /** Builds indexes ahead of the first request (start-up calls it before listening). */
-  warmUp?(): Promise<void>;
+  warmUp(): Promise<void>;
 }
 
 export interface Lifecycle {

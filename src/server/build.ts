@@ -67,7 +67,7 @@ function daemon(parts: Omit<Daemon, 'start' | 'stop'>, discovery: Discovery, log
     ...parts,
     async start() {
       // warm isolates before taking traffic, so the first executions do not pay for them
-      await Promise.all([parts.executor.warm(), discovery.warmUp?.()]);
+      await Promise.all([parts.executor.warm(), discovery.warmUp()]);
       listener = await listen(parts.app, config.server.host, config.server.port, config.execution.maxTimeout + 60_000);
       parts.lifecycle.ready = true;
       return listener.url;

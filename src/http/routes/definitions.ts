@@ -12,8 +12,6 @@ export function definitionsRoute(deps: AppDeps): Route {
     path: '/api/definitions',
     async handler(ctx) {
       const session = await optionalSession(ctx, deps.sessions);
-      const generate = deps.discovery.definitions;
-      if (!generate) throw new HttpError(501, 'type definitions are not available in this build yet');
       const groups = listParam(ctx.query.apiGroups);
       if (groups) {
         const unknown = groups.filter((name) => !selectsSomething(deps, name, session));
@@ -24,7 +22,7 @@ export function definitionsRoute(deps: AppDeps): Route {
       }
       const mode = ctx.query.mode;
       if (mode !== undefined && mode !== 'full' && mode !== 'index' && mode !== 'auto') throw new HttpError(400, 'mode must be full, index or auto');
-      const { typescript, apiGroups } = generate(groups, session, mode);
+      const { typescript, apiGroups } = deps.discovery.definitions(groups, session, mode);
       ctx.body = { typescript, apiGroups, version: deps.version, ...(session?.guidance !== undefined && { guidance: session.guidance }) };
     },
   };

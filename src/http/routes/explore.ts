@@ -12,12 +12,10 @@ export function exploreRoute(deps: AppDeps): Route {
     path: '/api/explore',
     async handler(ctx) {
       await optionalSession(ctx, deps.sessions);
-      const explore = deps.discovery.explore;
-      if (!explore) throw new HttpError(501, 'explore is not available in this build yet');
       const body = await readJsonObject(ctx, deps.config.server.bodyLimit);
       const raw = body.path ?? '/';
       if (typeof raw !== 'string') throw badField('path', 'a string such as / or /github/issues');
-      const node = explore(raw);
+      const node = deps.discovery.explore(raw);
       if (!node) throw new HttpError(404, `Path not found: ${normalizePath(raw)}`);
       ctx.body = node;
     },

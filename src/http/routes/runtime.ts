@@ -17,8 +17,6 @@ export function runtimeRoute(deps: AppDeps): Route {
     path: '/api/runtime',
     async handler(ctx) {
       const session = await optionalSession(ctx, deps.sessions);
-      const declare = deps.discovery.runtime;
-      if (!declare) throw new HttpError(501, 'runtime definitions are not available in this build yet');
       let apis = listParam(ctx.query.apis);
       if (apis) {
         const unknown = apis.filter((api) => !RUNTIME_APIS.includes(api));
@@ -28,7 +26,7 @@ export function runtimeRoute(deps: AppDeps): Route {
         apis = [...served, ...ALWAYS];
       }
       ctx.type = 'text/plain; charset=utf-8';
-      ctx.body = declare(apis);
+      ctx.body = deps.discovery.runtime(apis);
     },
   };
 }

@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import type { AppDeps } from '../types.js';
 import { optionalSession } from '../auth.js';
 import { readJsonObject } from '../body.js';
-import { badField, HttpError } from '../errors.js';
+import { badField } from '../errors.js';
 import type { Route } from '../router.js';
 import { listParam } from './definitions.js';
 
@@ -12,14 +12,12 @@ const MAX_RESULTS = 100;
 
 export function searchRoutes(deps: AppDeps): Route[] {
   const run = async (ctx: Context, input: Record<string, unknown>) => {
-    const search = deps.discovery.search;
-    if (!search) throw new HttpError(501, 'search is not available in this build yet');
     const { query, apiGroups, maxResults, useEmbeddings } = input;
     if (typeof query !== 'string' || query.trim() === '') throw badField('query', 'a non-empty string');
     if (apiGroups !== undefined && (!Array.isArray(apiGroups) || !apiGroups.every((g) => typeof g === 'string'))) throw badField('apiGroups', 'an array of group names');
     if (maxResults !== undefined && (typeof maxResults !== 'number' || !Number.isInteger(maxResults) || maxResults < 1)) throw badField('maxResults', 'a whole number, 1 or more');
     if (useEmbeddings !== undefined && typeof useEmbeddings !== 'boolean') throw badField('useEmbeddings', 'true or false');
-    const results = await search(query, {
+    const results = await deps.discovery.search(query, {
       ...(apiGroups !== undefined && { apiGroups: apiGroups as string[] }),
       maxResults: Math.min((maxResults as number | undefined) ?? deps.config.search.maxResults, MAX_RESULTS),
       ...(useEmbeddings !== undefined && { useEmbeddings: useEmbeddings as boolean }),
