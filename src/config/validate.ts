@@ -18,7 +18,7 @@ export function schemaProblems(errors: ErrorObject[], data: unknown, source: Con
   const problems: ConfigProblem[] = [];
   for (const error of pruneOneOfNoise(errors)) {
     const path = instancePath(error.instancePath, data);
-    const problem = describe(error, path, data);
+    const problem = describe(error, path);
     if (!problem) continue;
     const { line, col } = locate(source, problem.path, problem.atKey);
     problems.push({ file: source.file, line, col, path: formatPath(problem.path), message: problem.message, hint: problem.hint });
@@ -28,7 +28,7 @@ export function schemaProblems(errors: ErrorObject[], data: unknown, source: Con
 
 interface Described { path: ConfigPath; message: string; hint?: string; atKey?: boolean }
 
-function describe(error: ErrorObject, path: ConfigPath, data: unknown): Described | undefined {
+function describe(error: ErrorObject, path: ConfigPath): Described | undefined {
   const parent = (error.parentSchema ?? {}) as JsonSchema;
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
