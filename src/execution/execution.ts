@@ -344,9 +344,7 @@ export class Execution implements LiveEntry {
 
   private enqueue(delivery: Delivery): void {
     this.outbox.push(delivery);
-    if (this.flushScheduled || this.rebuilding) return; // a rebuild flushes when its replay ends
-    this.flushScheduled = true;
-    queueMicrotask(this.flush);
+    this.kick();
   }
 
   /** Everything that arrived since the last flush enters the sandbox as one turn. */
@@ -376,7 +374,7 @@ export class Execution implements LiveEntry {
     this.checkIdle();
   };
 
-  /** Flushes deliveries that waited for a turn or a snapshot to end. */
+  /** Flushes the outbox soon (deliveries that arrived, or waited for a turn or a snapshot to end); a rebuild flushes when its replay ends. */
   private kick(): void {
     if (this.outbox.length === 0 || this.flushScheduled || this.rebuilding) return;
     this.flushScheduled = true;
