@@ -1,16 +1,17 @@
-// Where the cost of one fresh sandbox goes: the same steps as Sandbox.create (src/sandbox/sandbox.ts), timed
-// one by one, then dispose; and the process CPU (user and system) per sandbox, since both cores are shared.
+// Where the cost of one fresh sandbox goes. First the steps of building one directly on this thread, timed one
+// by one, then dispose; and the process CPU (user and system) per sandbox, since both cores are shared.
+// `new ivm.Isolate` holds the thread that calls it. Then the way the server does it (IsolatePool, which
+// builds and tears isolates down on isolated-vm's threads, src/sandbox/builder.ts): how long this thread is
+// busy per sandbox, against the direct way.
 // Run: npx tsc -p . && node --no-node-snapshot bench/sandbox-isolate-cost.js
-// `new ivm.Isolate` holds the main thread; the other steps run on isolated-vm's threads, and so does the
-// teardown when dispose() finds a task of ours queued in the isolate (as Sandbox.dispose arranges).
 
 import os from 'node:os';
 import ivm from 'isolated-vm';
-import { RuntimeBootstrap } from '../dist/sandbox/index.js';
+import { IsolatePool, RuntimeBootstrap } from '../dist/sandbox/index.js';
+import { createLogger } from '../dist/logging/index.js';
 
-const bootstrap = new RuntimeBootstrap({
-  apiIds: ['bench.noop'], maxInFlight: 16, maxPendingCallbacks: 16, maxTimers: 100, maxLogChars: 100_000, maxClockReadings: 1000,
-});
+const runtime = { apiIds: ['bench.noop'], maxInFlight: 16, maxPendingCallbacks: 16, maxTimers: 100, maxLogChars: 100_000, maxClockReadings: 1000 };
+const bootstrap = new RuntimeBootstrap(runtime);
 const steps = ['new Isolate (main thread)', 'createContext', 'global.set(callback)', 'compileScript (code cache)', 'run bootstrap', 'dispose (main thread part)'];
 
 async function oneSandbox(times) {
@@ -46,3 +47,24 @@ const wall = (performance.now() - started) / count;
 const used = process.cpuUsage(cpu);
 for (let i = 0; i < steps.length; i++) console.log(`${steps[i].padEnd(28)} median ${median(times[i]).toFixed(2)} ms`);
 console.log(`per sandbox: wall ${wall.toFixed(2)} ms, process CPU user ${(used.user / 1000 / count).toFixed(2)} ms + system ${(used.system / 1000 / count).toFixed(2)} ms (n=${count}, one at a time)`);
+
+// The same number of sandboxes, through the pool: take one (built on isolated-vm's threads), run nothing, discard.
+const pool = new IsolatePool({ size: 4, memoryLimit: 128 * 1024 * 1024, runtime, logger: createLogger({ level: 'error', format: 'text' }) });
+await pool.fill();
+for (let i = 0; i < 20; i++) pool.discard(await pool.take(128 * 1024 * 1024));
+const direct = { wall, busy: 0 };
+{
+  const loop = performance.eventLoopUtilization();
+  for (let i = 0; i < count; i++) await oneSandbox();
+  direct.busy = performance.eventLoopUtilization(loop).active / count;
+}
+const loop = performance.eventLoopUtilization();
+const poolCpu = process.cpuUsage();
+const poolStarted = performance.now();
+for (let i = 0; i < count; i++) pool.discard(await pool.take(128 * 1024 * 1024));
+const poolWall = (performance.now() - poolStarted) / count;
+const busy = performance.eventLoopUtilization(loop).active / count;
+const poolUsed = process.cpuUsage(poolCpu);
+console.log(`this thread busy per sandbox: direct ${direct.busy.toFixed(2)} ms, through the pool ${busy.toFixed(2)} ms (${(direct.busy / busy).toFixed(1)}x less)`);
+console.log(`through the pool: wall ${poolWall.toFixed(2)} ms per sandbox, process CPU user ${(poolUsed.user / 1000 / count).toFixed(2)} ms + system ${(poolUsed.system / 1000 / count).toFixed(2)} ms`);
+await pool.close();

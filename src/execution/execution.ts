@@ -239,13 +239,7 @@ export class Execution implements LiveEntry {
       maxResultChars: this.deps.maxResultSize,
     };
     const sandbox = this.sandbox!;
-    this.runTurn(async () => {
-      try {
-        return await sandbox.start(setup, this.code!.script, this.remaining());
-      } finally {
-        this.deps.pool.started();
-      }
-    });
+    this.runTurn(() => sandbox.start(setup, this.code!.script, this.remaining()));
   }
 
   private runTurn(step: () => Promise<TurnFailure | undefined>): void {
@@ -435,10 +429,7 @@ export class Execution implements LiveEntry {
       }
       const plan = replayPlan([...earlier, this.journal.currentSegment()]);
       const sandbox = await this.deps.pool.take(this.spec.limits.memory);
-      if (this.state !== 'running') {
-        this.deps.pool.started();
-        return this.deps.pool.discard(sandbox);
-      }
+      if (this.state !== 'running') return this.deps.pool.discard(sandbox);
       this.sandbox = sandbox;
       sandbox.listen(this.onPost, this.onListenerError);
       this.replay = { plan, dispatched: false, verified: 0, callbacks: [], timers: [], thenRun: true };

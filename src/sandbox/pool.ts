@@ -1,10 +1,10 @@
 // Warm isolates with the runtime already bootstrapped, so an execution does not wait for V8 to build a heap.
-// Each isolate serves exactly one execution. Creating an isolate holds this thread for a few milliseconds, so
-// refills run as background chores, one at a time, when no execution is starting. A used isolate is torn
-// down on isolated-vm's threads (Sandbox.dispose); a refill waits for teardowns in progress, since V8 makes
-// the two take turns.
+// Each isolate serves exactly one execution. Isolates are built on isolated-vm's threads (builder.ts), so
+// refilling never holds this thread: the pool refills as soon as it is short, and an execution that finds
+// it empty waits for the next isolate built. A used isolate is torn down on isolated-vm's threads too.
 
 import type { Logger } from '../logging/index.js';
+import { IsolateBuilder } from './builder.js';
 import { RuntimeBootstrap, Sandbox } from './sandbox.js';
 import type { SandboxRuntimeOptions } from './runtime-source.js';
 
@@ -15,20 +15,27 @@ export interface IsolatePoolOptions {
   memoryLimit: number;
   runtime: SandboxRuntimeOptions;
   logger: Logger;
+  /** Isolates built at once (default: one per core). */
+  parallelism?: number;
 }
+
+interface Waiter { resolve: (sandbox: Sandbox) => void; reject: (error: Error) => void }
 
 export class IsolatePool {
   private readonly bootstrap: RuntimeBootstrap;
+  private readonly builder: IsolateBuilder;
   private readonly warm: Sandbox[] = [];
+  /** take() calls waiting for the next isolate built, first come first served. */
+  private readonly waiting: Waiter[] = [];
+  /** Builds for the pool under way. */
+  private readonly building = new Set<Promise<void>>();
   /** Teardowns of used isolates still running on isolated-vm's threads. */
   private readonly teardowns = new Set<Promise<void>>();
-  private working = false;
   private closed = false;
-  /** Executions between take() and the end of their first turn: chores wait for them. */
-  private starting = 0;
 
   constructor(private readonly options: IsolatePoolOptions) {
     this.bootstrap = new RuntimeBootstrap(options.runtime);
+    this.builder = new IsolateBuilder(options.parallelism);
   }
 
   get size(): number {
@@ -40,31 +47,20 @@ export class IsolatePool {
     return this.teardowns.size;
   }
 
-  /** Fills the pool; resolves when it is full (at start-up, before taking traffic). */
+  /** Fills the pool; resolves when it is full (at start-up, before taking traffic) and rejects if a build fails. */
   async fill(): Promise<void> {
-    while (!this.closed && this.warm.length < this.options.size) this.warm.push(await this.create(this.options.memoryLimit));
+    const missing = this.options.size - this.warm.length - this.building.size;
+    await Promise.all(Array.from({ length: Math.max(0, missing) }, () => this.refill()));
   }
 
-  /** A fresh isolate for one execution: warm when the memory limit matches, else created now. Call started() after its first turn. */
-  async take(memoryLimit: number): Promise<Sandbox> {
-    if (this.closed) throw new Error('the isolate pool is closed');
-    this.starting++;
-    try {
-      if (memoryLimit === this.options.memoryLimit) {
-        const sandbox = this.warm.shift();
-        if (sandbox) return sandbox;
-      }
-      return await this.create(memoryLimit);
-    } catch (error) {
-      this.started();
-      throw error;
-    }
-  }
-
-  /** The execution that took an isolate has run its first turn. */
-  started(): void {
-    this.starting = Math.max(0, this.starting - 1);
+  /** A fresh isolate for one execution: warm when the memory limit matches and one is ready, else the next built. */
+  take(memoryLimit: number): Promise<Sandbox> {
+    if (this.closed) return Promise.reject(new Error('the isolate pool is closed'));
+    if (memoryLimit !== this.options.memoryLimit) return this.create(memoryLimit);
+    const sandbox = this.warm.shift();
+    const taken = sandbox ? Promise.resolve(sandbox) : new Promise<Sandbox>((resolve, reject) => this.waiting.push({ resolve, reject }));
     this.schedule();
+    return taken;
   }
 
   /** An isolate whose execution ended (or spilled): torn down in the background. */
@@ -72,47 +68,50 @@ export class IsolatePool {
     if (this.closed) return void sandbox.dispose(false);
     const teardown = sandbox.dispose();
     this.teardowns.add(teardown);
-    void teardown.then(() => {
-      this.teardowns.delete(teardown);
-      this.schedule();
-    });
+    void teardown.then(() => this.teardowns.delete(teardown));
   }
 
-  /** Frees every isolate; resolves once no teardown runs any more (the process may exit then). */
+  /** Frees every isolate; resolves once no build or teardown runs any more (the process may exit then). */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     for (const sandbox of this.warm.splice(0)) void sandbox.dispose(false);
+    for (const waiter of this.waiting.splice(0)) waiter.reject(new Error('the isolate pool is closed'));
+    await Promise.allSettled(this.building);
+    await this.builder.close();
     if (this.teardowns.size === 0) return;
     await Promise.all(this.teardowns);
     Sandbox.teardownsFinished();
   }
 
   private create(memoryLimit: number): Promise<Sandbox> {
-    return Sandbox.create(this.bootstrap, memoryLimit, (message) => {
+    return Sandbox.create(this.builder, this.bootstrap, memoryLimit, (message) => {
       this.options.logger.error('V8 lost control of an isolate; restart this process soon', { reason: message });
     });
   }
 
+  /** Starts builds while isolates are wanted (the waiting take() calls, then the pool's size), as many at once as the builder runs. */
   private schedule(): void {
-    if (this.working || this.closed || this.warm.length >= this.options.size) return;
-    this.working = true;
-    setImmediate(() => void this.work());
+    while (!this.closed && this.building.size < this.builder.parallelism && this.warm.length + this.building.size < this.options.size + this.waiting.length) {
+      this.refill().catch((error: Error) => this.options.logger.warn('could not create a warm isolate', { error: error.message }));
+    }
   }
 
-  /** One refill per turn of the event loop, while the pool is short and no execution is starting. */
-  private async work(): Promise<void> {
-    try {
-      // while executions start, they create their own isolates if the pool is empty: refilling now would
-      // only add to their wait; started() and finished teardowns schedule us again
-      while (!this.closed && this.starting === 0 && this.teardowns.size === 0 && this.warm.length < this.options.size) {
-        this.warm.push(await this.create(this.options.memoryLimit));
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    } catch (error) {
-      this.options.logger.warn('could not create a warm isolate', { error: (error as Error).message });
-    } finally {
-      this.working = false;
-      if (this.closed) for (const sandbox of this.warm.splice(0)) void sandbox.dispose(false);
-    }
+  /** Builds one isolate for the pool: it goes to the first take() waiting, else to the warm ones. */
+  private refill(): Promise<void> {
+    const build: Promise<void> = this.create(this.options.memoryLimit).then((sandbox) => {
+      if (this.closed) return void sandbox.dispose(false);
+      const waiter = this.waiting.shift();
+      if (waiter) waiter.resolve(sandbox);
+      else this.warm.push(sandbox);
+    }, (error: Error) => {
+      this.waiting.shift()?.reject(error);
+      throw error;
+    }).finally(() => {
+      this.building.delete(build);
+      this.schedule();
+    });
+    this.building.add(build);
+    return build;
   }
 }

@@ -3,6 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import ivm from 'isolated-vm';
+import type { IsolateBuilder } from './builder.js';
 import { atpSandboxRuntime, type SandboxRuntimeOptions, type SandboxSetup } from './runtime-source.js';
 
 export const AGENT_FILENAME = 'agent.ts';
@@ -59,13 +60,15 @@ export class Sandbox {
   private readonly snapshotRef: ivm.Reference;
   private readonly postedRef: ivm.Reference;
   private readonly holder: Holder;
+  private readonly release: () => Promise<void>;
   private disposedByHost = false;
   /** Set when V8 lost control of the isolate (isolated-vm's catastrophic error). */
   catastrophe?: string;
 
   private constructor(parts: {
-    isolate: ivm.Isolate; context: ivm.Context; refs: ivm.Reference[]; holder: Holder; memoryLimit: number;
+    isolate: ivm.Isolate; context: ivm.Context; refs: ivm.Reference[]; holder: Holder; memoryLimit: number; release: () => Promise<void>;
   }) {
+    this.release = parts.release;
     this.isolate = parts.isolate;
     this.context = parts.context;
     [this.deliverRef, this.snapshotRef, this.postedRef] = parts.refs;
@@ -73,28 +76,28 @@ export class Sandbox {
     this.memoryLimit = parts.memoryLimit;
   }
 
-  /** Creates an isolate and runs the runtime bootstrap in it. `onCatastrophe` is told if V8 loses the isolate. */
-  static async create(bootstrap: RuntimeBootstrap, memoryLimit: number, onCatastrophe?: (message: string) => void): Promise<Sandbox> {
+  /**
+   * Creates an isolate and runs the runtime bootstrap in it, on isolated-vm's threads (see builder.ts).
+   * `onCatastrophe` is told if V8 loses the isolate.
+   */
+  static async create(builder: IsolateBuilder, bootstrap: RuntimeBootstrap, memoryLimit: number, onCatastrophe?: (message: string) => void): Promise<Sandbox> {
     const holder: Holder = { listener: null };
     let sandbox: Sandbox | undefined;
-    const isolate = new ivm.Isolate({
-      memoryLimit: Math.max(8, Math.ceil(memoryLimit / (1024 * 1024))),
-      onCatastrophicError: (message: string) => {
-        if (sandbox) sandbox.catastrophe = message;
-        onCatastrophe?.(message);
-      },
+    const post = new ivm.Callback((type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => {
+      try {
+        holder.listener?.(type, a, b, c, d);
+      } catch (error) {
+        // whatever the sandbox sends, the server process must not go down with it
+        holder.listener = null;
+        holder.onListenerError?.(error);
+      }
+    }, { ignored: true });
+    const { isolate, context, release } = await builder.build(Math.max(8, Math.ceil(memoryLimit / (1024 * 1024))), (message) => {
+      if (sandbox) sandbox.catastrophe = message;
+      onCatastrophe?.(message);
     });
     try {
-      const context = await isolate.createContext();
-      await context.global.set('__atp_post', new ivm.Callback((type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => {
-        try {
-          holder.listener?.(type, a, b, c, d);
-        } catch (error) {
-          // whatever the sandbox sends, the server process must not go down with it
-          holder.listener = null;
-          holder.onListenerError?.(error);
-        }
-      }, { ignored: true }));
+      await context.global.set('__atp_post', post);
       const script = await isolate.compileScript(bootstrap.source, {
         filename: RUNTIME_FILENAME,
         ...(bootstrap.cachedData ? { cachedData: bootstrap.cachedData } : { produceCachedData: true }),
@@ -104,7 +107,7 @@ export class Sandbox {
       const entry = (await script.run(context, { reference: true, release: true })) as ivm.Reference;
       const refs = await Promise.all(['deliver', 'snapshot', 'postedOrSnapshot'].map((name) => entry.get(name, { reference: true }) as Promise<ivm.Reference>));
       entry.release();
-      sandbox = new Sandbox({ isolate, context, refs, holder, memoryLimit });
+      sandbox = new Sandbox({ isolate, context, refs, holder, memoryLimit, release });
       return sandbox;
     } catch (error) {
       if (!isolate.isDisposed) isolate.dispose();
@@ -113,7 +116,7 @@ export class Sandbox {
   }
 
   get disposed(): boolean {
-    return this.isolate.isDisposed;
+    return this.disposedByHost || this.isolate.isDisposed;
   }
 
   /** Routes what the sandbox posts to `listener`; if the listener throws, it is detached and `onError` is told. */
@@ -133,7 +136,7 @@ export class Sandbox {
     try {
       compiled = this.isolate.compileScriptSync(code, { filename: AGENT_FILENAME });
     } catch (error) {
-      if (this.isolate.isDisposed) return this.disposedByHost ? { kind: 'disposed' } : { kind: 'memory' };
+      if (this.disposed) return this.lost();
       const match = /agent\.ts:(\d+)(?::(\d+))?/.exec(String((error as Error).stack ?? ''));
       throw new ScriptCompileError((error as Error).message, match ? Number(match[1]) : undefined, match?.[2] ? Number(match[2]) : undefined);
     }
@@ -197,41 +200,34 @@ export class Sandbox {
 
   /** Heap in use, in bytes (0 once disposed). Only while no turn runs: it would wait for the turn to end. */
   heapUsedIdle(): number {
-    if (this.isolate.isDisposed) return 0;
+    if (this.disposed) return 0;
     const stats = this.isolate.getHeapStatisticsSync();
     return stats.used_heap_size + stats.externally_allocated_size;
   }
 
   /** Heap in use, in bytes (0 once disposed); waits until the isolate is idle. */
   async heapUsedAsync(): Promise<number> {
-    if (this.isolate.isDisposed) return 0;
+    if (this.disposed) return 0;
     const stats = await this.isolate.getHeapStatistics();
     return stats.used_heap_size + stats.externally_allocated_size;
   }
 
   /**
-   * Frees the isolate. isolated-vm tears an isolate down on the thread that lets go of it last: with a task
-   * of ours queued in it, that is one of isolated-vm's threads, not this one (bench/sandbox-isolate-cost.js:
-   * 0.75 ms of this thread per isolate before, about 0.02 ms after). `inBackground: false` frees it on this
-   * thread, as the process must before it exits (see Sandbox.teardownsFinished).
+   * Frees the isolate: by default on the thread of the helper that built it (see builder.ts), so that this
+   * thread does not pay for the teardown; the promise settles once it is done. `inBackground: false` frees it
+   * on this thread at once, as the process must before it exits (see Sandbox.teardownsFinished).
    */
   dispose(inBackground = true): Promise<void> {
     this.holder.listener = null;
-    if (this.isolate.isDisposed) return Promise.resolve();
+    if (this.disposedByHost || this.isolate.isDisposed) return Promise.resolve();
     this.disposedByHost = true;
+    if (inBackground) return this.release();
     try {
-      if (!inBackground) {
-        this.isolate.dispose();
-        return Promise.resolve();
-      }
-      // holds the isolate until its queue is dropped, off this thread; settles as the teardown starts
-      const teardown = this.context.eval('0').then(() => undefined, () => undefined);
       this.isolate.dispose();
-      return teardown;
     } catch {
       // already disposed by isolated-vm (memory limit); nothing left to free
-      return Promise.resolve();
     }
+    return Promise.resolve();
   }
 
   /**
@@ -250,7 +246,7 @@ export class Sandbox {
 
   /** What ended a turn, decided by what happened rather than by the wording of the error. */
   private failure(error: unknown, started: number, timeoutMs: number): TurnFailure {
-    if (this.isolate.isDisposed) return this.disposedByHost ? { kind: 'disposed' } : { kind: 'memory' };
+    if (this.disposed) return this.lost();
     const elapsed = performance.now() - started;
     if (started > 0 && elapsed >= clampTimeout(timeoutMs) - 1) return { kind: 'timeout', stack: String((error as Error)?.stack ?? '') };
     return { kind: 'unhandled', message: String((error as Error)?.message ?? error) };

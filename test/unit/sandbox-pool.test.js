@@ -1,5 +1,6 @@
 // The isolate pool never keeps used isolates: discard() disposes at once (the teardown itself runs on
-// isolated-vm's threads), even while executions keep starting, as under sustained load.
+// isolated-vm's threads), even while executions keep starting, as under sustained load. Isolates are built
+// on isolated-vm's threads (bench/sandbox-isolate-cost.js measures what that spares this thread).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IsolatePool } from '../../dist/sandbox/index.js';
@@ -21,7 +22,7 @@ test('used isolates are disposed at once, even while executions are starting', a
   const pool = new IsolatePool({ size: 0, memoryLimit: MEMORY, runtime, logger });
   try {
     const sandboxes = [];
-    for (let i = 0; i < 20; i++) sandboxes.push(await pool.take(MEMORY)); // none calls started(): all still starting
+    for (let i = 0; i < 20; i++) sandboxes.push(await pool.take(MEMORY));
     for (const sandbox of sandboxes) pool.discard(sandbox);
     assert.deepEqual(sandboxes.map((s) => s.disposed), sandboxes.map(() => true));
     await until(() => pool.discardedCount === 0, 'the teardowns to finish');
@@ -30,19 +31,42 @@ test('used isolates are disposed at once, even while executions are starting', a
   }
 });
 
-test('the pool refills after the teardowns of used isolates finish', async () => {
+test('the pool refills as soon as an isolate is taken', async () => {
   const pool = new IsolatePool({ size: 2, memoryLimit: MEMORY, runtime, logger });
   try {
     await pool.fill();
     const used = await pool.take(MEMORY);
-    pool.started();
     assert.equal(pool.size, 1);
-    pool.discard(used);
     await until(() => pool.size === 2, 'the pool to refill');
-    assert.equal(pool.discardedCount, 0);
+    pool.discard(used);
+    await until(() => pool.discardedCount === 0, 'the teardown to finish');
   } finally {
-    pool.close();
+    await pool.close();
   }
+});
+
+test('takes beyond the pool each wait for an isolate of their own, built for them', async () => {
+  const pool = new IsolatePool({ size: 1, memoryLimit: MEMORY, runtime, logger, parallelism: 2 });
+  try {
+    await pool.fill();
+    const sandboxes = await Promise.all(Array.from({ length: 12 }, () => pool.take(MEMORY)));
+    assert.equal(new Set(sandboxes).size, 12, 'every take gets its own isolate');
+    for (const sandbox of sandboxes) {
+      assert.equal(sandbox.disposed, false);
+      pool.discard(sandbox);
+    }
+    await until(() => pool.size === 1 && pool.discardedCount === 0, 'the pool to refill');
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a take waiting for an isolate is refused when the pool closes', async () => {
+  const pool = new IsolatePool({ size: 0, memoryLimit: MEMORY, runtime, logger, parallelism: 1 });
+  const taken = pool.take(MEMORY);
+  const closing = pool.close();
+  await assert.rejects(taken, /closed/);
+  await closing;
 });
 
 test('close() empties the pool and refuses further isolates', async () => {
