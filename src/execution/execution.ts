@@ -239,6 +239,7 @@ export class Execution implements LiveEntry {
       maxResultChars: this.deps.maxResultSize,
     };
     const sandbox = this.sandbox!;
+    if (replayClock === null && this.inline && !this.replay) return this.inlineStart(sandbox, setup);
     this.runTurn(() => sandbox.start(setup, this.code!.script, this.remaining()));
   }
 
@@ -256,15 +257,20 @@ export class Execution implements LiveEntry {
       (error: unknown) => {
         this.awaited--;
         if (this.awaited === 0) this.whenIdle?.();
-        if (error instanceof ScriptCompileError) {
-          const position = error.line !== undefined ? this.code?.original(error.line, error.column ?? 1) : undefined;
-          this.finish(parseErrorOutcome(error.message, position?.line, position?.column));
-        } else {
-          this.deps.logger.error('execution turn failed unexpectedly', { execution: this.id, error: (error as Error).message });
-          this.finish(internalOutcome('the sandbox stopped unexpectedly'));
-        }
+        this.onTurnError(error);
       },
     );
+  }
+
+  /** A turn could not even start: V8 rejected the code, or the sandbox broke. */
+  private onTurnError(error: unknown): void {
+    if (error instanceof ScriptCompileError) {
+      const position = error.line !== undefined ? this.code?.original(error.line, error.column ?? 1) : undefined;
+      this.finish(parseErrorOutcome(error.message, position?.line, position?.column));
+    } else {
+      this.deps.logger.error('execution turn failed unexpectedly', { execution: this.id, error: (error as Error).message });
+      this.finish(internalOutcome('the sandbox stopped unexpectedly'));
+    }
   }
 
   private onTurnFailure(failure: TurnFailure): void {
@@ -375,6 +381,22 @@ export class Execution implements LiveEntry {
     queueMicrotask(this.flush);
   }
 
+  /** The first turn on this thread (Sandbox.startSync), as inlineTurn runs the later ones. */
+  private inlineStart(sandbox: Sandbox, setup: SandboxSetup): void {
+    const remaining = this.remaining();
+    const budget = Math.min(this.deps.inline.budgetMs, remaining);
+    this.activity++;
+    const started = performance.now();
+    let failure: TurnFailure | undefined;
+    try {
+      failure = sandbox.startSync(setup, this.code!.script, budget);
+    } catch (error) {
+      return this.onTurnError(error);
+    }
+    if (failure?.kind === 'timeout' && budget < remaining) return void this.moveOffThread(null);
+    this.afterInlineTurn(sandbox, performance.now() - started, failure);
+  }
+
   /** A turn on this thread (Sandbox.deliverSync): no thread hop either way. */
   private inlineTurn(batch: Delivery[]): void {
     const sandbox = this.sandbox!;
@@ -384,14 +406,18 @@ export class Execution implements LiveEntry {
     const started = performance.now();
     const failure = sandbox.deliverSync(encodeTurn(batch), true, budget);
     if (failure?.kind === 'timeout' && budget < remaining) return void this.moveOffThread(batch);
-    const took = performance.now() - started;
+    this.journal.recordTurn(batch);
+    this.afterInlineTurn(sandbox, performance.now() - started, failure);
+  }
+
+  /** After an inline turn that ran to its end (or failed for good): the slow-turn rule, then what it posted and read. */
+  private afterInlineTurn(sandbox: Sandbox, took: number, failure: TurnFailure | undefined): void {
     this.slowInlineMs = this.slowInlineMs * 0.9 + (took > this.deps.inline.slowMs ? took : 0);
     if (this.slowInlineMs > this.deps.inline.slowTotalMs) {
       // this code computes between its awaits: the next turns run off the event loop, in parallel with others
       this.inline = false;
       this.deps.logger.debug('turns were slow: later turns of this execution run off the event loop', { execution: this.id, slowMs: Math.round(this.slowInlineMs) });
     }
-    this.journal.recordTurn(batch);
     if (failure) this.onTurnFailure(failure);
     if (this.state !== 'running') return;
     let after: ReturnType<Sandbox['postsAndClockSync']>;
@@ -410,14 +436,15 @@ export class Execution implements LiveEntry {
    * An inline turn outgrew its budget and V8 stopped it midway, which breaks the program: it is rebuilt in a
    * fresh isolate by replaying its journal (no call made again), then `batch` enters again, and the program
    * runs off this thread from then on. What the stopped isolate posted after its last whole turn is dropped.
+   * A first turn (`batch` null) has nothing journaled: the program simply starts again, off this thread.
    */
-  private async moveOffThread(batch: Delivery[]): Promise<void> {
+  private async moveOffThread(batch: Delivery[] | null): Promise<void> {
     this.deps.logger.debug('a turn outgrew the inline budget: the program is rebuilt off the event loop', { execution: this.id, budgetMs: this.deps.inline.budgetMs });
     this.inline = false;
     this.rebuilding = true;
     this.deps.pool.discard(this.sandbox!);
     this.sandbox = undefined;
-    this.outbox.unshift(...batch);
+    if (batch) this.outbox.unshift(...batch);
     this.lastCallId = 0;
     this.received = 0;
     this.postsReceived = 0;
@@ -432,6 +459,10 @@ export class Execution implements LiveEntry {
       if (this.state !== 'running') return this.deps.pool.discard(sandbox);
       this.sandbox = sandbox;
       sandbox.listen(this.onPost, this.onListenerError);
+      if (!batch) {
+        this.rebuilding = false;
+        return this.startProgram(null);
+      }
       this.replay = { plan, dispatched: false, verified: 0, callbacks: [], timers: [], thenRun: true };
       this.startProgram(plan.clock);
     } catch (error) {

@@ -5,6 +5,7 @@
 
 import type { Logger } from '../logging/index.js';
 import { IsolateBuilder } from './builder.js';
+import { rehearse } from './rehearsal.js';
 import { RuntimeBootstrap, Sandbox } from './sandbox.js';
 import type { SandboxRuntimeOptions } from './runtime-source.js';
 
@@ -32,6 +33,7 @@ export class IsolatePool {
   /** Teardowns of used isolates still running on isolated-vm's threads. */
   private readonly teardowns = new Set<Promise<void>>();
   private closed = false;
+  private rehearsed = false;
 
   constructor(private readonly options: IsolatePoolOptions) {
     this.bootstrap = new RuntimeBootstrap(options.runtime);
@@ -42,13 +44,30 @@ export class IsolatePool {
     return this.warm.length;
   }
 
+  /** Size of the runtime's V8 code cache, in bytes (0 until the first isolate is built). */
+  get codeCacheBytes(): number {
+    return this.bootstrap.cachedData?.copy().byteLength ?? 0;
+  }
+
   /** Used isolates whose teardown has not finished. */
   get discardedCount(): number {
     return this.teardowns.size;
   }
 
-  /** Fills the pool; resolves when it is full (at start-up, before taking traffic) and rejects if a build fails. */
+  /**
+   * Fills the pool; resolves when it is full (at start-up, before taking traffic) and rejects if a build
+   * fails. The first time, an isolate rehearses an execution first, for the code cache (rehearsal.ts).
+   */
   async fill(): Promise<void> {
+    if (!this.rehearsed) {
+      this.rehearsed = true;
+      const sandbox = await this.create(this.options.memoryLimit);
+      try {
+        if (!(await rehearse(sandbox, this.bootstrap, this.options.runtime.apiIds))) this.options.logger.debug('the runtime rehearsal did not finish; isolates compile the runtime as they go');
+      } finally {
+        this.discard(sandbox);
+      }
+    }
     const missing = this.options.size - this.warm.length - this.building.size;
     await Promise.all(Array.from({ length: Math.max(0, missing) }, () => this.refill()));
   }

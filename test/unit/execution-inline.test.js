@@ -43,6 +43,27 @@ test('a long turn after some calls moves off the event loop; no call runs twice;
   assert.equal(logLines.filter((line) => /rebuilt off the event loop/.test(line.msg ?? line.message)).length, 1, JSON.stringify(logLines));
 });
 
+test('a long first turn moves off the event loop too; a call it started before is made once', async () => {
+  const logLines = [];
+  const { executor: ex, state } = executor({ logLines, inlineTurns: REBUILD });
+  const result = await ex.execute(request(`
+    const pending = api.demo.counter({ tag: 'early' });
+    ${LONG_LOOP}
+    const early = await pending;
+    const late = await api.demo.counter({ tag: 'late' });
+    return { counts: [early.count, late.count], x };`));
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.deepEqual(result.result.counts, [1, 2]);
+  assert.deepEqual(state.calls.map((call) => call.tag), ['early', 'late']);
+  assert.equal(logLines.filter((line) => /rebuilt off the event loop/.test(line.msg ?? line.message)).length, 1, JSON.stringify(logLines));
+});
+
+test('a first turn longer than the whole timeout ends as timeout, with the line of the loop', async () => {
+  const { executor: ex } = executor({ inlineTurns: REBUILD });
+  const result = await ex.execute(request('while (true) {}', { limits: { timeout: 5, memory: 64 * 1024 * 1024, llmCalls: 1 } }));
+  assert.equal(result.status, 'timeout', JSON.stringify(result));
+});
+
 test('slow turns within the budget send later turns off the event loop, with no rebuild', async () => {
   const logLines = [];
   // every turn counts as slow, the first is already too much; none reaches the budget

@@ -80,3 +80,20 @@ test('close() empties the pool and refuses further isolates', async () => {
   assert.equal(pool.size, 0);
   await assert.rejects(pool.take(MEMORY), /closed/);
 });
+
+test('fill() rehearses an execution first: the runtime code cache then holds the functions it ran', async () => {
+  const pool = new IsolatePool({ size: 1, memoryLimit: MEMORY, runtime, logger });
+  try {
+    const compiled = await pool.take(MEMORY); // built before any rehearsal: the cache of the compiled script alone
+    const before = pool.codeCacheBytes;
+    pool.discard(compiled);
+    await pool.fill();
+    assert.ok(before > 0, 'a code cache was produced at the first build');
+    assert.ok(pool.codeCacheBytes > before * 1.3, `the rehearsed cache (${pool.codeCacheBytes} bytes) is larger than the compile-time one (${before})`);
+    const sandbox = await pool.take(MEMORY);
+    assert.equal(sandbox.disposed, false);
+    pool.discard(sandbox);
+  } finally {
+    await pool.close();
+  }
+});
