@@ -62,6 +62,19 @@ for (let i = 0; i < 200; i++) {
 }
 console.log(`return 1+1, warm pool:      p50 ${fmt(pct(paced, 50))}  p90 ${fmt(pct(paced, 90))}  (n=${paced.length})`);
 
+// short programs, as agents write them: every execution starts in a fresh isolate, where V8 has compiled
+// nothing yet for this program's turns; per call = (p50 with N calls - p50 of return 1+1) / N
+const base = pct(paced, 50);
+for (const calls of [1, 10, 50]) {
+  const times = [];
+  for (let i = 0; i < 100; i++) {
+    while (executor.stats().warmIsolates < config.execution.pool) await new Promise((resolve) => setTimeout(resolve, 2));
+    times.push(await timed(`let t = 0; for (let i = 0; i < ${calls}; i++) t += (await api.bench.noop({ i })).i; return t;`));
+  }
+  const p50 = pct(times, 50);
+  console.log(`${String(calls).padStart(2)} sequential calls, warm pool: p50 ${fmt(p50)}, ${fmt((p50 - base) / calls)} per call in a fresh isolate`);
+}
+
 // one after another, as fast as possible: isolate creation competes with the requests
 const backToBack = [];
 const started = performance.now();

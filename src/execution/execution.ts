@@ -177,8 +177,9 @@ export class Execution implements LiveEntry {
     this.startClock(this.spec.limits.timeout - this.usedMs);
     this.timers.thaw(this.frozenTimers);
     this.frozenTimers = [];
-    this.journal.recordTurn(batch);
-    this.runTurn(() => this.sandbox!.deliver(encodeTurn(batch), true, this.remaining()));
+    // the answers enter like any results: on this thread while turns are short (flush)
+    for (const delivery of batch) this.outbox.push(delivery);
+    this.kick();
     return settled;
   }
 
@@ -724,7 +725,7 @@ export class Execution implements LiveEntry {
     clearTimeout(this.deadlineTimer);
     clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
-    this.callsAborter?.abort();
+    if (this.serverCalls.size > 0) this.callsAborter?.abort(); // aborting makes a DOMException: only when a call can hear it
     this.serverCalls.clear();
     this.timers.clearAll();
     this.outbox = [];

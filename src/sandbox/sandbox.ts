@@ -206,10 +206,7 @@ export class Sandbox {
     return this.isolate.isDisposed && !this.disposedByHost ? { kind: 'memory' } : { kind: 'disposed' };
   }
 
-  /** Delivers answers (or timer firings) into the sandbox in one turn; `batch` is JSON, see journal.ts. */
-  deliver(batch: string, live: boolean, timeoutMs: number): Promise<TurnFailure | undefined> {
-    return this.turn(() => this.deliverRef.apply(undefined, [batch, live], { timeout: clampTimeout(timeoutMs) }), timeoutMs);
-  }
+
 
   /**
    * Clock readings made since the last snapshot, and how many calls the sandbox has issued. It runs after
