@@ -68,7 +68,8 @@ export class IsolateBuilder {
     });
     this.inFlight.add(settled);
     this.catastrophes.set(id, onCatastrophe);
-    helper.build.applyIgnored(undefined, [id, memoryMb]);
+    // the answer comes through `done`; this promise only tells if the helper itself failed
+    helper.build.apply(undefined, [id, memoryMb], { result: { promise: true } }).catch((error: unknown) => this.helperFailed(helper, id, error));
     return built;
   }
 
@@ -92,9 +93,23 @@ export class IsolateBuilder {
     }
   }
 
+  /** A helper could not run a build (it ran out of memory, or V8 lost it): the build fails, and the helper is replaced. */
+  private helperFailed(helper: Helper, id: number, error: unknown): void {
+    const index = this.helpers.indexOf(helper);
+    if (helper.isolate.isDisposed && index >= 0) this.helpers.splice(index, 1);
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    this.catastrophes.delete(id);
+    pending.reject(new Error(`the isolate builder failed: ${(error as Error)?.message ?? error}`));
+  }
+
   private release(helper: Helper, id: number, isolate: ivm.Isolate): Promise<void> {
     this.catastrophes.delete(id);
-    const released: Promise<void> = helper.release.apply(undefined, [isolate]).then(noop, noop).then(() => {
+    const onThisThread = (): void => {
+      if (!isolate.isDisposed) isolate.dispose();
+    };
+    const released: Promise<void> = helper.release.apply(undefined, [isolate]).then(noop, onThisThread).then(() => {
       this.releases.delete(released);
     });
     this.releases.add(released);
@@ -103,6 +118,7 @@ export class IsolateBuilder {
 
   /** The helper with the shortest queue; a new one while there are fewer than `parallelism`. */
   private helper(): Helper {
+    for (const helper of this.helpers.filter((candidate) => candidate.isolate.isDisposed)) this.helpers.splice(this.helpers.indexOf(helper), 1);
     const idle = this.helpers.find((helper) => helper.queued === 0);
     if (idle) return idle;
     if (this.helpers.length < this.parallelism) {

@@ -1,0 +1,46 @@
+// The isolate builder makes isolates in helper isolates, on isolated-vm's threads. A helper that dies (V8
+// lost it, or it ran out of memory) must not leave builds waiting forever: the build under way fails with a
+// clear error, and the next build gets a new helper.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IsolateBuilder } from '../../dist/sandbox/builder.js';
+
+test('builds give working isolates, and release frees them', async () => {
+  const builder = new IsolateBuilder(2);
+  try {
+    const built = await Promise.all([builder.build(16, () => {}), builder.build(16, () => {})]);
+    for (const { context } of built) assert.equal(await context.eval('6 * 7'), 42);
+    await Promise.all(built.map(({ release }) => release()));
+    assert.deepEqual(built.map(({ isolate }) => isolate.isDisposed), [true, true]);
+  } finally {
+    await builder.close();
+  }
+});
+
+test('a helper that dies fails the build under way, and the next build gets a new helper', async () => {
+  const builder = new IsolateBuilder(1);
+  try {
+    const first = await builder.build(16, () => {});
+    await first.release();
+    const helper = builder['helpers'][0]; // the only one, with parallelism 1
+    const underWay = builder.build(16, () => {});
+    helper.isolate.dispose();
+    await assert.rejects(underWay, /isolate builder failed/);
+    const next = await builder.build(16, () => {});
+    assert.notEqual(builder['helpers'][0], helper);
+    assert.equal(await next.context.eval('1 + 1'), 2);
+    await next.release();
+  } finally {
+    await builder.close();
+  }
+});
+
+test('close() waits for builds under way, and refuses new ones', async () => {
+  const builder = new IsolateBuilder(1);
+  const underWay = builder.build(16, () => {});
+  await builder.close();
+  const built = await underWay;
+  assert.equal(built.isolate.isDisposed, false, 'the caller gets what was under way, to free it');
+  built.isolate.dispose();
+  await assert.rejects(builder.build(16, () => {}), /closed/);
+});
