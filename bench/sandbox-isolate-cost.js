@@ -3,9 +3,11 @@
 // `new ivm.Isolate` holds the thread that calls it. Then the way the server does it (IsolatePool, which
 // builds and tears isolates down on isolated-vm's threads, src/sandbox/builder.ts): how long this thread is
 // busy per sandbox, against the direct way.
-// Run: npx tsc -p . && node --no-node-snapshot bench/sandbox-isolate-cost.js
+// The event-loop delay while sandboxes are made back to back says how late a request arriving meanwhile is.
+// Run: npx tsc -p . && node --no-node-snapshot bench/sandbox-isolate-cost.js   (PAR=n: helpers building at once)
 
 import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import ivm from 'isolated-vm';
 import { IsolatePool, RuntimeBootstrap } from '../dist/sandbox/index.js';
 import { createLogger } from '../dist/logging/index.js';
@@ -49,22 +51,37 @@ for (let i = 0; i < steps.length; i++) console.log(`${steps[i].padEnd(28)} media
 console.log(`per sandbox: wall ${wall.toFixed(2)} ms, process CPU user ${(used.user / 1000 / count).toFixed(2)} ms + system ${(used.system / 1000 / count).toFixed(2)} ms (n=${count}, one at a time)`);
 
 // The same number of sandboxes, through the pool: take one (built on isolated-vm's threads), run nothing, discard.
-const pool = new IsolatePool({ size: 4, memoryLimit: 128 * 1024 * 1024, runtime, logger: createLogger({ level: 'error', format: 'text' }) });
+const pool = new IsolatePool({ size: 4, parallelism: process.env.PAR ? Number(process.env.PAR) : undefined, memoryLimit: 128 * 1024 * 1024, runtime, logger: createLogger({ level: 'error', format: 'text' }) });
 await pool.fill();
 for (let i = 0; i < 20; i++) pool.discard(await pool.take(128 * 1024 * 1024));
+// how late a request arriving meanwhile would be served: the delay of the event loop while sandboxes are made
+const delays = () => {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  return () => {
+    histogram.disable();
+    return `event-loop delay p99 ${(histogram.percentile(99) / 1e6).toFixed(2)} ms, max ${(histogram.max / 1e6).toFixed(2)} ms`;
+  };
+};
 const direct = { wall, busy: 0 };
+let directDelay;
 {
   const loop = performance.eventLoopUtilization();
+  const stop = delays();
   for (let i = 0; i < count; i++) await oneSandbox();
+  directDelay = stop();
   direct.busy = performance.eventLoopUtilization(loop).active / count;
 }
 const loop = performance.eventLoopUtilization();
 const poolCpu = process.cpuUsage();
 const poolStarted = performance.now();
+const stopPoolDelay = delays();
 for (let i = 0; i < count; i++) pool.discard(await pool.take(128 * 1024 * 1024));
+const poolDelay = stopPoolDelay();
 const poolWall = (performance.now() - poolStarted) / count;
 const busy = performance.eventLoopUtilization(loop).active / count;
 const poolUsed = process.cpuUsage(poolCpu);
 console.log(`this thread busy per sandbox: direct ${direct.busy.toFixed(2)} ms, through the pool ${busy.toFixed(2)} ms (${(direct.busy / busy).toFixed(1)}x less)`);
+console.log(`sandboxes made back to back: direct ${directDelay}; through the pool ${poolDelay}`);
 console.log(`through the pool: wall ${poolWall.toFixed(2)} ms per sandbox, process CPU user ${(poolUsed.user / 1000 / count).toFixed(2)} ms + system ${(poolUsed.system / 1000 / count).toFixed(2)} ms`);
 await pool.close();
