@@ -27,7 +27,7 @@ test('used isolates are disposed at once, even while executions are starting', a
     assert.deepEqual(sandboxes.map((s) => s.disposed), sandboxes.map(() => true));
     await until(() => pool.discardedCount === 0, 'the teardowns to finish');
   } finally {
-    pool.close();
+    await pool.close(); // the process must not exit while helpers still build or tear down
   }
 });
 
@@ -75,10 +75,11 @@ test('close() empties the pool and refuses further isolates', async () => {
   assert.equal(pool.size, 2);
   const used = await pool.take(MEMORY);
   pool.discard(used);
-  pool.close();
+  const closing = pool.close();
   assert.equal(used.disposed, true);
   assert.equal(pool.size, 0);
   await assert.rejects(pool.take(MEMORY), /closed/);
+  await closing;
 });
 
 test('fill() rehearses an execution first: the runtime code cache then holds the functions it ran', async () => {
