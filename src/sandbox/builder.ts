@@ -76,8 +76,8 @@ export class IsolateBuilder {
   /** Refuses further builds, waits for those under way (their callers get them) and for teardowns, then frees the helpers. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.inFlight);
-    await Promise.all(this.releases);
+    // a helper must be idle when it goes: isolated-vm crashes if a helper is disposed while it builds or releases
+    while (this.inFlight.size > 0 || this.releases.size > 0) await Promise.all([...this.inFlight, ...this.releases]);
     for (const helper of this.helpers.splice(0)) if (!helper.isolate.isDisposed) helper.isolate.dispose();
   }
 
