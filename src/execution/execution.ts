@@ -451,11 +451,10 @@ export class Execution implements LiveEntry {
     this.postsReceived = 0;
     this.inlinePosted = 0;
     try {
-      const earlier = this.segments > 0 ? await this.deps.states.segments(this.id, this.segments) : [];
+      const earlier = batch && this.segments > 0 ? await this.deps.states.segments(this.id, this.segments) : [];
       if (!earlier) {
         return this.finish({ status: 'failed', error: { message: 'the journal of this execution expired from the state store while it ran; run it again', code: 'EXECUTION_FAILED', retryable: true } });
       }
-      const plan = replayPlan([...earlier, this.journal.currentSegment()]);
       const sandbox = await this.deps.pool.take(this.spec.limits.memory);
       if (this.state !== 'running') return this.deps.pool.discard(sandbox);
       this.sandbox = sandbox;
@@ -464,6 +463,7 @@ export class Execution implements LiveEntry {
         this.rebuilding = false;
         return this.startProgram(null);
       }
+      const plan = replayPlan([...earlier, this.journal.currentSegment()]);
       this.replay = { plan, dispatched: false, verified: 0, callbacks: [], timers: [], thenRun: true };
       this.startProgram(plan.clock);
     } catch (error) {

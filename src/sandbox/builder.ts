@@ -52,6 +52,11 @@ export class IsolateBuilder {
   private readonly done = new ivm.Callback((id: number, error?: string, isolate?: ivm.Isolate, context?: ivm.Context) => this.answer(id, error, isolate, context), { ignored: true });
   private readonly lost = new ivm.Callback((id: number, message: string) => this.catastrophes.get(id)?.(message), { ignored: true });
 
+  /** Isolates handed to release() whose teardown has not finished. */
+  get releasing(): number {
+    return this.releases.size;
+  }
+
   /** `parallelism` helpers build at once (default: one per core). */
   constructor(readonly parallelism = Math.max(1, os.availableParallelism())) {}
 

@@ -30,8 +30,6 @@ export class IsolatePool {
   private readonly waiting: Waiter[] = [];
   /** Builds for the pool under way. */
   private readonly building = new Set<Promise<void>>();
-  /** Teardowns of used isolates still running on isolated-vm's threads. */
-  private readonly teardowns = new Set<Promise<void>>();
   private closed = false;
   private rehearsed = false;
   private refillSoon = false;
@@ -52,7 +50,7 @@ export class IsolatePool {
 
   /** Used isolates whose teardown has not finished. */
   get discardedCount(): number {
-    return this.teardowns.size;
+    return this.builder.releasing;
   }
 
   /**
@@ -96,10 +94,7 @@ export class IsolatePool {
 
   /** An isolate whose execution ended (or spilled): torn down in the background. */
   discard(sandbox: Sandbox): void {
-    if (this.closed) return void sandbox.dispose(false);
-    const teardown = sandbox.dispose();
-    this.teardowns.add(teardown);
-    void teardown.then(() => this.teardowns.delete(teardown));
+    void sandbox.dispose(!this.closed);
   }
 
   /** Frees every isolate; resolves once no build or teardown runs any more (the process may exit then). */
@@ -109,9 +104,7 @@ export class IsolatePool {
     for (const sandbox of this.warm.splice(0)) void sandbox.dispose(false);
     for (const waiter of this.waiting.splice(0)) waiter.reject(new Error('the isolate pool is closed'));
     await Promise.allSettled(this.building);
-    await this.builder.close();
-    if (this.teardowns.size === 0) return;
-    await Promise.all(this.teardowns);
+    await this.builder.close(); // waits for the teardowns under way too
     Sandbox.teardownsFinished();
   }
 

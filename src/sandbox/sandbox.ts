@@ -110,7 +110,7 @@ export class Sandbox {
       sandbox = new Sandbox({ isolate, context, refs, holder, memoryLimit, release });
       return sandbox;
     } catch (error) {
-      if (!isolate.isDisposed) isolate.dispose();
+      void release();
       throw error;
     }
   }
