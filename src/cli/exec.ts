@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { createInterface, type Interface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import Keyv from 'keyv';
+import { createAudit, type Audit } from '../audit/index.js';
 import { Catalog, loadGroup, type ToolGroup } from '../catalog/index.js';
 import { formatDuration, parseDuration, parseSize, type Config } from '../config/index.js';
 import { createExecutor, type CallbackRequest, type ExecutionResult, type ExecutionStatus, type LogEvent, type ProgressEvent } from '../execution/index.js';
@@ -68,15 +69,17 @@ async function runExec(command: Command, file: string, options: ExecOptions): Pr
 
   const groups: ToolGroup[] = [];
   let cache: Store | undefined;
+  let audit: Audit | undefined;
   try {
+    audit = createAudit(config, { logger, stdout: process.stderr }); // standard output carries the result
     groups.push(...(await loadGroups(config, logger)));
     cache = await openStore(config.cache.store, { namespace: `${config.cache.namespace}:cache` });
   } catch (error) {
-    await closeAll(groups, cache);
+    await closeAll(groups, cache, audit);
     process.stderr.write(`atp exec: ${(error as Error).message}\n`);
     return EXIT.failure;
   }
-  const executor = createExecutor({ config, catalog: new Catalog(groups), stateStore: new Keyv(), cacheStore: cache.keyv, logger });
+  const executor = createExecutor({ config, catalog: new Catalog(groups), stateStore: new Keyv(), cacheStore: cache.keyv, logger, audit });
   const prompt = interactive ? createInterface({ input: process.stdin, output: process.stderr }) : undefined;
   try {
     const hooks = { onLog: printLog, onProgress: printProgress };
@@ -94,7 +97,7 @@ async function runExec(command: Command, file: string, options: ExecOptions): Pr
   } finally {
     prompt?.close();
     await executor.close(0);
-    await closeAll(groups, cache);
+    await closeAll(groups, cache, audit);
   }
 }
 
@@ -123,8 +126,8 @@ async function loadGroups(config: Config, logger: Logger): Promise<ToolGroup[]> 
   return groups;
 }
 
-async function closeAll(groups: ToolGroup[], store?: Store): Promise<void> {
-  await Promise.allSettled([...groups.map((group) => group.close()), store?.close()]);
+async function closeAll(groups: ToolGroup[], store?: Store, audit?: Audit): Promise<void> {
+  await Promise.allSettled([...groups.map((group) => group.close()), store?.close(), audit?.close()]);
 }
 
 /** Asks one callback at the terminal; what cannot be answered by hand is refused with an __error. */

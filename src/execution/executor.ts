@@ -3,6 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type Keyv from 'keyv';
+import type { Audit, AuditSubject } from '../audit/index.js';
 import type { Catalog } from '../catalog/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
@@ -35,6 +36,8 @@ export interface ExecutorOptions {
   claim?: (key: string, ttlMs: number) => Promise<boolean>;
   /** When turns run on the event loop (see InlineTurns); the defaults suit a server, tests shrink them. */
   inlineTurns?: Partial<InlineTurns>;
+  /** Where executions, tool calls, logs and progress are recorded (config `audit`). */
+  audit?: Audit;
 }
 
 export interface ExecutorStats {
@@ -65,6 +68,7 @@ class IsolateExecutor implements EngineExecutor {
   private readonly states: ExecutionStateStore;
   private readonly running = new Map<Execution, Promise<unknown>>();
   private readonly maxPauseDuration: number;
+  private readonly audit?: Audit;
   private closing = false;
 
   constructor(options: ExecutorOptions) {
@@ -72,6 +76,7 @@ class IsolateExecutor implements EngineExecutor {
     const execution = config.execution;
     addHostRoot(config.dir);
     this.maxPauseDuration = config.state.maxPauseDuration;
+    this.audit = options.audit;
     this.admission = new Admission(execution.concurrency, execution.queue);
     this.pool = new IsolatePool({
       size: execution.pool,
@@ -92,7 +97,7 @@ class IsolateExecutor implements EngineExecutor {
     this.states = new ExecutionStateStore(options.stateStore, { ttl: config.state.ttl, maxPauseDuration: this.maxPauseDuration, claim });
     this.deps = {
       pool: this.pool,
-      runtime: new HostRuntime(catalog, new ClientCache(options.cacheStore, config.cache.defaultTTL)),
+      runtime: new HostRuntime(catalog, new ClientCache(options.cacheStore, config.cache.defaultTTL), options.audit),
       states: this.states,
       live: this.live,
       logger,
@@ -120,12 +125,13 @@ class IsolateExecutor implements EngineExecutor {
 
   async execute(request: ExecuteRequest): Promise<ExecutionResult> {
     const id = `exe_${randomBytes(18).toString('base64url')}`;
-    if (this.closing) return standalone(id, closingOutcome());
+    const subject = { executionId: id, clientId: request.clientId };
+    if (this.closing) return this.audited(subject, standalone(id, closingOutcome()));
     const slot = this.admission.acquire();
-    if (!slot) return standalone(id, this.rateLimited());
+    if (!slot) return this.audited(subject, standalone(id, this.rateLimited()));
     const release = await slot;
     try {
-      if (this.closing) return standalone(id, closingOutcome());
+      if (this.closing) return this.audited(subject, standalone(id, closingOutcome()));
       const seed = randomBytes(16);
       const spec: ExecutionSpec = {
         id,
@@ -139,8 +145,9 @@ class IsolateExecutor implements EngineExecutor {
         seed: [0, 4, 8, 12].map((offset) => seed.readInt32LE(offset)),
         createdAt: Date.now(),
       };
-      const execution = new Execution(spec, this.deps, { onLog: request.onLog, onProgress: request.onProgress });
-      return await this.track(execution, () => execution.run());
+      this.audit?.executionStarted(subject, request.code);
+      const execution = new Execution(spec, this.deps, this.hooks(subject, { onLog: request.onLog, onProgress: request.onProgress }));
+      return this.audited(subject, await this.track(execution, () => execution.run()));
     } finally {
       release();
     }
@@ -148,22 +155,27 @@ class IsolateExecutor implements EngineExecutor {
 
   async resume(executionId: string, clientId: string, answer: ResumeAnswer, hooks: Hooks = {}): Promise<ExecutionResult> {
     if (typeof executionId !== 'string' || !ID_PATTERN.test(executionId)) throw new ExecutionNotFoundError();
-    if (this.closing) return standalone(executionId, closingOutcome());
+    const subject = { executionId, clientId };
+    if (this.closing) return this.audited(subject, standalone(executionId, closingOutcome()));
+    hooks = this.hooks(subject, hooks);
     // checked before waiting for a slot: a bad answer never consumes the pause
     const local = this.live.peek(executionId);
     if (local && local.clientId !== clientId) throw new ExecutionNotFoundError();
     let header = local ? undefined : await this.header(executionId, clientId);
     let values = matchAnswer(answer, local ? local.pending() : header!.callbacks);
     const slot = this.admission.acquire();
-    if (!slot) return standalone(executionId, this.rateLimited());
+    if (!slot) return this.audited(subject, standalone(executionId, this.rateLimited()));
     const release = await slot;
     try {
       if (local) {
         if (await this.states.claim(executionId, local.pauseSeq)) {
           const execution = this.live.take(executionId);
-          if (execution === local && execution.isPaused) return await this.track(execution, () => execution.resume(values, hooks));
+          if (execution === local && execution.isPaused) {
+            this.audit?.executionResumed(subject, 'live');
+            return this.audited(subject, await this.track(execution, () => execution.resume(values, hooks)));
+          }
           // spilled while we claimed it: the claim is ours, so replay it
-          return await this.replayAndResume(await this.header(executionId, clientId), values, hooks);
+          return this.audited(subject, await this.replayAndResume(await this.header(executionId, clientId), values, hooks));
         }
         const current = await this.states.header(executionId);
         this.drop(executionId, local);
@@ -174,7 +186,7 @@ class IsolateExecutor implements EngineExecutor {
         values = matchAnswer(answer, header.callbacks);
       }
       if (!(await this.states.claim(executionId, header!.seq))) throw new ResumeConflictError();
-      return await this.replayAndResume(header!, values, hooks);
+      return this.audited(subject, await this.replayAndResume(header!, values, hooks));
     } finally {
       release();
     }
@@ -213,6 +225,7 @@ class IsolateExecutor implements EngineExecutor {
     const journal = await this.states.journal(header);
     if (!journal || journal.spec.clientId !== header.clientId) throw new ExecutionNotFoundError();
     const execution = new Execution(journal.spec, this.deps, hooks);
+    this.audit?.executionResumed({ executionId: header.id, clientId: header.clientId }, 'replay');
     return this.track(execution, async () => {
       const failed = await execution.restore(header, journal.segments);
       return failed ?? execution.resume(values, hooks);
@@ -231,6 +244,38 @@ class IsolateExecutor implements EngineExecutor {
     } finally {
       this.running.delete(execution);
     }
+  }
+
+  /** The hooks with the agent's logs and progress recorded in the audit trail too. */
+  private hooks(subject: AuditSubject, hooks: Hooks): Hooks {
+    const audit = this.audit;
+    if (!audit) return hooks;
+    return {
+      onLog: (event) => {
+        audit.output(subject, 'log', event);
+        hooks.onLog?.(event);
+      },
+      onProgress: (event) => {
+        audit.output(subject, 'progress', event);
+        hooks.onProgress?.(event);
+      },
+    };
+  }
+
+  /** Records how a request left the execution (paused, or ended) and returns its result. */
+  private audited(subject: AuditSubject, result: ExecutionResult): ExecutionResult {
+    if (!this.audit) return result;
+    if (result.status === 'paused') {
+      this.audit.executionPaused(subject, result.needsCallbacks ?? (result.needsCallback ? [result.needsCallback] : []));
+      return result;
+    }
+    const { stats, error } = result;
+    this.audit.executionEnded(subject, {
+      status: result.status, ms: stats.duration, llmCalls: stats.llmCallsCount, approvals: stats.approvalCallsCount,
+      ...(result.result !== undefined && { result: result.result }),
+      ...(error && { error: { message: error.message, ...(error.code && { code: error.code }) } }),
+    });
+    return result;
   }
 
   private drop(id: string, execution: Execution): void {

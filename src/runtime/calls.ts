@@ -1,7 +1,8 @@
 // What a call from the sandbox does on the host. The sandbox only marshals; every rule is checked here:
 // which functions exist and are allowed, which services the client provides, the LLM-call budget.
 
-import type { Catalog } from '../catalog/index.js';
+import type { Audit } from '../audit/index.js';
+import type { Catalog, CatalogEntry } from '../catalog/index.js';
 import type { CallbackRequest, ClientServices, ClientToolDefinition, ExecutionStatus } from '../execution/types.js';
 import type { ClientCache } from './cache.js';
 import { redactHostPaths } from './redact.js';
@@ -46,6 +47,7 @@ export class HostRuntime {
   constructor(
     private readonly catalog: Catalog,
     private readonly cache: ClientCache,
+    private readonly audit?: Audit,
   ) {}
 
   plan(op: string, name: string, args: unknown, scope: CallScope): CallPlan {
@@ -64,13 +66,10 @@ export class HostRuntime {
     const entry = this.catalog.get(id);
     if (!entry) return { kind: 'reject', error: { message: `api.${id} does not exist; see /api/definitions for the functions this server has` } };
     if (!scope.isAllowed(id)) return forbidden(`api.${id}`);
-    return {
-      kind: 'server',
-      label: `api.${id}`,
-      run: (signal) => entry.tool.invoke(input ?? {}, {
-        signal, executionId: scope.executionId, clientId: scope.clientId, onProgress: scope.onToolProgress,
-      }),
-    };
+    const run = (signal: AbortSignal) => entry.tool.invoke(input ?? {}, {
+      signal, executionId: scope.executionId, clientId: scope.clientId, onProgress: scope.onToolProgress,
+    });
+    return { kind: 'server', label: `api.${id}`, run: this.audit ? audited(this.audit, entry, input ?? {}, scope, run) : run };
   }
 
   private clientTool(key: string, input: unknown, scope: CallScope): CallPlan {
@@ -135,6 +134,25 @@ export function deliveredError(error: unknown, label: string): DeliveredError {
   if (typeof retryable === 'boolean') out.retryable = retryable;
   return out;
 }
+
+/** The call, recorded in the audit trail when it settles. */
+function audited(audit: Audit, entry: CatalogEntry, input: unknown, scope: CallScope, run: (signal: AbortSignal) => Promise<unknown>) {
+  return async (signal: AbortSignal): Promise<unknown> => {
+    const started = performance.now();
+    const record = { function: entry.id, group: entry.group.name, kind: entry.group.kind, source: entry.tool.sourceName, input };
+    try {
+      const result = await run(signal);
+      audit.toolCall(scope, { ...record, ms: elapsed(started), result });
+      return result;
+    } catch (error) {
+      const { message, code, status } = deliveredError(error, `api.${entry.id}`);
+      audit.toolCall(scope, { ...record, ms: elapsed(started), error: { message, ...(code && { code }), ...(status !== undefined && { status }) } });
+      throw error;
+    }
+  };
+}
+
+const elapsed = (started: number): number => Math.round((performance.now() - started) * 1000) / 1000;
 
 function forbidden(label: string, message = `${label} is not allowed in this execution (allowedAPIs)`): CallPlan {
   return { kind: 'end', status: 'security_violation', code: 'FORBIDDEN_OPERATION', message: `${message}; the execution was stopped` };

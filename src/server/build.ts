@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import type Koa from 'koa';
+import { createAudit, type Audit } from '../audit/index.js';
 import type { Config } from '../config/index.js';
 import type { Catalog } from '../catalog/index.js';
 import type { EngineExecutor } from '../execution/index.js';
@@ -28,6 +29,8 @@ export interface Daemon {
   app: Koa;
   lifecycle: Lifecycle;
   loaded: LoadedGroup[];
+  /** The audit trail, when the config names a sink. */
+  audit?: Audit;
   /** Listens on server.host/server.port; resolves with the URL. */
   start(): Promise<string>;
   /** Drains and closes everything in reverse order of start-up; safe to call twice. */
@@ -37,6 +40,8 @@ export interface Daemon {
 export async function build(config: Config, logger: Logger): Promise<Daemon> {
   const opened: { close(): Promise<void> }[] = [];
   try {
+    const audit = createAudit(config, { logger });
+    if (audit) opened.push(audit);
     const statePromise = openStore(config.state.store, { namespace: `${config.cache.namespace}:state` }).then((store) => (opened.push(store), store));
     // groups restore what they learned (output types, lazy tool lists) from the state store; the cache store connects meanwhile
     const [state, cache, { catalog, loaded }] = await Promise.all([
@@ -48,11 +53,11 @@ export async function build(config: Config, logger: Logger): Promise<Daemon> {
     if (sessions.secretSource === 'random') {
       logger.warn('auth.jwtSecret is not set: tokens are signed with a random secret of this process, so sessions end when it restarts; instances that share a state store need one shared auth.jwtSecret');
     }
-    const executor = createExecutor({ config, catalog, stateStore: state.keyv, cacheStore: cache.keyv, logger });
+    const executor = createExecutor({ config, catalog, stateStore: state.keyv, cacheStore: cache.keyv, logger, audit });
     const lifecycle: Lifecycle = { ready: false, draining: false };
     const discovery = createDiscovery(catalog, config, logger);
     const app = createApp({ config, catalog, executor, sessions, logger, version: VERSION, discovery, lifecycle });
-    return daemon({ config, catalog, executor, sessions, stores: { state, cache }, app, lifecycle, loaded }, discovery, logger);
+    return daemon({ config, catalog, executor, sessions, stores: { state, cache }, app, lifecycle, loaded, audit }, discovery, logger);
   } catch (error) {
     await Promise.allSettled(opened.map((part) => part.close()));
     throw error;
@@ -82,7 +87,7 @@ function daemon(parts: Omit<Daemon, 'start' | 'stop'>, discovery: Discovery, log
         }
         await parts.executor.close(Math.max(0, deadline - Date.now()));
         await parts.catalog.close();
-        await Promise.allSettled([parts.stores.state.close(), parts.stores.cache.close()]);
+        await Promise.allSettled([parts.stores.state.close(), parts.stores.cache.close(), parts.audit?.close()]);
       })();
       return stopping;
     },
