@@ -1,6 +1,6 @@
 // RSS across 1,000 sequential executions (each with a host call, a log line and a pause/resume every tenth):
 // a leak of isolates, contexts or references shows as RSS growing with the count.
-// Run: npx tsc -p . && node --no-node-snapshot --expose-gc bench/sandbox-rss.js
+// Run: npx tsc -p . && node --no-node-snapshot --expose-gc bench/sandbox-rss.js   (TOTAL=n executions, default 1000)
 
 import Keyv from 'keyv';
 import { configFromText } from '../dist/config/index.js';
@@ -29,19 +29,19 @@ await executor.warm();
 const plain = 'const r = await api.bench.echo({ data: "x".repeat(1000) }); console.log("n", r.data.length); return { ok: true, n: Math.random() };';
 const paused = 'const a = await atp.llm.call("q"); return a.length;';
 const samples = [];
-const total = 1000;
+const total = Number(process.env.TOTAL ?? 1000);
 for (let i = 0; i <= total; i++) {
-  if (i % 250 === 0) {
+  if (i % (total / 4) === 0) {
     await settle();
     samples.push([i, process.memoryUsage().rss]);
-    console.log(`after ${String(i).padStart(4)} executions: RSS ${mb(process.memoryUsage().rss)}  (live paused ${executor.stats().livePaused})`);
+    console.log(`after ${String(i).padStart(4)} executions: RSS ${mb(process.memoryUsage().rss)}, JS heap ${mb(process.memoryUsage().heapUsed)}  (live paused ${executor.stats().livePaused})`);
   }
   if (i === total) break;
   let result = await executor.execute(request(i % 10 === 0 ? paused : plain));
   if (result.status === 'paused') result = await executor.resume(result.executionId, 'bench', { result: 'answer' });
   if (result.status !== 'completed') throw new Error(`${result.status}: ${result.error?.message}`);
 }
-const [, first] = samples[1]; // after 250: pools and JIT warmed
+const [, first] = samples[1]; // after a quarter: pools and JIT warmed
 const [, last] = samples.at(-1);
-console.log(`growth from 250 to ${total}: ${mb(last - first)} (${(((last - first) / first) * 100).toFixed(1)}%)${globalThis.gc ? '' : '  (run with --expose-gc for steadier figures)'}`);
+console.log(`growth from ${samples[1][0]} to ${total}: ${mb(last - first)} (${(((last - first) / first) * 100).toFixed(1)}%)${globalThis.gc ? '' : '  (run with --expose-gc for steadier figures)'}`);
 await executor.close();

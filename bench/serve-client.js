@@ -35,9 +35,13 @@ export function closeClient() {
   agent.destroy();
 }
 
-/** A server process (ours or the reference) that prints `listening on <url>` on stderr once ready. */
+/**
+ * A server process (ours or the reference) that prints `listening on <url>` on stderr once ready.
+ * BENCH_PROF=<dir> writes a CPU profile of our server (bin/atp.js) there when it exits.
+ */
 export function startProcess(name, args, env = {}) {
-  const child = spawn(process.execPath, ['--no-node-snapshot', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  const profile = process.env.BENCH_PROF && String(args[0]).endsWith('bin/atp.js') ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
+  const child = spawn(process.execPath, ['--no-node-snapshot', ...profile, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let log = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start in 60 s:\n${log}`)), 60_000);
