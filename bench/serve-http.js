@@ -2,6 +2,9 @@
 // atp serve against the reference ATP server (npm @mondaydotcomorg/atp-server 0.19.17), same workload over
 // HTTP on 127.0.0.1: trivial execute latency, executions/s with 16 in flight, a 20-step LLM pause/resume
 // chain, and chain cost by length (linear for us; the reference replays from the top on every resume).
+// Trivial latency is measured twice: back to back (each request sent when the last one answered, so the
+// server never idles and its isolate builds compete with the requests for the 2 cores), and paced, one
+// request every PACE_MS (the server idle in between, as with an agent that thinks between programs).
 //
 //   node --no-node-snapshot bench/serve-http.js [--quick] [--only ours|reference]
 //
@@ -18,8 +21,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const SIZES = quick
-  ? { trivial: 100, warm: 30, throughput: 300, chainRuns: 3, lengths: [5, 10, 20] }
-  : { trivial: 400, warm: 100, throughput: 1600, chainRuns: 7, lengths: [5, 10, 20, 40] };
+  ? { trivial: 100, paced: 60, warm: 30, throughput: 300, chainRuns: 3, lengths: [5, 10, 20] }
+  : { trivial: 400, paced: 200, warm: 100, throughput: 1600, chainRuns: 7, lengths: [5, 10, 20, 40] };
+const PACE_MS = 20;
 
 const DEMO_MODULE = `export const add = {
   description: 'Add two numbers',
@@ -78,6 +82,15 @@ async function trivialRound(base, headers, count, times) {
   }
 }
 
+async function pacedRound(base, headers, count, times) {
+  for (let i = 0; i < count; i++) {
+    await new Promise((resolve) => setTimeout(resolve, PACE_MS));
+    const started = performance.now();
+    expect(await execute(base, headers, 'return 1 + 1'), 2);
+    times.push(performance.now() - started);
+  }
+}
+
 async function throughput(base, headers, total, inFlight = 16) {
   let issued = 0;
   const worker = async () => {
@@ -115,13 +128,14 @@ async function measureAll(servers) {
     const warm = [];
     await trivialRound(server.url, headers, SIZES.warm, warm);
     await chain(server.url, headers, 5);
-    state.set(server, { headers, times: [], rates: [], chain20: [], byLength: Object.fromEntries(SIZES.lengths.map((n) => [n, []])) });
+    state.set(server, { headers, times: [], paced: [], rates: [], chain20: [], byLength: Object.fromEntries(SIZES.lengths.map((n) => [n, []])) });
   }
   for (let round = 0; round < ROUNDS; round++) {
     process.stderr.write(`round ${round + 1}/${ROUNDS}\n`);
     for (const server of servers) {
       const s = state.get(server);
       await trivialRound(server.url, s.headers, Math.ceil(SIZES.trivial / ROUNDS), s.times);
+      await pacedRound(server.url, s.headers, Math.ceil(SIZES.paced / ROUNDS), s.paced);
       for (let i = 0; i < Math.ceil(SIZES.chainRuns / ROUNDS); i++) s.chain20.push(await chain(server.url, s.headers, 20));
       for (const length of SIZES.lengths) s.byLength[length].push(await chain(server.url, s.headers, length));
       s.rates.push(await throughput(server.url, s.headers, Math.ceil(SIZES.throughput / ROUNDS)));
@@ -133,8 +147,10 @@ async function measureAll(servers) {
   for (const server of servers) {
     const s = state.get(server);
     const times = [...s.times].sort((a, b) => a - b);
+    const paced = [...s.paced].sort((a, b) => a - b);
     figures[server.name] = {
       trivial: { p50: percentile(times, 50), p90: percentile(times, 90) },
+      paced: { p50: percentile(paced, 50), p90: percentile(paced, 90) },
       perSecond: median(s.rates),
       chain20: median(s.chain20),
       byLength: Object.fromEntries(SIZES.lengths.map((n) => [n, median(s.byLength[n])])),
@@ -149,6 +165,8 @@ function report(figures) {
   const rows = [
     ['trivial execute p50 (ms)', (f) => f.trivial.p50, 'lower'],
     ['trivial execute p90 (ms)', (f) => f.trivial.p90, 'lower'],
+    [`trivial paced p50 (ms)`, (f) => f.paced.p50, 'lower'],
+    [`trivial paced p90 (ms)`, (f) => f.paced.p90, 'lower'],
     ['executions/s, 16 in flight', (f) => f.perSecond, 'higher'],
     ['20-step LLM chain (ms)', (f) => f.chain20, 'lower'],
     ...SIZES.lengths.map((length) => [`chain ${length}: ms per round trip`, (f) => f.byLength[length] / length, 'lower']),

@@ -83,6 +83,27 @@ test('host objects never cross: a tool result is a fresh copy, mutations stay in
   assert.deepEqual(result.result, [3, 2, true]);
 });
 
+test('an argument is copied when the call is made: changes after it, in the same turn, do not reach the host', async () => {
+  state.calls.length = 0;
+  // the first turn, then a later one (after an await): both run on the host's thread and hand their calls over at their end
+  const result = await run(`
+    const input = { tag: 'first', when: new Date(0), list: [1] };
+    const a = api.demo.counter(input);
+    input.tag = 'second'; input.list.push(2);
+    const b = api.demo.counter(input);
+    input.tag = 'changed too late';
+    await Promise.all([a, b]);
+    const again = { tag: 'third' };
+    const c = api.demo.counter(again);
+    again.tag = 'changed too late';
+    await c;
+    return 'ok';`);
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.deepEqual(state.calls.map((call) => call.tag), ['first', 'second', 'third']);
+  assert.deepEqual(state.calls.slice(0, 2).map((call) => call.list), [[1], [1, 2]]);
+  assert.ok(state.calls[0].when instanceof Date && state.calls[0].when.getTime() === 0, 'a Date crosses as a Date');
+});
+
 test('errors show no host path and no host frame', async () => {
   const result = await run('const x = 1;\nawait api.demo.boom({});');
   assert.equal(result.status, 'failed');
