@@ -169,6 +169,12 @@ class IsolateExecutor implements EngineExecutor {
     try {
       if (local) {
         if (await this.states.claim(executionId, local.pauseSeq)) {
+          // a finished execution's claims go with its state: a claim won after that is no proof of a live pause
+          const current = await this.states.header(executionId);
+          if (!current || current.seq !== local.pauseSeq) {
+            this.drop(executionId, local);
+            throw new ExecutionNotFoundError();
+          }
           const execution = this.live.take(executionId);
           if (execution === local && execution.isPaused) {
             this.audit?.executionResumed(subject, 'live');

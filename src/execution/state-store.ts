@@ -113,16 +113,13 @@ export class ExecutionStateStore {
 
   /** Takes the right to resume pause `seq`; false if someone (on any instance) already took it. */
   async claim(id: string, seq: number): Promise<boolean> {
-    const key = `${headerKey(id)}:claim:${seq}`;
-    const ttl = this.journalTTL;
+    const key = claimKey(id, seq);
+    // a pause older than maxPauseDuration is refused whatever its claim says, so the claim need not outlive it
+    const ttl = this.options.maxPauseDuration;
     if (this.options.claim) return this.options.claim(key, ttl);
-    const adapter = this.store.store as { getClient?: () => Promise<RedisLike> } | undefined;
-    if (adapter && typeof adapter.getClient === 'function') {
-      // Redis: SET NX is atomic across every instance sharing it
-      const client = await adapter.getClient();
-      const prefix = this.store.namespace ? `${this.store.namespace}:` : '';
-      return (await client.set(`${prefix}${key}`, '1', { condition: 'NX', expiration: { type: 'PX', value: ttl } })) === 'OK';
-    }
+    const redis = await this.redis();
+    // Redis: SET NX is atomic across every instance sharing it
+    if (redis) return (await redis.client.set(redis.name(key), '1', { condition: 'NX', expiration: { type: 'PX', value: ttl } })) === 'OK';
     // other stores: atomic within this process (a memory store cannot be shared between processes anyway)
     return this.serialized(key, async () => {
       if (await this.store.has(key)) return false;
@@ -131,11 +128,27 @@ export class ExecutionStateStore {
     });
   }
 
-  /** Removes a finished execution's state; its claims expire on their own. */
+  /**
+   * Removes a finished execution's state, claims last: a resume that wins a claim after it went finds no
+   * journal to replay. One pause writes one segment, so pauses 1 to `segments` are all it ever claimed.
+   */
   async forget(id: string, segments: number): Promise<void> {
     const keys = [headerKey(id), initKey(id)];
     for (let n = 0; n < segments; n++) keys.push(segmentKey(id, n));
     await Promise.all(keys.map((key) => this.store.delete(key)));
+    const claims = Array.from({ length: segments }, (_, n) => claimKey(id, n + 1));
+    // a claim is deleted the way it was written: SET NX on a plain Redis Keyv names keys itself
+    const redis = this.options.claim ? undefined : await this.redis();
+    if (redis) await redis.client.del(claims.map(redis.name));
+    else await Promise.all(claims.map((key) => this.store.delete(key)));
+  }
+
+  /** The Redis client under a plain @keyv/redis Keyv, and the name our claims take there. */
+  private async redis(): Promise<{ client: RedisLike; name: (key: string) => string } | undefined> {
+    const adapter = this.store.store as { getClient?: () => Promise<RedisLike> } | undefined;
+    if (!adapter || typeof adapter.getClient !== 'function') return undefined;
+    const prefix = this.store.namespace ? `${this.store.namespace}:` : '';
+    return { client: await adapter.getClient(), name: (key) => `${prefix}${key}` };
   }
 
   private async refresh(key: string): Promise<void> {
@@ -157,8 +170,10 @@ export class ExecutionStateStore {
 
 interface RedisLike {
   set(key: string, value: string, options: { condition: 'NX'; expiration: { type: 'PX'; value: number } }): Promise<string | null>;
+  del(keys: string[]): Promise<number>;
 }
 
 const headerKey = (id: string) => `atp:exec:${id}`;
 const initKey = (id: string) => `atp:exec:${id}:spec`;
 const segmentKey = (id: string, n: number) => `atp:exec:${id}:seg:${n}`;
+const claimKey = (id: string, seq: number) => `atp:exec:${id}:claim:${seq}`;

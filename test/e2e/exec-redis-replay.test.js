@@ -119,3 +119,44 @@ test('a stale live copy on A steps aside when the execution moved on through B',
   assert.deepEqual(result.result, { c: 1, one: 'B1', two: 'A2' });
   assert.equal(shared.counter, 1);
 });
+
+/** How many keys in the Redis mention `text` (KEYS, fine on a test server). */
+async function keysMentioning(text) {
+  const port = Number(new URL(url).port);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let reply = '';
+    socket.once('connect', () => socket.write(`KEYS *${text}*\r\n`));
+    socket.on('data', (data) => {
+      reply += data;
+      const count = /^\*(\d+)\r\n/.exec(reply);
+      if (!count) return;
+      const lines = reply.split('\r\n').length - 1;
+      if (lines >= 1 + 2 * Number(count[1])) { socket.destroy(); resolve(Number(count[1])); }
+    });
+    socket.once('error', reject);
+  });
+}
+
+for (const viaStore of [true, false]) test(`a finished execution leaves no key in Redis, claims included (${viaStore ? 'store claim' : 'SET NX on a plain Redis Keyv'})`, { skip }, async () => {
+  const shared = demoState();
+  const a = await instance(shared, { viaStore });
+  const b = await instance(shared, { viaStore });
+  const first = await a.execute(request(`
+    const one = await atp.llm.call('one');
+    const two = await atp.llm.call('two');
+    return one + two;`));
+  assert.ok((await keysMentioning(first.executionId)) > 0, 'a paused execution is in Redis');
+  const second = await a.resume(first.executionId, 'client-a', { result: 'A' });
+  assert.equal(second.status, 'paused');
+  const result = await b.resume(first.executionId, 'client-a', { result: 'B' });
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  let left = await keysMentioning(first.executionId);
+  for (let n = 0; n < 50 && left > 0; n++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    left = await keysMentioning(first.executionId);
+  }
+  assert.equal(left, 0);
+  // A's live copy of the first pause is stale, and its claim is gone with the rest: still no second answer
+  await assert.rejects(a.resume(first.executionId, 'client-a', { result: 'late' }), ExecutionNotFoundError);
+});

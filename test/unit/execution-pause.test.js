@@ -310,3 +310,19 @@ test('an execution too big to replay still resumes in place, and says why it can
   assert.equal(result.status, 'failed');
   assert.match(result.error.message, /cannot be replayed because the code read the clock too many times/);
 });
+
+test('a finished execution leaves nothing in the state store: journal, header and every claim go', async () => {
+  const map = new Map();
+  const { executor } = executorOn(new Keyv({ store: map }));
+  const first = await executor.execute(request(`
+    let s = '';
+    for (let i = 0; i < 4; i++) s += await atp.llm.call({ prompt: 'p' + i });
+    return s;`));
+  const { result, pauses } = await drive(executor, first, llmEcho);
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.equal(pauses.length, 4);
+  // removal runs after the result is sent: wait for it, briefly
+  for (let n = 0; n < 50 && map.size > 0; n++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual([...map.keys()], []);
+  await assert.rejects(executor.resume(first.executionId, 'client-a', { result: 'late' }), ExecutionNotFoundError);
+});
