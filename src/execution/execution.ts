@@ -40,6 +40,12 @@ const MAX_TIMERS = 10_000;
 const SETTLE_STATS_WAIT_MS = 5;
 /** After a turn sent without waiting, how long to wait for the sandbox's next call before checking it is idle. */
 const PROBE_DELAY_MS = 1;
+/**
+ * Flushes in a row that run as microtasks before one waits for a pass of the event loop. A host that answers
+ * at once (a module tool, the cache) and turns that hand their posts over when they end would otherwise chain
+ * call after call without a pass, holding timers, I/O and every other execution back.
+ */
+const FLUSHES_PER_PASS = 32;
 
 /**
  * Turns that deliver host results run on the event loop (Sandbox.deliverSync) while they are short. Turns
@@ -77,6 +83,8 @@ export class Execution implements LiveEntry {
   private probing = false;
   private outbox: Delivery[] = [];
   private flushScheduled = false;
+  /** Flushes scheduled as microtasks since the last one scheduled for the next pass of the event loop. */
+  private microFlushes = 0;
   /** Ids of calls running on the host; `callsAborter` cancels them all when the execution ends. */
   private readonly serverCalls = new Set<number>();
   /** Made on the first host call: one signal for all (an AbortSignal costs several µs to make). */
@@ -379,7 +387,9 @@ export class Execution implements LiveEntry {
   private kick(): void {
     if (this.outbox.length === 0 || this.flushScheduled || this.rebuilding) return;
     this.flushScheduled = true;
-    queueMicrotask(this.flush);
+    if (++this.microFlushes < FLUSHES_PER_PASS) return queueMicrotask(this.flush);
+    this.microFlushes = 0;
+    setImmediate(this.flush);
   }
 
   /** The first turn on this thread (Sandbox.startSync), as inlineTurn runs the later ones. */
@@ -430,6 +440,7 @@ export class Execution implements LiveEntry {
     // the clock readings of every finished turn are in the journal, as a replay would need them
     if (after.clock.length > 0 || after.clockOverflow) this.journal.addClock(after.clock, after.clockOverflow);
     this.inlinePosted = after.posted;
+    sandbox.dispatchRecorded(); // the turn's posts, now: each may finish the execution
     this.checkIdle();
   }
 

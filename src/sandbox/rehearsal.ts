@@ -41,12 +41,18 @@ export async function rehearse(sandbox: Sandbox, bootstrap: RuntimeBootstrap, ap
     else if (type === 'fail' || type === 'diverged' || type === 'tooLarge') ended = 'failed';
   });
   if (sandbox.startSync(SETUP, transpile(program(apiIds)).script, BUDGET_MS)) return false;
+  sandbox.postsAndClockSync();
+  sandbox.dispatchRecorded();
   const deadline = performance.now() + BUDGET_MS;
   while (!ended && performance.now() < deadline) {
-    await new Promise((resolve) => setImmediate(resolve)); // posts arrive on the event loop
-    if (calls.length === 0) continue;
+    if (calls.length === 0) {
+      await new Promise((resolve) => setImmediate(resolve)); // a program that posts nothing more: until the deadline
+      continue;
+    }
     const answers = calls.splice(0).map(({ id, failing }) => (failing ? `[${id},${ERR},{"message":"rehearsed failure"}]` : `[${id},${OK},{"rehearsal":true}]`));
     if (sandbox.deliverSync(`[${answers.join(',')}]`, true, BUDGET_MS)) return false;
+    sandbox.postsAndClockSync();
+    sandbox.dispatchRecorded();
   }
   if (ended !== 'done') return false;
   bootstrap.cachedData = sandbox.runtimeCodeCache(bootstrap);

@@ -26,13 +26,19 @@ export interface SandboxSetup {
   maxResultChars: number;
 }
 
-export function atpSandboxRuntime(postToHost: (...args: any[]) => void, options: SandboxRuntimeOptions): any {
+export function atpSandboxRuntime(postToHost: (...args: any[]) => void, recordForHost: (...args: any[]) => void, options: SandboxRuntimeOptions): any {
   'use strict';
   /** Everything posted to the host, counted: the host knows from a snapshot when all of it has arrived. */
   let posted = 0;
+  /**
+   * In a turn the host runs on its own thread and waits for, posts are recorded (copied at once) and the host
+   * takes them all when the turn ends; otherwise each one reaches the host's event loop on its own.
+   */
+  let recording = false;
   function post(type: string, a?: any, b?: any, c?: any, d?: any): void {
-    posted++;
-    postToHost(type, a, b, c, d);
+    if (recording) recordForHost(type, a, b, c, d);
+    else postToHost(type, a, b, c, d);
+    posted++; // after it: a post that could not be copied (a Proxy) never reaches the host
   }
   const g: any = globalThis;
   const R = Reflect;
@@ -577,8 +583,9 @@ export function atpSandboxRuntime(postToHost: (...args: any[]) => void, options:
   }
   defineProperty(g, '__atp_start', {
     configurable: true,
-    value: function start(settings: SandboxSetup, program: () => Promise<unknown>) {
+    value: function start(settings: SandboxSetup, record: boolean, program: () => Promise<unknown>) {
       delete g.__atp_start;
+      recording = record;
       setup(settings);
       let result: any;
       try {
@@ -607,8 +614,12 @@ export function atpSandboxRuntime(postToHost: (...args: any[]) => void, options:
       place([tool.namespace, tool.name], apiFunction('tool', `${tool.namespace}.${tool.name}`, label, tool.name), false);
     }
   }
-  /** `text` is a JSON array of [call id, mode, value]: one parse for the whole batch, no structured clone. */
-  function deliver(text: string, goLive: boolean): void {
+  /**
+   * `text` is a JSON array of [call id, mode, value]: one parse for the whole batch, no structured clone.
+   * `record`: the host runs this turn on its thread and takes what it posted when it ends.
+   */
+  function deliver(text: string, goLive: boolean, record: boolean): void {
+    recording = record;
     const batch: any[] = jsonParse(text);
     if (goLive && !live) {
       if (replayClock !== null && replayIndex < replayClock.length) diverge('the code read the clock fewer times than when it first ran');

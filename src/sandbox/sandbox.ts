@@ -17,7 +17,12 @@ const NO_READINGS: number[] = [];
 /** Receives everything the sandbox posts: calls, logs, progress and the end of the program. */
 export type SandboxListener = (type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => void;
 
-interface Holder { listener: SandboxListener | null; onListenerError?: (error: unknown) => void }
+interface Holder {
+  listener: SandboxListener | null;
+  onListenerError?: (error: unknown) => void;
+  /** What a turn run on this thread posted, in order, until the host takes it (dispatchRecorded). */
+  recorded: unknown[][];
+}
 
 /** A turn (one entry into the isolate) did not complete normally. */
 export type TurnFailure =
@@ -47,8 +52,9 @@ export class RuntimeBootstrap {
   cachedData?: ivm.ExternalCopy<ArrayBuffer>;
 
   constructor(options: SandboxRuntimeOptions) {
-    this.source = `(function () { const post = globalThis.__atp_post; delete globalThis.__atp_post;
-return (${atpSandboxRuntime.toString()})(post, ${JSON.stringify(options)}); })()`;
+    this.source = `(function () { const post = globalThis.__atp_post, record = globalThis.__atp_record;
+delete globalThis.__atp_post; delete globalThis.__atp_record;
+return (${atpSandboxRuntime.toString()})(post, record, ${JSON.stringify(options)}); })()`;
   }
 }
 
@@ -81,23 +87,19 @@ export class Sandbox {
    * `onCatastrophe` is told if V8 loses the isolate.
    */
   static async create(builder: IsolateBuilder, bootstrap: RuntimeBootstrap, memoryLimit: number, onCatastrophe?: (message: string) => void): Promise<Sandbox> {
-    const holder: Holder = { listener: null };
+    const holder: Holder = { listener: null, recorded: [] };
     let sandbox: Sandbox | undefined;
-    const post = new ivm.Callback((type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => {
-      try {
-        holder.listener?.(type, a, b, c, d);
-      } catch (error) {
-        // whatever the sandbox sends, the server process must not go down with it
-        holder.listener = null;
-        holder.onListenerError?.(error);
-      }
-    }, { ignored: true });
+    const post = new ivm.Callback((type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => dispatch(holder, [type, a, b, c, d]), { ignored: true });
+    // called on this thread while it runs the turn: the arguments are copied now, handled when the turn ends
+    const record = new ivm.Callback((type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => {
+      holder.recorded.push([type, a, b, c, d]);
+    }, { sync: true });
     const { isolate, context, release } = await builder.build(Math.max(8, Math.ceil(memoryLimit / (1024 * 1024))), (message) => {
       if (sandbox) sandbox.catastrophe = message;
       onCatastrophe?.(message);
     });
     try {
-      await context.global.set('__atp_post', post);
+      await Promise.all([context.global.set('__atp_post', post), context.global.set('__atp_record', record)]);
       const script = await isolate.compileScript(bootstrap.source, {
         filename: RUNTIME_FILENAME,
         ...(bootstrap.cachedData ? { cachedData: bootstrap.cachedData } : { produceCachedData: true }),
@@ -131,7 +133,7 @@ export class Sandbox {
    * `__atp_start(`, see transpile.ts. Throws ScriptCompileError if V8 rejects the code.
    */
   async start(setup: SandboxSetup, script: string, timeoutMs: number): Promise<TurnFailure | undefined> {
-    const compiled = this.compile(setup, script);
+    const compiled = this.compile(setup, script, false);
     if (!(compiled instanceof ivm.Script)) return compiled;
     return this.turn(() => compiled.run(this.context, { timeout: clampTimeout(timeoutMs), release: true }), timeoutMs);
   }
@@ -141,7 +143,7 @@ export class Sandbox {
    * fresh isolate's first turn answers in about 50 µs here instead of 350). Past `budgetMs` V8 stops it.
    */
   startSync(setup: SandboxSetup, script: string, budgetMs: number): TurnFailure | undefined {
-    const compiled = this.compile(setup, script);
+    const compiled = this.compile(setup, script, true);
     if (!(compiled instanceof ivm.Script)) return compiled;
     const started = performance.now();
     try {
@@ -152,9 +154,10 @@ export class Sandbox {
     }
   }
 
-  private compile(setup: SandboxSetup, script: string): ivm.Script | TurnFailure {
+  /** `record`: the turn runs on this thread, which takes what it posted when it ends (dispatchRecorded). */
+  private compile(setup: SandboxSetup, script: string, record: boolean): ivm.Script | TurnFailure {
     if (!script.startsWith(START_CALL)) throw new Error('the transpiled program does not start with the runtime entry point');
-    const code = `${START_CALL}${JSON.stringify(setup)}, ${script.slice(START_CALL.length)}`;
+    const code = `${START_CALL}${JSON.stringify(setup)}, ${record}, ${script.slice(START_CALL.length)}`;
     try {
       return this.isolate.compileScriptSync(code, { filename: AGENT_FILENAME });
     } catch (error) {
@@ -170,7 +173,7 @@ export class Sandbox {
    */
   deliverIgnored(batch: string, live: boolean, timeoutMs: number): boolean {
     try {
-      this.deliverRef.applyIgnored(undefined, [batch, live], { timeout: clampTimeout(timeoutMs) });
+      this.deliverRef.applyIgnored(undefined, [batch, live, false], { timeout: clampTimeout(timeoutMs) });
       return true;
     } catch {
       return false;
@@ -185,7 +188,7 @@ export class Sandbox {
   deliverSync(batch: string, live: boolean, budgetMs: number): TurnFailure | undefined {
     const started = performance.now();
     try {
-      this.deliverRef.applySync(undefined, [batch, live], { timeout: clampTimeout(budgetMs) });
+      this.deliverRef.applySync(undefined, [batch, live, true], { timeout: clampTimeout(budgetMs) });
       return undefined;
     } catch (error) {
       return this.failure(error, started, budgetMs);
@@ -193,20 +196,30 @@ export class Sandbox {
   }
 
   /**
-   * After deliverSync, on this thread: how many posts the sandbox has made, and the clock readings since the
-   * last snapshot (none, in the common case, which costs no copy of an object).
+   * After startSync or deliverSync, on this thread: how many posts the sandbox has made in all, and the clock
+   * readings since the last snapshot (none, in the common case, which costs no copy of an object).
    */
   postsAndClockSync(): { posted: number; clock: number[]; clockOverflow: boolean } {
     const answer = this.postedRef.applySync(undefined, [], { result: { copy: true } }) as number | SnapshotData;
     return typeof answer === 'number' ? { posted: answer, clock: NO_READINGS, clockOverflow: false } : answer;
   }
 
+  /**
+   * Hands what the last startSync or deliverSync posted to the listener, in order, as if each post had come
+   * on its own (which would cost the event loop a pass per post). The caller decides when: after its own
+   * bookkeeping of the turn.
+   */
+  dispatchRecorded(): void {
+    const posts = this.holder.recorded;
+    if (posts.length === 0) return;
+    this.holder.recorded = [];
+    for (const post of posts) dispatch(this.holder, post);
+  }
+
   /** Why a snapshot (or any call into the isolate) failed: it ran out of memory, or was disposed. */
   lost(): { kind: 'memory' } | { kind: 'disposed' } {
     return this.isolate.isDisposed && !this.disposedByHost ? { kind: 'memory' } : { kind: 'disposed' };
   }
-
-
 
   /**
    * Clock readings made since the last snapshot, and how many calls the sandbox has issued. It runs after
@@ -246,6 +259,7 @@ export class Sandbox {
    */
   dispose(inBackground = true): Promise<void> {
     this.holder.listener = null;
+    this.holder.recorded = [];
     if (this.disposedByHost || this.isolate.isDisposed) return Promise.resolve();
     this.disposedByHost = true;
     if (inBackground) return this.release();
@@ -277,6 +291,16 @@ export class Sandbox {
     const elapsed = performance.now() - started;
     if (started > 0 && elapsed >= clampTimeout(timeoutMs) - 1) return { kind: 'timeout', stack: String((error as Error)?.stack ?? '') };
     return { kind: 'unhandled', message: String((error as Error)?.message ?? error) };
+  }
+}
+
+/** One post to the listener: whatever the sandbox sends, the server process must not go down with it. */
+function dispatch(holder: Holder, post: unknown[]): void {
+  try {
+    holder.listener?.(post[0] as string, post[1], post[2], post[3], post[4]);
+  } catch (error) {
+    holder.listener = null;
+    holder.onListenerError?.(error);
   }
 }
 

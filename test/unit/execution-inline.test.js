@@ -144,6 +144,21 @@ test('an endless loop after a call still ends at the execution timeout', async (
   assert.equal(result.status, 'timeout');
 });
 
+test('an endless loop of calls the host answers at once still ends at the timeout, and the event loop keeps turning', async () => {
+  // each answer is ready within the same pass of the event loop; turns and posts then chain on this thread
+  // without a pass of the loop in between, unless the execution yields now and then
+  const { executor: ex } = executor();
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 10);
+  try {
+    const result = await ex.execute(request('let n = 0; while (true) n += (await api.demo.add({ a: 1, b: 1 })).sum;', { limits: { timeout: 1000, memory: 64 * 1024 * 1024, llmCalls: 1 } }));
+    assert.equal(result.status, 'timeout');
+    assert.ok(ticks >= 20, `a 10 ms interval fired ${ticks} times during a one-second execution`);
+  } finally {
+    clearInterval(ticker);
+  }
+});
+
 test('a memory bomb in a turn on the event loop ends as memory_exceeded, and the next execution runs', async () => {
   const { executor: ex } = executor({ inlineTurns: { slowMs: 60_000, slowTotalMs: 60_000, budgetMs: 60_000 } });
   const result = await ex.execute(request(`
