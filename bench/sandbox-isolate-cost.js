@@ -12,9 +12,9 @@ import ivm from 'isolated-vm';
 import { IsolatePool, RuntimeBootstrap } from '../dist/sandbox/index.js';
 import { createLogger } from '../dist/logging/index.js';
 
-const runtime = { apiIds: ['bench.noop'], maxInFlight: 16, maxPendingCallbacks: 16, maxTimers: 100, maxLogChars: 100_000, maxClockReadings: 1000 };
-const bootstrap = new RuntimeBootstrap(runtime);
-const steps = ['new Isolate (main thread)', 'createContext', 'global.set(callback)', 'compileScript (code cache)', 'run bootstrap', 'dispose (main thread part)'];
+const runtime = { maxInFlight: 16, maxPendingCallbacks: 16, maxTimers: 100, maxLogChars: 100_000, maxClockReadings: 1000 };
+const bootstrap = new RuntimeBootstrap(runtime, ['bench.noop']);
+const steps = ['new Isolate (main thread)', 'createContext', 'global.set(callbacks, api)', 'compileScript (code cache)', 'run bootstrap', 'dispose (main thread part)'];
 
 async function oneSandbox(times) {
   const marks = [performance.now()];
@@ -22,7 +22,11 @@ async function oneSandbox(times) {
   marks.push(performance.now());
   const context = await isolate.createContext();
   marks.push(performance.now());
-  await context.global.set('__atp_post', new ivm.Callback(() => {}, { ignored: true }));
+  await Promise.all([
+    context.global.set('__atp_post', new ivm.Callback(() => {}, { ignored: true })),
+    context.global.set('__atp_record', new ivm.Callback(() => {}, { sync: true })),
+    context.global.set('__atp_api', bootstrap.apiTree().copy),
+  ]);
   marks.push(performance.now());
   const script = await isolate.compileScript(bootstrap.source, bootstrap.cachedData ? { cachedData: bootstrap.cachedData } : { produceCachedData: true });
   bootstrap.cachedData ??= script.cachedData;
@@ -51,7 +55,7 @@ for (let i = 0; i < steps.length; i++) console.log(`${steps[i].padEnd(28)} media
 console.log(`per sandbox: wall ${wall.toFixed(2)} ms, process CPU user ${(used.user / 1000 / count).toFixed(2)} ms + system ${(used.system / 1000 / count).toFixed(2)} ms (n=${count}, one at a time)`);
 
 // The same number of sandboxes, through the pool: take one (built on isolated-vm's threads), run nothing, discard.
-const pool = new IsolatePool({ size: 4, parallelism: process.env.PAR ? Number(process.env.PAR) : undefined, memoryLimit: 128 * 1024 * 1024, runtime, logger: createLogger({ level: 'error', format: 'text' }) });
+const pool = new IsolatePool({ size: 4, parallelism: process.env.PAR ? Number(process.env.PAR) : undefined, memoryLimit: 128 * 1024 * 1024, runtime, apiIds: ['bench.noop'], logger: createLogger({ level: 'error', format: 'text' }) });
 await pool.fill();
 for (let i = 0; i < 20; i++) pool.discard(await pool.take(128 * 1024 * 1024));
 // how late a request arriving meanwhile would be served: the delay of the event loop while sandboxes are made

@@ -70,6 +70,7 @@ class IsolateExecutor implements EngineExecutor {
   private readonly maxPauseDuration: number;
   private readonly audit?: Audit;
   private closing = false;
+  private readonly unsubscribeCatalog: () => void;
 
   constructor(options: ExecutorOptions) {
     const { config, catalog, logger } = options;
@@ -82,8 +83,8 @@ class IsolateExecutor implements EngineExecutor {
       size: execution.pool,
       memoryLimit: execution.memory,
       logger,
+      apiIds: apiIdsOf(catalog),
       runtime: {
-        apiIds: [...catalog.entries()].map((entry) => entry.id),
         maxInFlight: 32,
         maxPendingCallbacks: 1000,
         maxTimers: 1000,
@@ -91,6 +92,8 @@ class IsolateExecutor implements EngineExecutor {
         maxClockReadings: 100_000,
       },
     });
+    // an MCP server's tools/list_changed: new executions see the functions it has now
+    this.unsubscribeCatalog = catalog.onChange(() => this.pool.setApi(apiIdsOf(catalog)));
     this.live = new LivePaused<Execution>({ max: config.state.live.max, memory: config.state.live.memory, maxPauseDuration: this.maxPauseDuration });
     const storeClaim = claimFor(options.stateStore);
     const claim = options.claim ?? (storeClaim && ((key: string, ttlMs: number) => storeClaim(key, 1, ttlMs)));
@@ -200,6 +203,7 @@ class IsolateExecutor implements EngineExecutor {
 
   async close(graceMs = 10_000): Promise<void> {
     this.closing = true;
+    this.unsubscribeCatalog();
     const inFlight = [...this.running.values()];
     if (inFlight.length > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -299,6 +303,10 @@ class IsolateExecutor implements EngineExecutor {
       },
     };
   }
+}
+
+function apiIdsOf(catalog: Catalog): string[] {
+  return [...catalog.entries()].map((entry) => entry.id);
 }
 
 function closingOutcome(): Outcome {

@@ -15,6 +15,8 @@ export interface IsolatePoolOptions {
   /** Memory limit of warm isolates, in bytes; executions asking for another limit get a fresh isolate. */
   memoryLimit: number;
   runtime: SandboxRuntimeOptions;
+  /** Catalog ids (`github.issues.create`) of the api.* functions. */
+  apiIds: string[];
   logger: Logger;
   /** Isolates built at once (default: one per core). */
   parallelism?: number;
@@ -33,10 +35,23 @@ export class IsolatePool {
   private closed = false;
   private rehearsed = false;
   private refillSoon = false;
+  private apiIds: string[];
 
   constructor(private readonly options: IsolatePoolOptions) {
-    this.bootstrap = new RuntimeBootstrap(options.runtime);
+    this.bootstrap = new RuntimeBootstrap(options.runtime, options.apiIds);
     this.builder = new IsolateBuilder(options.parallelism);
+    this.apiIds = options.apiIds;
+  }
+
+  /**
+   * The catalog changed: warm isolates, which have the old api.* functions, are torn down, and isolates from
+   * now on get the new ones. Executions under way keep what they started with.
+   */
+  setApi(apiIds: string[]): void {
+    this.apiIds = apiIds;
+    this.bootstrap.setApi(apiIds);
+    for (const sandbox of this.warm.splice(0)) this.discard(sandbox);
+    this.schedule();
   }
 
   get size(): number {
@@ -62,7 +77,7 @@ export class IsolatePool {
       this.rehearsed = true;
       const sandbox = await this.create(this.options.memoryLimit);
       try {
-        if (!(await rehearse(sandbox, this.bootstrap, this.options.runtime.apiIds))) this.options.logger.debug('the runtime rehearsal did not finish; isolates compile the runtime as they go');
+        if (!(await rehearse(sandbox, this.bootstrap, this.apiIds))) this.options.logger.debug('the runtime rehearsal did not finish; isolates compile the runtime as they go');
       } finally {
         this.discard(sandbox);
       }
@@ -125,6 +140,7 @@ export class IsolatePool {
   private refill(): Promise<void> {
     const build: Promise<void> = this.create(this.options.memoryLimit).then((sandbox) => {
       if (this.closed) return void sandbox.dispose(false);
+      if (sandbox.apiGeneration !== this.bootstrap.generation) return this.discard(sandbox); // the catalog changed meanwhile: schedule() builds another
       const waiter = this.waiting.shift();
       if (waiter) waiter.resolve(sandbox);
       else this.warm.push(sandbox);

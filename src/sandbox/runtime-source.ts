@@ -5,8 +5,6 @@
 
 /* eslint-disable */
 export interface SandboxRuntimeOptions {
-  /** Catalog ids, `github.issues.create`, built into the `api` tree. */
-  apiIds: string[];
   /** Server calls (api, cache) in flight at once; further calls wait inside the sandbox. */
   maxInFlight: number;
   /** Client callbacks (llm, approval, embedding, client tools) pending at once. */
@@ -26,7 +24,7 @@ export interface SandboxSetup {
   maxResultChars: number;
 }
 
-export function atpSandboxRuntime(postToHost: (...args: any[]) => void, recordForHost: (...args: any[]) => void, options: SandboxRuntimeOptions): any {
+export function atpSandboxRuntime(postToHost: (...args: any[]) => void, recordForHost: (...args: any[]) => void, apiTree: string[], options: SandboxRuntimeOptions): any {
   'use strict';
   /** Everything posted to the host, counted: the host knows from a snapshot when all of it has arrived. */
   let posted = 0;
@@ -72,7 +70,6 @@ export function atpSandboxRuntime(postToHost: (...args: any[]) => void, recordFo
   const NumberCtor = Number;
   const isFinite = Number.isFinite;
   const stringSlice = String.prototype.slice;
-  const stringSplit = String.prototype.split;
   const stringIndexOf = String.prototype.indexOf;
   const MathImul = Math.imul;
   const MathSqrt = Math.sqrt;
@@ -371,34 +368,52 @@ export function atpSandboxRuntime(postToHost: (...args: any[]) => void, recordFo
   }
 
   // ---- api and atp ----------------------------------------------------------------------------------------
-  const api: any = {};
-  function place(path: string[], fn: any, override: boolean): void {
-    let node = api;
-    for (let i = 0; i < path.length - 1; i++) {
-      const part = path[i];
-      if (node[part] === undefined || node[part] === null) node[part] = {};
-      node = node[part];
-    }
-    const last = path[path.length - 1];
-    if (override || node[last] === undefined) node[last] = fn;
-  }
-  function splitId(id: string): string[] {
-    const out: string[] = [];
-    const parts = apply(stringSplit, id, ['.']);
-    for (let i = 0; i < parts.length; i++) {
-      const sub = apply(stringSplit, parts[i], ['/']);
-      for (let j = 0; j < sub.length; j++) out[out.length] = sub[j];
-    }
-    return out;
+  // api.* is made as the code reaches into it: the host hands the tree over as one JSON array per namespace
+  // (api-tree.ts), and a namespace's functions and sub-namespaces are made when it is first read. Making
+  // all of them up front cost every isolate about 8 ms for GitHub's 1,223 operations.
+  const ownValue = (target: any, key: string, value: unknown): void => {
+    defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  };
+  function lazy(target: any, key: string, make: () => any): void {
+    defineProperty(target, key, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const value = make();
+        ownValue(target, key, value);
+        return value;
+      },
+      set(value: unknown) { ownValue(target, key, value); },
+    });
   }
   function apiFunction(op: string, name: string, label: string, shortName: string): any {
     const fn = function (input?: unknown) { return hostCall(op, name, label, input, op === 'api'); };
     defineProperty(fn, 'name', { value: shortName });
     return fn;
   }
-  for (const id of options.apiIds) {
-    const path = splitId(id);
-    place(path, apiFunction('api', id, `api.${id}`, path[path.length - 1]), true);
+  /** Gives `target` the entries of namespace `index`: a name is a function; [name, namespace, 1] a function with members too. */
+  function branch(target: any, index: number, prefix: string): any {
+    const entries: any[] = jsonParse(apiTree[index]);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      if (typeof entry === 'string') {
+        const id = prefix + entry;
+        lazy(target, entry, () => apiFunction('api', id, `api.${id}`, entry));
+        continue;
+      }
+      const key: string = entry[0];
+      const child: number = entry[1];
+      const callable = entry.length > 2;
+      const id = prefix + key;
+      lazy(target, key, () => branch(callable ? apiFunction('api', id, `api.${id}`, key) : {}, child, id + '.'));
+    }
+    return target;
+  }
+  const api: any = apiTree.length > 0 ? branch({}, 0, '') : {};
+  /** A client tool at api.<namespace>.<name>, unless the catalog has a function there. */
+  function placeClientTool(namespace: string, name: string, fn: any): void {
+    if (api[namespace] === undefined || api[namespace] === null) api[namespace] = {};
+    if (api[namespace][name] === undefined) api[namespace][name] = fn;
   }
 
   const requireString = (label: string, what: string, value: unknown): void => {
@@ -611,7 +626,7 @@ export function atpSandboxRuntime(postToHost: (...args: any[]) => void, recordFo
     }
     for (const tool of s.clientTools) {
       const label = `api.${tool.namespace}.${tool.name}`;
-      place([tool.namespace, tool.name], apiFunction('tool', `${tool.namespace}.${tool.name}`, label, tool.name), false);
+      placeClientTool(tool.namespace, tool.name, apiFunction('tool', `${tool.namespace}.${tool.name}`, label, tool.name));
     }
   }
   /**

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import ivm from 'isolated-vm';
 import type { IsolateBuilder } from './builder.js';
+import { encodeApiTree } from './api-tree.js';
 import { atpSandboxRuntime, type SandboxRuntimeOptions, type SandboxSetup } from './runtime-source.js';
 
 export const AGENT_FILENAME = 'agent.ts';
@@ -46,20 +47,44 @@ export class ScriptCompileError extends Error {
   }
 }
 
-/** The compiled runtime source, shared by every isolate of one executor (V8 code cache included). */
+/**
+ * The runtime source, shared by every isolate of one executor (V8 code cache included), and the api.* tree
+ * each new isolate gets. The tree is data, not source: a catalog that changes keeps the code cache.
+ */
 export class RuntimeBootstrap {
   readonly source: string;
   cachedData?: ivm.ExternalCopy<ArrayBuffer>;
+  private tree: ivm.ExternalCopy<string[]>;
+  private treeGeneration = 0;
 
-  constructor(options: SandboxRuntimeOptions) {
-    this.source = `(function () { const post = globalThis.__atp_post, record = globalThis.__atp_record;
-delete globalThis.__atp_post; delete globalThis.__atp_record;
-return (${atpSandboxRuntime.toString()})(post, record, ${JSON.stringify(options)}); })()`;
+  constructor(options: SandboxRuntimeOptions, apiIds: Iterable<string>) {
+    this.source = `(function () { const post = globalThis.__atp_post, record = globalThis.__atp_record, tree = globalThis.__atp_api;
+delete globalThis.__atp_post; delete globalThis.__atp_record; delete globalThis.__atp_api;
+return (${atpSandboxRuntime.toString()})(post, record, tree, ${JSON.stringify(options)}); })()`;
+    this.tree = new ivm.ExternalCopy(encodeApiTree(apiIds));
+  }
+
+  /** Bumped by setApi: an isolate bootstrapped with an older tree no longer has the catalog's functions. */
+  get generation(): number {
+    return this.treeGeneration;
+  }
+
+  /** The catalog changed (an MCP server's tools/list_changed): isolates bootstrapped from now on get its functions. */
+  setApi(apiIds: Iterable<string>): void {
+    this.tree = new ivm.ExternalCopy(encodeApiTree(apiIds));
+    this.treeGeneration++;
+  }
+
+  /** The tree and its generation, as one isolate is bootstrapped. */
+  apiTree(): { copy: ivm.Copy<string[]>; generation: number } {
+    return { copy: this.tree.copyInto(), generation: this.treeGeneration };
   }
 }
 
 export class Sandbox {
   readonly memoryLimit: number;
+  /** The RuntimeBootstrap generation of the api.* tree this isolate has. */
+  readonly apiGeneration: number;
   private readonly isolate: ivm.Isolate;
   private readonly context: ivm.Context;
   private readonly deliverRef: ivm.Reference;
@@ -72,8 +97,9 @@ export class Sandbox {
   catastrophe?: string;
 
   private constructor(parts: {
-    isolate: ivm.Isolate; context: ivm.Context; refs: ivm.Reference[]; holder: Holder; memoryLimit: number; release: () => Promise<void>;
+    isolate: ivm.Isolate; context: ivm.Context; refs: ivm.Reference[]; holder: Holder; memoryLimit: number; release: () => Promise<void>; apiGeneration: number;
   }) {
+    this.apiGeneration = parts.apiGeneration;
     this.release = parts.release;
     this.isolate = parts.isolate;
     this.context = parts.context;
@@ -99,7 +125,8 @@ export class Sandbox {
       onCatastrophe?.(message);
     });
     try {
-      await Promise.all([context.global.set('__atp_post', post), context.global.set('__atp_record', record)]);
+      const tree = bootstrap.apiTree();
+      await Promise.all([context.global.set('__atp_post', post), context.global.set('__atp_record', record), context.global.set('__atp_api', tree.copy)]);
       const script = await isolate.compileScript(bootstrap.source, {
         filename: RUNTIME_FILENAME,
         ...(bootstrap.cachedData ? { cachedData: bootstrap.cachedData } : { produceCachedData: true }),
@@ -109,7 +136,7 @@ export class Sandbox {
       const entry = (await script.run(context, { reference: true, release: true })) as ivm.Reference;
       const refs = await Promise.all(['deliver', 'snapshot', 'postedOrSnapshot'].map((name) => entry.get(name, { reference: true }) as Promise<ivm.Reference>));
       entry.release();
-      sandbox = new Sandbox({ isolate, context, refs, holder, memoryLimit, release });
+      sandbox = new Sandbox({ isolate, context, refs, holder, memoryLimit, release, apiGeneration: tree.generation });
       return sandbox;
     } catch (error) {
       void release();

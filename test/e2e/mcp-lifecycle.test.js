@@ -7,6 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Keyv from 'keyv';
 import { loadGroup, Catalog, GroupLoadError } from '../../dist/catalog/index.js';
+import { configFromText } from '../../dist/config/index.js';
+import { createExecutor } from '../../dist/execution/index.js';
 import { recordingLogger, childPids, alive, until, ctx, fn } from './mcp-helpers.js';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/mcp');
@@ -111,6 +113,30 @@ test('tools/list_changed refreshes the group and the catalog', async () => {
     assert.equal(await catalog.get('local.brandNew').tool.invoke({}, ctx()), 'brand-new');
     assert.ok(catalog.get('local.ping'), 'the other tools stay');
   } finally {
+    await catalog.close();
+  }
+});
+
+test('after tools/list_changed, agent code can call the new tool: new executions get the new api.* tree', async () => {
+  const { logger } = recordingLogger();
+  const group = await loadGroup(config(), { logger, configDir: fixtures });
+  const catalog = new Catalog([group]);
+  const executor = createExecutor({
+    config: configFromText('apis: []\nexecution:\n  pool: 2\n', { filepath: path.join(fixtures, 'atp.yaml') }),
+    catalog, stateStore: new Keyv(), cacheStore: new Keyv(), logger,
+  });
+  const run = async (code) => {
+    const result = await executor.execute({ code, clientId: 'c', limits: { timeout: 10_000, memory: 64 * 1024 * 1024, llmCalls: 1 }, services: {}, clientTools: [] });
+    assert.equal(result.status, 'completed', JSON.stringify(result.error));
+    return result.result;
+  };
+  try {
+    await executor.warm();
+    assert.deepEqual(await run(`return [typeof api.local.brandNew, await api.local.addTool({ name: 'brand-new' })];`), ['undefined', 'added']);
+    await until(() => catalog.get('local.brandNew'), 'the new tool in the catalog');
+    assert.deepEqual(await run('return [typeof api.local.brandNew, await api.local.brandNew({}), Object.keys(api.local).includes("brandNew")];'), ['function', 'brand-new', true]);
+  } finally {
+    await executor.close();
     await catalog.close();
   }
 });

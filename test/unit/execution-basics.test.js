@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Keyv from 'keyv';
-import { makeExecutor, request } from './execution-harness.js';
+import { demoTool, makeExecutor, request } from './execution-harness.js';
 
 const cacheStore = new Keyv();
 const { executor, state } = makeExecutor({ yaml: 'execution:\n  pool: 2\n', cacheStore });
@@ -24,6 +24,45 @@ test('return values, top-level await and TypeScript', async () => {
   const nothing = await run('const x = 1;');
   assert.equal(nothing.status, 'completed');
   assert.equal('result' in nothing, false);
+});
+
+test('api.* is made as the code reaches into it, and looks as if it were made up front', async () => {
+  const { executor: treeExecutor } = makeExecutor({
+    extraTools: [
+      demoTool('repos', async () => 'the repos function'),
+      demoTool('repos.get', async () => 'repos.get'),
+      ...Array.from({ length: 300 }, (_, i) => demoTool(`bulk.ns${i % 7}.op${i}`, async () => i)),
+    ],
+  });
+  try {
+    const result = await treeExecutor.execute(request(`
+      const before = Object.keys(api.demo).sort();
+      return {
+        roots: Object.keys(api),
+        before,
+        namespace: Object.keys(api.demo.bulk.ns3).length,
+        deep: await api.demo.bulk.ns3.op213({}),
+        name: api.demo.issues.create.name,
+        kinds: [typeof api.demo.add, typeof api.demo.repos, typeof api.demo.repos.get, typeof api.demo.nothing],
+        both: [await api.demo.repos({}), await api.demo.repos.get({})],
+        same: atp.api.demo.bulk === api.demo.bulk,
+        replaced: (() => { api.demo.add = 'mine'; return api.demo.add; })(),
+        client: [typeof api.client.ask, await api.demo.echo({ from: 'the catalog' })],
+      };`, { clientTools: [{ name: 'ask', description: 'a client tool', inputSchema: { type: 'object' } }, { name: 'echo', namespace: 'demo', description: 'shadowed', inputSchema: { type: 'object' } }] }));
+    assert.equal(result.status, 'completed', JSON.stringify(result.error));
+    assert.deepEqual(result.result.roots.sort(), ['client', 'demo']);
+    assert.deepEqual(result.result.before, ['add', 'boom', 'bulk', 'counter', 'echo', 'issues', 'repos', 'sleep', 'upstream500']);
+    assert.equal(result.result.namespace, 43); // op3, op10, ..., op297
+    assert.equal(result.result.deep, 213);
+    assert.equal(result.result.name, 'create');
+    assert.deepEqual(result.result.kinds, ['function', 'function', 'function', 'undefined']);
+    assert.deepEqual(result.result.both, ['the repos function', 'repos.get']);
+    assert.equal(result.result.same, true);
+    assert.equal(result.result.replaced, 'mine');
+    assert.deepEqual(result.result.client, ['function', { from: 'the catalog' }]); // a client tool does not displace a catalog function
+  } finally {
+    await treeExecutor.close();
+  }
 });
 
 test('syntax errors are parse_error with the line and column of the user\'s code', async () => {

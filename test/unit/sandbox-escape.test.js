@@ -23,7 +23,7 @@ test('constructor chains lead to the isolate\'s own Function, which has no host 
 
 test('process, require, module and the raw host bridge are not there; import() fails', async () => {
   const result = await run(`
-    const names = ['process', 'require', 'module', 'Buffer', '__atp_post', '__atp_start', 'fetch', 'setImmediate'];
+    const names = ['process', 'require', 'module', 'Buffer', '__atp_post', '__atp_record', '__atp_api', '__atp_start', 'fetch', 'setImmediate'];
     const found = names.filter((name) => typeof globalThis[name] !== 'undefined');
     let imported = 'no';
     try { await import('node:fs'); imported = 'yes'; } catch (e) { imported = 'refused'; }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { IsolatePool } from '../../dist/sandbox/index.js';
 import { createLogger } from '../../dist/logging/index.js';
 
-const runtime = { apiIds: [], maxInFlight: 4, maxPendingCallbacks: 4, maxTimers: 10, maxLogChars: 1000, maxClockReadings: 100 };
+const runtime = { maxInFlight: 4, maxPendingCallbacks: 4, maxTimers: 10, maxLogChars: 1000, maxClockReadings: 100 };
 const MEMORY = 64 * 1024 * 1024;
 const logger = createLogger({ level: 'error', format: 'text' });
 
@@ -19,7 +19,7 @@ async function until(condition, what) {
 }
 
 test('used isolates are disposed at once, even while executions are starting', async () => {
-  const pool = new IsolatePool({ size: 0, memoryLimit: MEMORY, runtime, logger });
+  const pool = new IsolatePool({ size: 0, memoryLimit: MEMORY, runtime, apiIds: [], logger });
   try {
     const sandboxes = [];
     for (let i = 0; i < 20; i++) sandboxes.push(await pool.take(MEMORY));
@@ -32,7 +32,7 @@ test('used isolates are disposed at once, even while executions are starting', a
 });
 
 test('the pool refills as soon as an isolate is taken', async () => {
-  const pool = new IsolatePool({ size: 2, memoryLimit: MEMORY, runtime, logger });
+  const pool = new IsolatePool({ size: 2, memoryLimit: MEMORY, runtime, apiIds: [], logger });
   try {
     await pool.fill();
     const used = await pool.take(MEMORY);
@@ -46,7 +46,7 @@ test('the pool refills as soon as an isolate is taken', async () => {
 });
 
 test('takes beyond the pool each wait for an isolate of their own, built for them', async () => {
-  const pool = new IsolatePool({ size: 1, memoryLimit: MEMORY, runtime, logger, parallelism: 2 });
+  const pool = new IsolatePool({ size: 1, memoryLimit: MEMORY, runtime, apiIds: [], logger, parallelism: 2 });
   try {
     await pool.fill();
     const sandboxes = await Promise.all(Array.from({ length: 12 }, () => pool.take(MEMORY)));
@@ -62,7 +62,7 @@ test('takes beyond the pool each wait for an isolate of their own, built for the
 });
 
 test('a take waiting for an isolate is refused when the pool closes', async () => {
-  const pool = new IsolatePool({ size: 0, memoryLimit: MEMORY, runtime, logger, parallelism: 1 });
+  const pool = new IsolatePool({ size: 0, memoryLimit: MEMORY, runtime, apiIds: [], logger, parallelism: 1 });
   const taken = pool.take(MEMORY);
   const closing = pool.close();
   await assert.rejects(taken, /closed/);
@@ -70,7 +70,7 @@ test('a take waiting for an isolate is refused when the pool closes', async () =
 });
 
 test('close() empties the pool and refuses further isolates', async () => {
-  const pool = new IsolatePool({ size: 2, memoryLimit: MEMORY, runtime, logger });
+  const pool = new IsolatePool({ size: 2, memoryLimit: MEMORY, runtime, apiIds: [], logger });
   await pool.fill();
   assert.equal(pool.size, 2);
   const used = await pool.take(MEMORY);
@@ -83,7 +83,7 @@ test('close() empties the pool and refuses further isolates', async () => {
 });
 
 test('fill() rehearses an execution first: the runtime code cache then holds the functions it ran', async () => {
-  const pool = new IsolatePool({ size: 1, memoryLimit: MEMORY, runtime, logger });
+  const pool = new IsolatePool({ size: 1, memoryLimit: MEMORY, runtime, apiIds: [], logger });
   try {
     const compiled = await pool.take(MEMORY); // built before any rehearsal: the cache of the compiled script alone
     const before = pool.codeCacheBytes;
