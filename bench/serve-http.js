@@ -6,11 +6,15 @@
 // server never idles and its isolate builds compete with the requests for the 2 cores), and paced, one
 // request every PACE_MS (the server idle in between, as with an agent that thinks between programs).
 //
-//   node --no-node-snapshot bench/serve-http.js [--quick] [--only ours|reference]
+//   node --no-node-snapshot bench/serve-http.js [--quick] [--only ours|reference] [--github]
+//
+// --github: both servers also load GitHub's REST API (@octokit/openapi, 1,223 operations) as a group, so each
+// figure includes what a big catalog costs every execution (the workloads themselves call only demo.add).
 //
 // The reference is installed into bench/.reference on first use (npm, once). Prints figures and ratios.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +24,7 @@ import { closeClient, postJson, startProcess } from './serve-client.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const GITHUB_SPEC = process.argv.includes('--github') ? createRequire(import.meta.url).resolve('@octokit/openapi/generated/api.github.com.json') : undefined;
 const SIZES = quick
   ? { trivial: 100, paced: 60, warm: 30, throughput: 300, chainRuns: 3, lengths: [5, 10, 20] }
   : { trivial: 400, paced: 200, warm: 100, throughput: 1600, chainRuns: 7, lengths: [5, 10, 20, 40] };
@@ -40,15 +45,19 @@ async function startOurs() {
     server: { port: 0 },
     auth: { jwtSecret: 'bench-secret-bench-secret-bench-0001' },
     logging: { level: 'info' },
-    apis: [{ name: 'demo', type: 'module', module: path.join(dir, 'demo.js') }],
+    apis: [
+      { name: 'demo', type: 'module', module: path.join(dir, 'demo.js') },
+      // never called: the address only has to be valid
+      ...(GITHUB_SPEC ? [{ name: 'github', type: 'openapi', spec: GITHUB_SPEC, baseUrl: 'http://127.0.0.1:9' }] : []),
+    ],
   }));
-  const server = await startProcess('atp serve', [path.join(root, 'bin/atp.js'), 'serve', '-c', path.join(dir, 'atp.yaml')]);
+  const server = await startProcess('atp serve', [path.join(root, 'bin/atp.js'), 'serve', '-c', path.join(dir, 'atp.yaml')], { ATP_CACHE_DIR: path.join(dir, 'cache') });
   return { ...server, stop: async () => { await server.stop(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
 async function startReference() {
   ensureReference();
-  return startProcess('reference', [path.join(root, 'bench/reference/server.mjs')]);
+  return startProcess('reference', [path.join(root, 'bench/reference/server.mjs')], GITHUB_SPEC ? { ATP_BENCH_OPENAPI: GITHUB_SPEC } : {});
 }
 
 const post = postJson;
@@ -204,5 +213,5 @@ try {
   await Promise.all(servers.map((server) => server.stop()));
 }
 closeClient();
-console.log(`machine: ${os.cpus().length} cores, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(`machine: ${os.cpus().length} cores, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}${GITHUB_SPEC ? '; both servers also load GitHub\'s 1,223 operations' : ''}`);
 report(figures);

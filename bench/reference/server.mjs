@@ -1,7 +1,8 @@
 // The reference ATP server (npm @mondaydotcomorg/atp-server 0.19.17) for side-by-side benchmarks, with the
 // same `demo.add` tool our bench serves. Installed in bench/.reference (its own node_modules: installing it
 // beside atp-client breaks it). Run: node --no-node-snapshot bench/reference/server.mjs
-// Prints "listening on http://127.0.0.1:<port>" on stderr.
+// Prints "listening on http://127.0.0.1:<port>" on stderr. ATP_BENCH_OPENAPI=<spec file> also loads that
+// OpenAPI document, as group `github`, with the reference's own loadOpenAPI.
 
 import http from 'node:http';
 import path from 'node:path';
@@ -23,6 +24,7 @@ server.use({
     handler: async ({ a, b }) => ({ sum: a + b }),
   }],
 });
+if (process.env.ATP_BENCH_OPENAPI) await server.loadOpenAPI(process.env.ATP_BENCH_OPENAPI, { name: 'github' });
 await server.start();
 const httpServer = http.createServer(server.handler());
 httpServer.listen(0, '127.0.0.1', () => process.stderr.write(`listening on http://127.0.0.1:${httpServer.address().port}\n`));
