@@ -512,13 +512,19 @@ export class Execution implements LiveEntry {
   private readonly onDeadline = (): void => {
     if (this.state !== 'running') return;
     // turns sent without waiting stop at their own timeout, or when finishing disposes the isolate
-    if (this.awaited === 0) return this.finish(timeoutOutcome(this.spec.limits.timeout, undefined, this.code));
+    if (this.awaited === 0) return this.finish(timeoutOutcome(this.spec.limits.timeout, undefined, this.code, this.waitingFor()));
     // a turn is running: V8 stops it at its own timeout; should it not, disposing the isolate does
     this.deadlineTimer = setTimeout(() => {
       if (this.state === 'running') this.finish(timeoutOutcome(this.spec.limits.timeout, undefined, this.code));
     }, 1000);
   };
 
+
+  /** What the idle program waits for, when asking cannot hold this thread: no turn is under way on any thread. */
+  private waitingFor(): { label: string; stack: string } | undefined {
+    if (!this.inline || this.probing || this.unprobed > 0 || this.rebuilding) return undefined;
+    return this.sandbox?.waitingForSync();
+  }
 
   // ---- what the sandbox posts -------------------------------------------------------------------------
 

@@ -46,9 +46,17 @@ export function parseErrorOutcome(message: string, line?: number, column?: numbe
   };
 }
 
-export function timeoutOutcome(timeoutMs: number, stack: string | undefined, code: Transpiled | undefined): Outcome {
-  const frames = stack && code ? userFrames(stack, code) : [];
-  const where = frames.length > 0 ? ` It was running line ${frames[0].line} when it was stopped.` : '';
+/**
+ * `stack`: where the code was running when it was stopped; else `waiting`: the call an idle program was
+ * still waiting for, with the stack where the code made it.
+ */
+export function timeoutOutcome(timeoutMs: number, stack: string | undefined, code: Transpiled | undefined, waiting?: { label: string; stack: string }): Outcome {
+  let frames = stack && code ? userFrames(stack, code) : [];
+  let where = frames.length > 0 ? ` It was running line ${frames[0].line} when it was stopped.` : '';
+  if (frames.length === 0 && waiting && code) {
+    frames = userFrames(waiting.stack, code);
+    where = ` It was waiting for ${waiting.label.slice(0, 200)}${frames.length > 0 ? `, called at line ${frames[0].line}` : ''}.`;
+  }
   return {
     status: 'timeout',
     error: {

@@ -681,5 +681,15 @@ export function atpSandboxRuntime(postToHost: (...args: any[]) => void, recordFo
   function postedOrSnapshot(): any {
     return clockLogCount === 0 && !clockOverflow ? posted : snapshot();
   }
-  return { deliver, snapshot, postedOrSnapshot };
+  /** The oldest call still unanswered, and where the code made it: what an idle program is waiting for. */
+  function waitingFor(): any {
+    for (const id in pending) {
+      const entry = pending[id];
+      let stack = '';
+      try { stack = safeString(entry.site.stack); } catch {}
+      return { label: entry.label, stack };
+    }
+    return null;
+  }
+  return { deliver, snapshot, postedOrSnapshot, waitingFor };
 }

@@ -90,6 +90,7 @@ export class Sandbox {
   private readonly deliverRef: ivm.Reference;
   private readonly snapshotRef: ivm.Reference;
   private readonly postedRef: ivm.Reference;
+  private readonly waitingRef: ivm.Reference;
   private readonly holder: Holder;
   private readonly release: () => Promise<void>;
   private disposedByHost = false;
@@ -103,7 +104,7 @@ export class Sandbox {
     this.release = parts.release;
     this.isolate = parts.isolate;
     this.context = parts.context;
-    [this.deliverRef, this.snapshotRef, this.postedRef] = parts.refs;
+    [this.deliverRef, this.snapshotRef, this.postedRef, this.waitingRef] = parts.refs;
     this.holder = parts.holder;
     this.memoryLimit = parts.memoryLimit;
   }
@@ -134,7 +135,7 @@ export class Sandbox {
       const produced = (script as ivm.Script & ivm.CachedDataResult).cachedData;
       if (!bootstrap.cachedData && produced) bootstrap.cachedData = produced;
       const entry = (await script.run(context, { reference: true, release: true })) as ivm.Reference;
-      const refs = await Promise.all(['deliver', 'snapshot', 'postedOrSnapshot'].map((name) => entry.get(name, { reference: true }) as Promise<ivm.Reference>));
+      const refs = await Promise.all(['deliver', 'snapshot', 'postedOrSnapshot', 'waitingFor'].map((name) => entry.get(name, { reference: true }) as Promise<ivm.Reference>));
       entry.release();
       sandbox = new Sandbox({ isolate, context, refs, holder, memoryLimit, release, apiGeneration: tree.generation });
       return sandbox;
@@ -241,6 +242,19 @@ export class Sandbox {
     if (posts.length === 0) return;
     this.holder.recorded = [];
     for (const post of posts) dispatch(this.holder, post);
+  }
+
+  /**
+   * The oldest unanswered call of an idle program and the stack where the code made it, or undefined. Only
+   * while no turn runs, on any thread: this thread would wait for it.
+   */
+  waitingForSync(): { label: string; stack: string } | undefined {
+    if (this.disposed) return undefined;
+    try {
+      return (this.waitingRef.applySync(undefined, [], { result: { copy: true }, timeout: 50 }) as { label: string; stack: string } | null) ?? undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Why a snapshot (or any call into the isolate) failed: it ran out of memory, or was disposed. */

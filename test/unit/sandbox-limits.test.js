@@ -47,9 +47,11 @@ test('awaiting a timer longer than the timeout times out at the timeout', async 
   assert.ok(result.stats.duration >= 300);
 });
 
-test('time spent waiting for server calls counts toward the timeout', async () => {
-  const result = await run('await api.demo.sleep({ ms: 5000 });', { timeout: 300 });
+test('time spent waiting for server calls counts toward the timeout, and the timeout names the call and its line', async () => {
+  const result = await run('const fast = await api.demo.add({ a: 1, b: 2 });\n\nconst slow = await api.demo.sleep({ ms: 5000 });', { timeout: 300 });
   assert.equal(result.status, 'timeout');
+  assert.match(result.error.message, /It was waiting for api\.demo\.sleep, called at line 3\.$/);
+  assert.equal(result.error.line, 3);
 });
 
 test('a memory bomb ends as memory_exceeded', async () => {
