@@ -71,6 +71,7 @@ return (${atpSandboxRuntime.toString()})(post, record, tree, ${JSON.stringify(op
 
   /** The catalog changed (an MCP server's tools/list_changed): isolates bootstrapped from now on get its functions. */
   setApi(apiIds: Iterable<string>): void {
+    this.tree.release(); // copies handed out already (apiTree) keep their data
     this.tree = new ivm.ExternalCopy(encodeApiTree(apiIds));
     this.treeGeneration++;
   }
