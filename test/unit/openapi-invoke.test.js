@@ -188,11 +188,25 @@ test('a call without an answer fails after the group timeout', async () => {
   });
 });
 
-test('the caller aborting a call stops it', async () => {
-  const controller = new AbortController();
-  const pending = tools.get('slow.get').invoke({}, { signal: controller.signal });
-  controller.abort(new Error('execution cancelled'));
-  await assert.rejects(pending, /execution cancelled/);
+test('an answer whose body stops coming fails after the group timeout too', async () => {
+  const quick = await loadShop({ timeout: 300 });
+  const started = performance.now();
+  await assert.rejects(quick.get('slow.get').invoke({ partial: true }, ctx()), (error) => {
+    assert.equal(error.code, 'TIMEOUT_ERROR');
+    assert.match(error.message, /no answer within 300 ms/);
+    return true;
+  });
+  assert.ok(performance.now() - started >= 290);
+});
+
+test('the caller aborting a call stops it, before the answer and while its body comes', async () => {
+  for (const input of [{}, { partial: true }]) {
+    const controller = new AbortController();
+    const pending = tools.get('slow.get').invoke(input, { signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the request is on its way (the headers of a partial answer too)
+    controller.abort(new Error('execution cancelled'));
+    await assert.rejects(pending, /execution cancelled/);
+  }
 });
 
 test('an unreachable upstream is a network error naming the host', async () => {

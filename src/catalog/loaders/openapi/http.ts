@@ -10,7 +10,7 @@ import type { Redactor } from './redact.js';
 import type { HttpRequest } from './request.js';
 import { readResult } from './response.js';
 import { networkReason } from './source.js';
-import { UpstreamClient, failedOnReusedSocket, type UpstreamResponse } from './upstream.js';
+import { UpstreamClient, failedOnReusedSocket, type RequestStopper, type UpstreamResponse } from './upstream.js';
 
 export interface TransportOptions {
   timeoutMs: number;
@@ -69,7 +69,7 @@ export class Transport {
     try {
       let response: UpstreamResponse;
       try {
-        response = await this.client.send({ method: request.method, url: urlOf(request), headers: this.headersOf(request), body: request.body }, limit.signal);
+        response = await this.client.send({ method: request.method, url: urlOf(request), headers: this.headersOf(request), body: request.body }, limit);
       } catch (error) {
         signal.throwIfAborted();
         if (limit.timedOut) throw this.timeoutError(label);
@@ -153,33 +153,45 @@ export class Transport {
 }
 
 /**
- * The caller's signal plus a timeout, for one attempt. A plain controller and timer, disposed after the
- * attempt: AbortSignal.any and AbortSignal.timeout leave per-call state behind until garbage collection,
- * which slows long runs of calls.
+ * The caller's signal plus a timeout, for one attempt: either destroys the request under way. A timer and a
+ * listener, disposed after the attempt; no AbortController of its own (making one costs about 8 µs a call
+ * here), and none of AbortSignal.any or AbortSignal.timeout, which leave per-call state behind until garbage
+ * collection and slow long runs of calls.
  */
-class AttemptLimit {
-  private readonly controller = new AbortController();
+class AttemptLimit implements RequestStopper {
   private readonly timer: NodeJS.Timeout;
   private readonly onAbort: () => void;
+  private request?: { destroy(error: Error): void };
+  private reason?: Error;
   timedOut = false;
 
   constructor(private readonly outer: AbortSignal, timeoutMs: number) {
-    this.onAbort = () => this.controller.abort(outer.reason);
+    this.onAbort = () => this.stop(outer.reason instanceof Error ? outer.reason : new Error('aborted'));
     if (outer.aborted) this.onAbort();
     else outer.addEventListener('abort', this.onAbort, { once: true });
     this.timer = setTimeout(() => {
       this.timedOut = true;
-      this.controller.abort(new Error('timeout'));
+      this.stop(new Error('timeout'));
     }, timeoutMs);
   }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
+  throwIfStopped(): void {
+    if (this.reason) throw this.reason;
+  }
+
+  attach(request: { destroy(error: Error): void }): void {
+    this.request = request;
+    if (this.reason) request.destroy(this.reason);
   }
 
   dispose(): void {
     clearTimeout(this.timer);
     this.outer.removeEventListener('abort', this.onAbort);
+  }
+
+  private stop(reason: Error): void {
+    this.reason ??= reason;
+    this.request?.destroy(this.reason);
   }
 }
 

@@ -77,6 +77,14 @@ export interface SendResult {
   reusedSocket: boolean;
 }
 
+/** What may end a request under way (a timeout, the execution's end): told of each request sent for it. */
+export interface RequestStopper {
+  /** Throws the reason if it has already stopped. */
+  throwIfStopped(): void;
+  /** The request being sent now; a stop destroys it with the reason. */
+  attach(request: http.ClientRequest): void;
+}
+
 export class UpstreamClient {
   private readonly agents: { http: http.Agent; https: https.Agent };
 
@@ -85,12 +93,12 @@ export class UpstreamClient {
     this.agents = { http: new http.Agent(options), https: new https.Agent(options) };
   }
 
-  /** Sends the request, following redirects; rejects with Node's network error (ECONNRESET...) or the signal's reason. */
-  async send(request: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
+  /** Sends the request, following redirects; rejects with Node's network error (ECONNRESET...) or the stopper's reason. */
+  async send(request: UpstreamRequest, stopper: RequestStopper): Promise<UpstreamResponse> {
     let { method, headers, body } = request;
     let url = new URL(request.url);
     for (let hops = 0; ; hops++) {
-      const response = await this.once(method, url, headers, body, signal);
+      const response = await this.once(method, url, headers, body, stopper);
       const location = response.header('location');
       if (!REDIRECT_STATUSES.has(response.status) || location === undefined) return response;
       await response.drain();
@@ -114,8 +122,8 @@ export class UpstreamClient {
     this.agents.https.destroy();
   }
 
-  private async once(method: string, url: URL, headers: Record<string, string>, body: RequestBody | undefined, signal: AbortSignal): Promise<UpstreamResponse> {
-    signal.throwIfAborted();
+  private async once(method: string, url: URL, headers: Record<string, string>, body: RequestBody | undefined, stopper: RequestStopper): Promise<UpstreamResponse> {
+    stopper.throwIfStopped();
     const outgoing = { ...headers };
     let payload: string | Buffer | undefined;
     if (body instanceof FormData) {
@@ -137,18 +145,12 @@ export class UpstreamClient {
     };
     return new Promise<UpstreamResponse>((resolve, reject) => {
       const request = (secure ? https : http).request(options);
-      const onAbort = () => request.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      signal.addEventListener('abort', onAbort, { once: true });
-      const cleanup = () => signal.removeEventListener('abort', onAbort);
-      request.once('response', (message) => {
-        message.once('close', cleanup);
-        resolve(new UpstreamResponse(message, request));
-      });
+      request.once('response', (message) => resolve(new UpstreamResponse(message, request)));
       request.on('error', (error: Error & { reusedSocket?: boolean }) => {
-        cleanup();
         error.reusedSocket = request.reusedSocket;
         reject(error);
       });
+      stopper.attach(request);
       request.end(payload);
     });
   }
