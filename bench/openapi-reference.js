@@ -4,13 +4,16 @@
 // upstream, same program, alternating rounds. One execution makes N sequential calls, so the execute round
 // trip is amortized; the upstream stamps each request's arrival, and the gap between consecutive arrivals is
 // one whole call cycle (sandbox -> host -> HTTP -> upstream -> back). The baseline is the same gap for a plain
-// node:http client calling the upstream directly. Run after `npx tsc -p .`:
+// node:http client calling the upstream directly; a second baseline runs that client in a process of its own,
+// as the servers are, so that crossing between processes is not counted as their overhead. Run after
+// `npx tsc -p .`:
 //
 //   node --no-node-snapshot bench/openapi-reference.js [--calls 200] [--rounds 5] [--only ours|reference]
 //
 // The reference is installed into bench/.reference on first use (npm, once).
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -190,6 +193,26 @@ async function baselineRound(upstream, n) {
   return { ...close(), client };
 }
 
+// The same plain client in a process of its own, as both servers are: a call then crosses between processes
+// the way theirs do, and only what a server adds is left over.
+const CHILD_CLIENT = `
+const http = require('node:http');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const [origin, n] = [process.argv[1], Number(process.argv[2])];
+const get = (i) => new Promise((resolve, reject) => http.get(origin + '/items/' + i, { agent }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject));
+(async () => { for (let i = 0; i < n; i++) await get(i); agent.destroy(); })();`;
+const WARM = 50;
+
+async function childBaselineRound(upstream, n) {
+  const close = upstream.window();
+  await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', CHILD_CLIENT, upstream.origin, String(n + WARM)], { stdio: 'inherit' });
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the baseline client exited with ${code}`))));
+  });
+  const seen = close();
+  return { ...seen, gaps: seen.gaps.slice(WARM) }; // the first calls warm the child up
+}
+
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 const median = (values) => percentile([...values].sort((a, b) => a - b), 50);
 const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
@@ -216,7 +239,7 @@ async function main() {
 
     const perRound = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const row = { baseline: await baselineRound(upstream, CALLS) };
+      const row = { baseline: await baselineRound(upstream, CALLS), apart: await childBaselineRound(upstream, CALLS) };
       // alternate which server goes first, so drift in machine load falls on both alike
       const order = round % 2 === 0 ? servers : [...servers].reverse();
       for (const server of order) row[server.name] = await serverRound(server, headers.get(server), upstream, CALLS);
@@ -243,6 +266,8 @@ function report(title, rows, servers) {
   const own = mean(rows.map((row) => row.baseline.ownMs));
   console.log(`${title}`);
   console.log(`  baseline (plain node:http client, keep-alive): per request p50 ${fmt(baseP50)} ms, mean ${fmt(baseMean)} ms (client round trip p50 ${fmt(clientP50)} ms; upstream handler ${fmt(own)} ms)`);
+  const apartP50 = median(gapsOf('apart'));
+  console.log(`  the same client in a process of its own, as the servers are: per request p50 ${fmt(apartP50)} ms`);
   const overheads = {};
   for (const server of servers) {
     const gaps = gapsOf(server.name);
@@ -250,11 +275,12 @@ function report(title, rows, servers) {
     const avg = mean(gaps);
     const wall = mean(rows.map((row) => row[server.name].wallPerCallMs));
     const local = mean(rows.map((row) => row[server.name].localPerCallMs));
-    overheads[server.name] = { p50: p50 - baseP50, mean: avg - baseMean };
+    overheads[server.name] = { p50: p50 - baseP50, mean: avg - baseMean, apart: p50 - apartP50 };
     console.log(`  ${server.name.padEnd(9)} per call p50 ${fmt(p50)} ms, mean ${fmt(avg)} ms (from execute wall time ${fmt(wall)} ms); overhead p50 ${fmt(p50 - baseP50)} ms, mean ${fmt(avg - baseMean)} ms; same tool without HTTP ${fmt(local)} ms per call`);
   }
   if (overheads.ours && overheads.reference) {
     console.log(`  reference/ours overhead: p50 ${fmt(overheads.reference.p50 / overheads.ours.p50, 1)}x, mean ${fmt(overheads.reference.mean / overheads.ours.mean, 1)}x (goal >= 5x)`);
+    console.log(`  over the client in a process of its own: ours p50 ${fmt(overheads.ours.apart)} ms, reference ${fmt(overheads.reference.apart)} ms, reference/ours ${fmt(overheads.reference.apart / overheads.ours.apart, 1)}x`);
   }
 }
 
