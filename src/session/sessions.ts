@@ -7,7 +7,7 @@ import type { AuthConfig } from '../config/index.js';
 import type { ClientServices, ClientToolDefinition } from '../execution/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Store } from '../store/index.js';
-import { signToken, verifyToken, TokenError } from './jwt.js';
+import { signToken, verifyToken, TokenError, type TokenClaims } from './jwt.js';
 import { apiKeyChecker, type ApiKeyCheck } from './api-keys.js';
 
 export interface Session {
@@ -68,6 +68,8 @@ export class Sessions {
   private readonly checkApiKey: ApiKeyCheck;
   // sessions never change after init, so a copy can serve requests until the store would expire it
   private readonly cache = new Map<string, { session: Session; until: number }>();
+  // tokens whose signature was checked: a client sends the same one with every request until it rotates
+  private readonly verified = new Map<string, TokenClaims>();
 
   constructor(options: SessionsOptions) {
     this.store = options.store;
@@ -105,7 +107,7 @@ export class Sessions {
     if (!bearer) throw new AuthError('missing bearer token: send Authorization: Bearer <token from /api/init>');
     let claims;
     try {
-      claims = verifyToken(bearer, this.secret);
+      claims = this.verify(bearer);
     } catch (error) {
       if (!(error instanceof TokenError)) throw error;
       if (error.problem === 'expired') throw new AuthError('the session token expired: call POST /api/init for a new session');
@@ -119,6 +121,17 @@ export class Sessions {
     await this.store.set(key(clientId), session, this.ttl);
     this.remember(session);
     return { session, refreshed: this.issue(clientId) };
+  }
+
+  /** verifyToken, with the signature checked once per token; expiry is checked every time. */
+  private verify(token: string): TokenClaims {
+    const known = this.verified.get(token);
+    if (known && known.exp * 1000 > Date.now()) return known;
+    this.verified.delete(token);
+    const claims = verifyToken(token, this.secret);
+    this.verified.set(token, claims);
+    if (this.verified.size > CACHE_MAX) this.verified.delete(this.verified.keys().next().value!);
+    return claims;
   }
 
   private issue(clientId: string): IssuedToken {
