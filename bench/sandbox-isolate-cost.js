@@ -23,9 +23,9 @@ async function oneSandbox(times) {
   const context = await isolate.createContext();
   marks.push(performance.now());
   await Promise.all([
+    context.global.set('__atp_api', bootstrap.inputs().boot.globals.__atp_api.copyInto()),
     context.global.set('__atp_post', new ivm.Callback(() => {}, { ignored: true })),
     context.global.set('__atp_record', new ivm.Callback(() => {}, { sync: true })),
-    context.global.set('__atp_api', bootstrap.apiTree().copy),
   ]);
   marks.push(performance.now());
   const script = await isolate.compileScript(bootstrap.source, bootstrap.cachedData ? { cachedData: bootstrap.cachedData } : { produceCachedData: true });

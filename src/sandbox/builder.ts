@@ -1,30 +1,56 @@
 // Builds isolates on isolated-vm's threads instead of this one. `new ivm.Isolate` is synchronous and holds the
 // thread that calls it for 3-5 ms here (V8 deserializes its startup snapshot into a new heap, page by page).
-// isolated-vm can itself be handed to an isolate, so a small helper isolate makes the new one: the
-// constructor then holds one of isolated-vm's threads, and this thread only receives the handles. Each
-// helper builds one isolate at a time; there is one helper per core, created on first use.
+// isolated-vm can itself be handed to an isolate, so a small helper isolate makes the new one and runs its
+// bootstrap (the sandbox runtime): the constructor, the compile and the run then hold isolated-vm's threads,
+// and this thread only receives the handles. Each helper builds one isolate at a time; there is one helper per
+// core, created on first use.
 
 import os from 'node:os';
 import ivm from 'isolated-vm';
 
-/** A new isolate and a context in it, made on isolated-vm's threads. */
+/** What a new isolate runs before it is handed over: a script, and data it reads from globals. */
+export interface BootstrapInputs {
+  source: string;
+  filename: string;
+  /** V8's code cache of `source`; without it the build makes one and hands it back. */
+  cachedData?: ivm.ExternalCopy<ArrayBuffer>;
+  /** Set as globals of the new context before `source` runs. */
+  globals: Record<string, ivm.ExternalCopy<unknown>>;
+  /** Members of the object `source` evaluates to, handed back as References in this order. */
+  exports: string[];
+}
+
+/** A new isolate, a context in it and the bootstrap run there, all made on isolated-vm's threads. */
 export interface Built {
   isolate: ivm.Isolate;
   context: ivm.Context;
+  /** The bootstrap's exports, in the order asked for. */
+  exports: ivm.Reference[];
+  /** The code cache the build made, when it was given none. */
+  cachedData?: ivm.ExternalCopy<ArrayBuffer>;
   /** Tears the isolate down on the helper's thread; resolves once it is freed. */
   release: () => Promise<void>;
 }
 
-// Runs in a helper isolate, where `ivm` is the module. A build answers through `done` (a host callback that
-// does not wait) rather than by returning, because handles cross as arguments, not inside a returned object.
-// Host callbacks for the new context are set by the host afterwards: handed through the helper, they would
-// run in the helper.
+// Runs in a helper isolate, where `ivm` is the module. A build answers through `done` (a host callback that does
+// not wait) rather than by returning, because handles cross as arguments, not inside a returned object (which
+// is also why its inputs come as separate arguments: plain settings as JSON, then the copies). Its steps hop
+// between isolated-vm's threads (a build may not call the new isolate's synchronous functions), never to this
+// one. Host callbacks for the new context are set by the host afterwards: handed through the helper, they
+// would run in the helper.
 const HELPER_SOURCE = `({
-  build: async function (id, memoryMb) {
+  build: async function (id, memoryMb, settings, source, cachedData, ...globals) {
     let isolate;
     try {
+      const { filename, globalNames, exportNames } = JSON.parse(settings);
       isolate = new ivm.Isolate({ memoryLimit: memoryMb, onCatastrophicError: (message) => lost(id, String(message)) });
-      done(id, undefined, isolate, await isolate.createContext());
+      const context = await isolate.createContext();
+      await Promise.all(globalNames.map((name, i) => context.global.set(name, globals[i].copyInto())));
+      const script = await isolate.compileScript(source, cachedData ? { filename, cachedData } : { filename, produceCachedData: true });
+      const entry = await script.run(context, { reference: true, release: true });
+      const exports = await Promise.all(exportNames.map((name) => entry.get(name, { reference: true })));
+      entry.release();
+      done(id, undefined, isolate, context, cachedData ? undefined : script.cachedData, ...exports);
     } catch (error) {
       if (isolate && !isolate.isDisposed) isolate.dispose();
       done(id, String((error && error.message) || error));
@@ -49,7 +75,10 @@ export class IsolateBuilder {
   private readonly releases = new Set<Promise<void>>();
   private nextId = 1;
   private closed = false;
-  private readonly done = new ivm.Callback((id: number, error?: string, isolate?: ivm.Isolate, context?: ivm.Context) => this.answer(id, error, isolate, context), { ignored: true });
+  private readonly done = new ivm.Callback(
+    (id: number, error?: string, isolate?: ivm.Isolate, context?: ivm.Context, cachedData?: ivm.ExternalCopy<ArrayBuffer>, ...exports: ivm.Reference[]) => this.answer(id, error, isolate && context ? { isolate, context, cachedData, exports } : undefined),
+    { ignored: true },
+  );
   private readonly lost = new ivm.Callback((id: number, message: string) => this.catastrophes.get(id)?.(message), { ignored: true });
 
   /** Isolates handed to release() whose teardown has not finished. */
@@ -60,8 +89,8 @@ export class IsolateBuilder {
   /** `parallelism` helpers build at once (default: one per core). */
   constructor(readonly parallelism = Math.max(1, os.availableParallelism())) {}
 
-  /** A new isolate with `memoryMb` MiB of memory and a context; this thread only waits. */
-  build(memoryMb: number, onCatastrophe: (message: string) => void): Promise<Built> {
+  /** A new isolate with `memoryMb` MiB of memory, a context, and `boot` run in it; this thread only waits. */
+  build(memoryMb: number, boot: BootstrapInputs, onCatastrophe: (message: string) => void): Promise<Built> {
     if (this.closed) return Promise.reject(new Error('the isolate builder is closed'));
     const helper = this.helper();
     const id = this.nextId++;
@@ -74,7 +103,10 @@ export class IsolateBuilder {
     this.inFlight.add(settled);
     this.catastrophes.set(id, onCatastrophe);
     // the answer comes through `done`; this promise only tells if the helper itself failed
-    helper.build.apply(undefined, [id, memoryMb], { result: { promise: true } }).catch((error: unknown) => this.helperFailed(helper, id, error));
+    const names = Object.keys(boot.globals);
+    const settings = JSON.stringify({ filename: boot.filename, globalNames: names, exportNames: boot.exports });
+    const args = [id, memoryMb, settings, boot.source, boot.cachedData, ...names.map((name) => boot.globals[name])];
+    helper.build.apply(undefined, args, { result: { promise: true } }).catch((error: unknown) => this.helperFailed(helper, id, error));
     return built;
   }
 
@@ -86,15 +118,15 @@ export class IsolateBuilder {
     for (const helper of this.helpers.splice(0)) if (!helper.isolate.isDisposed) helper.isolate.dispose();
   }
 
-  private answer(id: number, error?: string, isolate?: ivm.Isolate, context?: ivm.Context): void {
+  private answer(id: number, error: string | undefined, built: Omit<Built, 'release'> | undefined): void {
     const pending = this.pending.get(id);
     this.pending.delete(id);
-    if (!pending) return void (isolate && !isolate.isDisposed && isolate.dispose());
-    if (error !== undefined || !isolate || !context) {
+    if (!pending) return void (built && !built.isolate.isDisposed && built.isolate.dispose());
+    if (error !== undefined || !built) {
       this.catastrophes.delete(id);
       pending.reject(new Error(error ?? 'the isolate builder answered nothing'));
     } else {
-      pending.resolve({ isolate, context, release: () => this.release(pending.helper, id, isolate) });
+      pending.resolve({ ...built, release: () => this.release(pending.helper, id, built.isolate) });
     }
   }
 

@@ -24,8 +24,12 @@ export interface SandboxSetup {
   maxResultChars: number;
 }
 
-export function atpSandboxRuntime(postToHost: (...args: any[]) => void, recordForHost: (...args: any[]) => void, apiTree: string[], options: SandboxRuntimeOptions): any {
+export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOptions): any {
   'use strict';
+  // The host's callbacks: set as globals by the host after this bootstrap ran, taken (and the globals deleted)
+  // when the program starts, before any of its code runs.
+  let postToHost: (...args: any[]) => void;
+  let recordForHost: (...args: any[]) => void;
   /** Everything posted to the host, counted: the host knows from a snapshot when all of it has arrived. */
   let posted = 0;
   /**
@@ -600,6 +604,10 @@ export function atpSandboxRuntime(postToHost: (...args: any[]) => void, recordFo
     configurable: true,
     value: function start(settings: SandboxSetup, record: boolean, program: () => Promise<unknown>) {
       delete g.__atp_start;
+      postToHost = g.__atp_post;
+      recordForHost = g.__atp_record;
+      delete g.__atp_post;
+      delete g.__atp_record;
       recording = record;
       setup(settings);
       let result: any;

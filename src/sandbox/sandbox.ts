@@ -3,7 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import ivm from 'isolated-vm';
-import type { IsolateBuilder } from './builder.js';
+import type { BootstrapInputs, IsolateBuilder } from './builder.js';
 import { encodeApiTree } from './api-tree.js';
 import { atpSandboxRuntime, type SandboxRuntimeOptions, type SandboxSetup } from './runtime-source.js';
 
@@ -13,6 +13,8 @@ const START_CALL = '__atp_start(';
 /** Identifies the in-isolate runtime: a journal replays only on the runtime that recorded it. */
 export const RUNTIME_VERSION = createHash('sha1').update(atpSandboxRuntime.toString()).digest('hex').slice(0, 12);
 const RUNTIME_FILENAME = 'atp-runtime.js';
+/** What the runtime's bootstrap returns, in the order Sandbox keeps their References. */
+const RUNTIME_EXPORTS = ['deliver', 'snapshot', 'postedOrSnapshot', 'waitingFor'] as const;
 const NO_READINGS: number[] = [];
 
 /** Receives everything the sandbox posts: calls, logs, progress and the end of the program. */
@@ -58,9 +60,8 @@ export class RuntimeBootstrap {
   private treeGeneration = 0;
 
   constructor(options: SandboxRuntimeOptions, apiIds: Iterable<string>) {
-    this.source = `(function () { const post = globalThis.__atp_post, record = globalThis.__atp_record, tree = globalThis.__atp_api;
-delete globalThis.__atp_post; delete globalThis.__atp_record; delete globalThis.__atp_api;
-return (${atpSandboxRuntime.toString()})(post, record, tree, ${JSON.stringify(options)}); })()`;
+    this.source = `(function () { const tree = globalThis.__atp_api; delete globalThis.__atp_api;
+return (${atpSandboxRuntime.toString()})(tree, ${JSON.stringify(options)}); })()`;
     this.tree = new ivm.ExternalCopy(encodeApiTree(apiIds));
   }
 
@@ -76,9 +77,10 @@ return (${atpSandboxRuntime.toString()})(post, record, tree, ${JSON.stringify(op
     this.treeGeneration++;
   }
 
-  /** The tree and its generation, as one isolate is bootstrapped. */
-  apiTree(): { copy: ivm.Copy<string[]>; generation: number } {
-    return { copy: this.tree.copyInto(), generation: this.treeGeneration };
+  /** What the builder runs in a new isolate, with the generation of its api.* tree. */
+  inputs(): { boot: BootstrapInputs; generation: number } {
+    const boot = { source: this.source, filename: RUNTIME_FILENAME, cachedData: this.cachedData, globals: { __atp_api: this.tree }, exports: [...RUNTIME_EXPORTS] };
+    return { boot, generation: this.treeGeneration };
   }
 }
 
@@ -122,26 +124,21 @@ export class Sandbox {
     const record = new ivm.Callback((type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => {
       holder.recorded.push([type, a, b, c, d]);
     }, { sync: true });
-    const { isolate, context, release } = await builder.build(Math.max(8, Math.ceil(memoryLimit / (1024 * 1024))), (message) => {
+    const { boot, generation } = bootstrap.inputs();
+    const built = await builder.build(Math.max(8, Math.ceil(memoryLimit / (1024 * 1024))), boot, (message) => {
       if (sandbox) sandbox.catastrophe = message;
       onCatastrophe?.(message);
     });
     try {
-      const tree = bootstrap.apiTree();
-      await Promise.all([context.global.set('__atp_post', post), context.global.set('__atp_record', record), context.global.set('__atp_api', tree.copy)]);
-      const script = await isolate.compileScript(bootstrap.source, {
-        filename: RUNTIME_FILENAME,
-        ...(bootstrap.cachedData ? { cachedData: bootstrap.cachedData } : { produceCachedData: true }),
-      });
-      const produced = (script as ivm.Script & ivm.CachedDataResult).cachedData;
-      if (!bootstrap.cachedData && produced) bootstrap.cachedData = produced;
-      const entry = (await script.run(context, { reference: true, release: true })) as ivm.Reference;
-      const refs = await Promise.all(['deliver', 'snapshot', 'postedOrSnapshot', 'waitingFor'].map((name) => entry.get(name, { reference: true }) as Promise<ivm.Reference>));
-      entry.release();
-      sandbox = new Sandbox({ isolate, context, refs, holder, memoryLimit, release, apiGeneration: tree.generation });
+      // the isolate is idle: set on this thread at once, no hop to another (the runtime takes them at start)
+      built.context.global.setSync('__atp_post', post);
+      built.context.global.setSync('__atp_record', record);
+      if (!bootstrap.cachedData && built.cachedData) bootstrap.cachedData = built.cachedData;
+      const { isolate, context, exports: refs, release } = built;
+      sandbox = new Sandbox({ isolate, context, refs, holder, memoryLimit, release, apiGeneration: generation });
       return sandbox;
     } catch (error) {
-      void release();
+      void built.release();
       throw error;
     }
   }
