@@ -72,7 +72,7 @@ return (${atpSandboxRuntime.toString()})(tree, ${JSON.stringify(options)}); })()
 
   /** The catalog changed (an MCP server's tools/list_changed): isolates bootstrapped from now on get its functions. */
   setApi(apiIds: Iterable<string>): void {
-    this.tree.release(); // copies handed out already (apiTree) keep their data
+    this.tree.release(); // builds already given the old tree (inputs) hold their own handle on it
     this.tree = new ivm.ExternalCopy(encodeApiTree(apiIds));
     this.treeGeneration++;
   }
