@@ -9,16 +9,23 @@ export interface CatalogEntry {
   id: string;
 }
 
+export interface CatalogOptions {
+  /** Functions for which it answers false are left out (config policies.allow and policies.deny). */
+  visible?: (id: string) => boolean;
+}
+
 export class Catalog {
   readonly groups: readonly ToolGroup[];
   private byId = new Map<string, CatalogEntry>();
+  private readonly visible?: (id: string) => boolean;
   private readonly listeners = new Set<() => void>();
   private readonly unsubscribes: Array<() => void> = [];
   private changes = 0;
 
-  constructor(groups: readonly ToolGroup[]) {
+  constructor(groups: readonly ToolGroup[], options: CatalogOptions = {}) {
     this.groups = groups;
-    this.byId = index(groups);
+    this.visible = options.visible;
+    this.byId = index(groups, this.visible);
     for (const group of groups) {
       const unsubscribe = group.onChange?.(() => this.refresh());
       if (unsubscribe) this.unsubscribes.push(unsubscribe);
@@ -57,7 +64,7 @@ export class Catalog {
 
   private refresh(): void {
     try {
-      this.byId = index(this.groups);
+      this.byId = index(this.groups, this.visible);
     } catch {
       return; // a clash cannot arise from one group's refresh (names are unique per group), keep the last good index
     }
@@ -66,12 +73,13 @@ export class Catalog {
   }
 }
 
-function index(groups: readonly ToolGroup[]): Map<string, CatalogEntry> {
+function index(groups: readonly ToolGroup[], visible?: (id: string) => boolean): Map<string, CatalogEntry> {
   const byId = new Map<string, CatalogEntry>();
   for (const group of groups) {
     for (const tool of group.tools) {
       const id = [group.name, ...tool.path].join('.');
       if (byId.has(id)) throw new Error(`two functions are named ${id}; rename one of them`);
+      if (visible && !visible(id)) continue;
       byId.set(id, { group, tool, id });
     }
   }

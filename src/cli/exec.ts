@@ -10,6 +10,7 @@ import { Catalog, loadGroup, type ToolGroup } from '../catalog/index.js';
 import { formatDuration, parseDuration, parseSize, type Config } from '../config/index.js';
 import { createExecutor, type CallbackRequest, type ExecutionResult, type ExecutionStatus, type LogEvent, type ProgressEvent } from '../execution/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
+import { functionFilter } from '../policy/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { EXIT, globalOptions, loadConfigOrReport, printJson } from './output.js';
 
@@ -79,7 +80,7 @@ async function runExec(command: Command, file: string, options: ExecOptions): Pr
     process.stderr.write(`atp exec: ${(error as Error).message}\n`);
     return EXIT.failure;
   }
-  const executor = createExecutor({ config, catalog: new Catalog(groups), stateStore: new Keyv(), cacheStore: cache.keyv, logger, audit });
+  const executor = createExecutor({ config, catalog: new Catalog(groups, { visible: functionFilter(config.policies) }), stateStore: new Keyv(), cacheStore: cache.keyv, logger, audit });
   const prompt = interactive ? createInterface({ input: process.stdin, output: process.stderr }) : undefined;
   try {
     const hooks = { onLog: printLog, onProgress: printProgress };

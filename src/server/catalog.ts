@@ -3,6 +3,7 @@
 import type { Config } from '../config/index.js';
 import { Catalog, loadGroup, type KeyValueStore, type ToolGroup } from '../catalog/index.js';
 import type { Logger } from '../logging/index.js';
+import { functionFilter } from '../policy/index.js';
 
 export class StartupError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -32,7 +33,7 @@ export async function loadCatalog(config: Config, logger: Logger, store?: KeyVal
   try {
     const order = new Map(config.apis.map((spec, i) => [spec.name, i]));
     loaded.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
-    return { catalog: new Catalog(groups), loaded };
+    return { catalog: new Catalog(groups, { visible: functionFilter(config.policies) }), loaded };
   } catch (error) {
     await closeAll(groups);
     throw new StartupError(`the API groups cannot be combined: ${(error as Error).message}`, { cause: error });

@@ -6,7 +6,9 @@ import type { Daemon } from './build.js';
 export function summary(daemon: Daemon, url: string, startedAt: number, logger: Logger): void {
   const { loaded, stores, catalog, config } = daemon;
   const groups = loaded.map((group) => `${group.name} (${group.kind}, ${group.functions} function${group.functions === 1 ? '' : 's'}, ${group.ms} ms)`);
-  logger.info(`loaded ${loaded.length} API group${loaded.length === 1 ? '' : 's'} with ${catalog.size} function${catalog.size === 1 ? '' : 's'}${groups.length ? ': ' + groups.join(', ') : ''}`);
+  const hidden = loaded.reduce((sum, group) => sum + group.functions, 0) - catalog.size;
+  const hiding = hidden > 0 ? ` (${hidden} more hidden by policies.allow and policies.deny)` : '';
+  logger.info(`loaded ${loaded.length} API group${loaded.length === 1 ? '' : 's'} with ${catalog.size} function${catalog.size === 1 ? '' : 's'}${hiding}${groups.length ? ': ' + groups.join(', ') : ''}`);
   logger.info(`state store ${stores.state.location}${stores.state.shared ? ' (shared)' : ' (this process only)'}, cache store ${stores.cache.location}`);
   if (config.auth.apiKeys?.length) logger.info(`/api/init requires one of ${config.auth.apiKeys.length} API key(s)`);
   logger.info(`listening on ${url} (ready in ${Date.now() - startedAt} ms)`, { url });

@@ -319,6 +319,28 @@ describe('atp serve: start-up and shutdown', () => {
     }
   });
 
+  test('policies.allow and policies.deny hide functions from definitions, search, explore and agent code; the rest of policies is named as not in effect', async () => {
+    const atp = await startAtp({ policies: { allow: ['math.*'], deny: ['math.divide'], requireApproval: ['math.add'] }, apis: [MATH] });
+    try {
+      assert.match(atp.stderr(), /loaded 1 API group with 2 functions \(1 more hidden by policies\.allow and policies\.deny\): math \(module, 3 functions/);
+      assert.match(atp.stderr(), /policies\.requireApproval is set but not enforced by this version: no call pauses for approval; do not rely on it/);
+      const session = await openSession(atp.url);
+      const definitions = await call(`${atp.url}/api/definitions`, { headers: session.headers });
+      assert.match(definitions.body.typescript, /listStats\(/);
+      assert.doesNotMatch(definitions.body.typescript, /divide/);
+      const search = await call(`${atp.url}/api/search`, { method: 'POST', headers: session.headers, body: { query: 'divide a by b' } });
+      assert.ok(search.body.results.every((result) => result.functionName !== 'divide'), JSON.stringify(search.body.results));
+      const explore = await call(`${atp.url}/api/explore`, { method: 'POST', headers: session.headers, body: { path: '/math' } });
+      assert.deepEqual(explore.body.items.map((item) => item.name).sort(), ['add', 'listStats']);
+      const run = await call(`${atp.url}/api/execute`, { method: 'POST', headers: session.headers, body: { code: 'const seen = typeof api.math.divide;\nreturn [seen, await api.math.add({ a: 1, b: 2 }), await api.math.divide({ a: 1, b: 1 })];' } });
+      assert.equal(run.body.status, 'failed');
+      assert.match(run.body.error.message, /api\.math\.divide is not a function/);
+      assert.equal(run.body.error.line, 2);
+    } finally {
+      await atp.stop();
+    }
+  });
+
   test('SIGTERM drains and exits 0', async () => {
     const atp = await startAtp({ apis: [MATH] });
     const { code, signal } = await atp.stop('SIGTERM');

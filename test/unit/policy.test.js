@@ -1,0 +1,42 @@
+// policies.allow and policies.deny: a function outside them is left out of the catalog, so agent code can
+// neither see nor call it; the parts of policies not enforced yet are named so that serve can warn.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Catalog } from '../../dist/catalog/index.js';
+import { functionFilter, policiesNotInEffect } from '../../dist/policy/index.js';
+
+test('allow keeps only matching functions, deny removes matching ones even when allowed; * spans dots', () => {
+  assert.equal(functionFilter({}), undefined);
+  assert.equal(functionFilter({ allow: [], deny: [] }), undefined);
+  const allowed = functionFilter({ allow: ['github.issues.*', '*.list?'] });
+  assert.deepEqual(['github.issues.create', 'github.issues.comments.list', 'files.lists', 'files.list', 'github.repos.get'].map(allowed), [true, true, true, false, false]);
+  const both = functionFilter({ allow: ['github.*'], deny: ['github.repos.delete*'] });
+  assert.deepEqual(['github.repos.get', 'github.repos.deleteFile', 'github.repos.delete', 'files.read'].map(both), [true, false, false, false]);
+  const denied = functionFilter({ deny: ['*.delete*'] });
+  assert.deepEqual(['files.deleteFile', 'files.read'].map(denied), [false, true]);
+});
+
+test('the catalog leaves hidden functions out, also after a group announces a change', () => {
+  let announce;
+  const group = {
+    name: 'files', kind: 'mcp',
+    tools: ['read', 'write', 'deleteFile'].map((name) => ({ path: [name], sourceName: name, description: name, inputSchema: {}, annotations: {}, invoke: async () => name })),
+    onChange: (listener) => { announce = listener; return () => {}; },
+    close: async () => {},
+  };
+  const catalog = new Catalog([group], { visible: functionFilter({ deny: ['files.delete*', 'files.purge*'] }) });
+  assert.deepEqual([...catalog.entries()].map((entry) => entry.id), ['files.read', 'files.write']);
+  assert.equal(catalog.get('files.deleteFile'), undefined);
+  group.tools.push({ path: ['purgeAll'], sourceName: 'purgeAll', description: '', inputSchema: {}, annotations: {}, invoke: async () => 'purged' });
+  group.tools.push({ path: ['list'], sourceName: 'list', description: '', inputSchema: {}, annotations: {}, invoke: async () => [] });
+  announce();
+  assert.deepEqual([...catalog.entries()].map((entry) => entry.id), ['files.read', 'files.write', 'files.list']);
+});
+
+test('requireApproval and rules are named as not in effect; allow and deny are not', () => {
+  assert.deepEqual(policiesNotInEffect({ allow: ['a.*'], deny: ['a.b'] }), []);
+  const warnings = policiesNotInEffect({ requireApproval: ['github.issues.create'], rules: [{ rule: 'preventDataExfiltration', action: 'block' }] });
+  assert.equal(warnings.length, 2);
+  assert.match(warnings[0], /^policies\.requireApproval is set but not enforced/);
+  assert.match(warnings[1], /^policies\.rules is set but not enforced/);
+});
