@@ -6,7 +6,7 @@ import { setMaxListeners } from 'node:events';
 import picomatch from 'picomatch';
 import type { Logger } from '../logging/index.js';
 import { CodeSyntaxError, ScriptCompileError, transpile, type IsolatePool, type Sandbox, type SandboxSetup, type Transpiled, type TurnFailure } from '../sandbox/index.js';
-import { deliveredError, type CallPlan, type CallScope, type HostRuntime } from '../runtime/index.js';
+import { deliveredError, type ApprovalGate, type CallPlan, type CallScope, type HostRuntime } from '../runtime/index.js';
 import { answerDeliveries, pauseFields, resultDelivery } from './answers.js';
 import { ERR, Journal, TIMER, argsHash, encodeTurn, replayPlan, type Delivery, type ReplayPlan, type Segment } from './journal.js';
 import type { LiveEntry, LivePaused } from './live.js';
@@ -89,7 +89,7 @@ export class Execution implements LiveEntry {
   private readonly serverCalls = new Set<number>();
   /** Made on the first host call: one signal for all (an AbortSignal costs several µs to make). */
   private callsAborter?: AbortController;
-  private callbacks = new Map<number, CallbackRequest>();
+  private callbacks = new Map<number, PendingCallback>();
   private readonly timers = new HostTimers(() => this.state === 'running', (id) => this.enqueue([id, TIMER]));
   private frozenTimers: FrozenTimer[] = [];
   private lastCallId = 0;
@@ -154,7 +154,7 @@ export class Execution implements LiveEntry {
 
   /** The callbacks this paused execution waits for, in call order. */
   pending(): PendingCallback[] {
-    return [...this.callbacks].sort((a, b) => a[0] - b[0]).map(([id, request]) => ({ id, request }));
+    return [...this.callbacks.values()].sort((a, b) => a.id - b.id);
   }
 
   /** Runs the code from the start; resolves at the first pause or at the end. */
@@ -177,7 +177,8 @@ export class Execution implements LiveEntry {
 
   /** Continues a live paused execution with the client's answers (already matched to the pause). */
   resume(values: Map<number, unknown>, hooks: Hooks): Promise<ExecutionResult> {
-    const batch = answerDeliveries(this.pending(), values);
+    const pending = this.pending();
+    const batch = answerDeliveries(pending, values);
     this.hooks = hooks;
     this.callbacks = new Map();
     const settled = new Promise<ExecutionResult>((resolve) => (this.settle = resolve));
@@ -185,8 +186,12 @@ export class Execution implements LiveEntry {
     this.startClock(this.spec.limits.timeout - this.usedMs);
     this.timers.thaw(this.frozenTimers);
     this.frozenTimers = [];
-    // the answers enter like any results: on this thread while turns are short (flush)
-    for (const delivery of batch) this.outbox.push(delivery);
+    // the answers enter like any results: on this thread while turns are short (flush); an approved call
+    // runs instead, and its result enters when it settles
+    pending.forEach((callback, i) => {
+      const delivery = callback.gate ? this.approvalAnswered(callback.id, callback.gate, values.get(callback.id), batch[i]) : batch[i];
+      if (delivery) this.outbox.push(delivery);
+    });
     this.kick();
     return settled;
   }
@@ -576,7 +581,7 @@ export class Execution implements LiveEntry {
     const plan: CallPlan = this.deps.runtime.plan(op, name, args, this.scope);
     switch (plan.kind) {
       case 'server': return this.startServerCall(id, plan);
-      case 'callback': this.callbacks.set(id, plan.request); return;
+      case 'callback': this.callbacks.set(id, { id, request: plan.request, ...(plan.gate && { gate: plan.gate }) }); return;
       case 'reject': return this.enqueue([id, ERR, plan.error]);
       case 'end': return this.finish({ status: plan.status, error: { message: plan.message, code: plan.code } });
     }
@@ -591,6 +596,24 @@ export class Execution implements LiveEntry {
 
   private onClear(id: unknown): void {
     if (typeof id === 'number') this.timers.clear(id);
+  }
+
+  /**
+   * A person's answer to a call that waited for approval (policies.requireApproval): approved, the call runs
+   * and its result enters the sandbox when it settles; otherwise an error enters at the awaiting call.
+   * `asDelivered` is the answer as any callback's (an __error answer is already an error).
+   */
+  private approvalAnswered(id: number, gate: ApprovalGate, answer: unknown, asDelivered: Delivery): Delivery | undefined {
+    if (asDelivered[1] === ERR) return asDelivered;
+    const verdict = (typeof answer === 'object' && answer !== null ? answer : {}) as { approved?: unknown; response?: unknown };
+    if (verdict.approved !== true) {
+      const reason = typeof verdict.response === 'string' && verdict.response ? `: ${verdict.response.slice(0, 1000)}` : '';
+      return [id, ERR, { message: `api.${gate.fn} was not approved${reason}; the call was not made`, code: 'APPROVAL_DENIED', callback: true }];
+    }
+    const plan = this.deps.runtime.approvedCall(gate, this.scope);
+    if (plan.kind === 'server') return void this.startServerCall(id, plan);
+    if (plan.kind === 'reject') return [id, ERR, plan.error];
+    return [id, ERR, { message: plan.kind === 'end' ? plan.message : `api.${gate.fn} could not run`, callback: true }];
   }
 
   private startServerCall(id: number, plan: Extract<CallPlan, { kind: 'server' }>): void {
@@ -693,7 +716,7 @@ export class Execution implements LiveEntry {
       return;
     }
     clearTimeout(this.deadlineTimer);
-    this.callbacks = new Map(replay.callbacks.map((callback) => [callback.id, callback.request]));
+    this.callbacks = new Map(replay.callbacks.map((callback) => [callback.id, callback]));
     this.frozenTimers = replay.timers;
     this.state = 'paused';
     this.settle?.(this.result({ status: 'paused' }));

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type Keyv from 'keyv';
 import type { Audit, AuditSubject } from '../audit/index.js';
 import type { Catalog } from '../catalog/index.js';
+import { approvalFilter } from '../policy/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
 import { IsolatePool, RUNTIME_VERSION } from '../sandbox/index.js';
@@ -100,7 +101,7 @@ class IsolateExecutor implements EngineExecutor {
     this.states = new ExecutionStateStore(options.stateStore, { ttl: config.state.ttl, maxPauseDuration: this.maxPauseDuration, claim });
     this.deps = {
       pool: this.pool,
-      runtime: new HostRuntime(catalog, new ClientCache(options.cacheStore, config.cache.defaultTTL), options.audit),
+      runtime: new HostRuntime(catalog, new ClientCache(options.cacheStore, config.cache.defaultTTL), { audit: options.audit, needsApproval: approvalFilter(config.policies) }),
       states: this.states,
       live: this.live,
       logger,

@@ -5,6 +5,7 @@
 import type Keyv from 'keyv';
 import type { CallbackRequest, ClientServices, ClientToolDefinition } from './types.js';
 import type { Segment } from './journal.js';
+import type { ApprovalGate } from '../runtime/index.js';
 
 /** What an execution was asked to do; written once, at its first pause. */
 export interface ExecutionSpec {
@@ -21,7 +22,8 @@ export interface ExecutionSpec {
   createdAt: number;
 }
 
-export interface PendingCallback { id: number; request: CallbackRequest }
+/** A callback a pause waits for; with `gate`, an approval that lets a catalog call run (policies.requireApproval). */
+export interface PendingCallback { id: number; request: CallbackRequest; gate?: ApprovalGate }
 export interface FrozenTimer { id: number; remaining: number; delay: number; repeat: boolean }
 
 /** The state of the latest pause. */

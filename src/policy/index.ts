@@ -1,6 +1,7 @@
-// Which functions of the catalog agents may see and call, from config `policies.allow` and `policies.deny`.
-// A function outside them is left out of the catalog altogether: no definition, search result, explore
-// entry or api.* member shows it, and a call to it fails as a call to a function that does not exist.
+// What config `policies` says about functions. allow and deny: which ones agents may see and call; a function
+// outside them is left out of the catalog altogether (no definition, search result, explore entry or api.*
+// member shows it, and a call to it fails as a call to a function that does not exist). requireApproval:
+// which ones first ask the client for a person's approval (HostRuntime).
 
 import picomatch from 'picomatch';
 import type { PoliciesConfig } from '../config/index.js';
@@ -13,10 +14,12 @@ export function functionFilter(policies: PoliciesConfig): ((id: string) => boole
   return (id) => (!allow || allow(id)) && !deny?.(id);
 }
 
+/** Whether a call to the function first pauses for a person's approval (policies.requireApproval). */
+export function approvalFilter(policies: PoliciesConfig): ((id: string) => boolean) | undefined {
+  return policies.requireApproval?.length ? picomatch(policies.requireApproval, { dot: true }) : undefined;
+}
+
 /** The parts of `policies` this version does not enforce, when they are set: what a user must not rely on. */
 export function policiesNotInEffect(policies: PoliciesConfig): string[] {
-  const unenforced: string[] = [];
-  if (policies.requireApproval?.length) unenforced.push('policies.requireApproval is set but not enforced by this version: no call pauses for approval');
-  if (policies.rules?.length) unenforced.push('policies.rules is set but not enforced by this version: no data-flow rule is checked');
-  return unenforced;
+  return policies.rules?.length ? ['policies.rules is set but not enforced by this version: no data-flow rule is checked'] : [];
 }

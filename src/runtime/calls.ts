@@ -23,11 +23,17 @@ export interface CallScope {
 /** An error thrown inside the sandbox at the awaiting call. */
 export interface DeliveredError { message: string; status?: number; code?: string; retryable?: boolean; callback?: boolean }
 
+/** A call to a catalog function that waits for a person's approval (policies.requireApproval) before it runs. */
+export interface ApprovalGate { fn: string; input: unknown }
+
 export type CallPlan =
   /** Work on this server; its JSON result (or error) is delivered when it settles. */
   | { kind: 'server'; label: string; run(signal: AbortSignal): Promise<unknown> }
-  /** Needs the client: the execution pauses once nothing else is running. */
-  | { kind: 'callback'; request: CallbackRequest }
+  /**
+   * Needs the client: the execution pauses once nothing else is running. With `gate`, the answer is an
+   * approval, and what enters the sandbox is the function's result if approved (approvedCall), else an error.
+   */
+  | { kind: 'callback'; request: CallbackRequest; gate?: ApprovalGate }
   | { kind: 'reject'; error: DeliveredError }
   /** Ends the execution with this outcome. */
   | { kind: 'end'; status: ExecutionStatus; code: string; message: string };
@@ -43,12 +49,24 @@ const tampered = (what: string): CallPlan => ({
   message: `the sandbox runtime was bypassed (${what}); the execution was stopped`,
 });
 
+export interface HostRuntimeOptions {
+  audit?: Audit;
+  /** Catalog functions whose calls first ask the client for a person's approval (policies.requireApproval). */
+  needsApproval?: (id: string) => boolean;
+}
+
 export class HostRuntime {
+  private readonly audit?: Audit;
+  private readonly needsApproval?: (id: string) => boolean;
+
   constructor(
     private readonly catalog: Catalog,
     private readonly cache: ClientCache,
-    private readonly audit?: Audit,
-  ) {}
+    options: HostRuntimeOptions = {},
+  ) {
+    this.audit = options.audit;
+    this.needsApproval = options.needsApproval;
+  }
 
   plan(op: string, name: string, args: unknown, scope: CallScope): CallPlan {
     switch (op) {
@@ -62,14 +80,29 @@ export class HostRuntime {
     }
   }
 
-  private serverTool(id: string, input: unknown, scope: CallScope): CallPlan {
+  /** The call a person approved (a `gate` answered yes): it runs now, checked again against the catalog and scope. */
+  approvedCall(gate: ApprovalGate, scope: CallScope): CallPlan {
+    return this.serverTool(gate.fn, gate.input, scope, true);
+  }
+
+  private serverTool(id: string, input: unknown, scope: CallScope, approved = false): CallPlan {
     const entry = this.catalog.get(id);
     if (!entry) return { kind: 'reject', error: { message: `api.${id} does not exist; see /api/definitions for the functions this server has` } };
     if (!scope.isAllowed(id)) return forbidden(`api.${id}`);
+    if (!approved && this.needsApproval?.(id)) return this.askApproval(id, input ?? {}, scope);
     const run = (signal: AbortSignal) => entry.tool.invoke(input ?? {}, {
       signal, executionId: scope.executionId, clientId: scope.clientId, onProgress: scope.onToolProgress,
     });
     return { kind: 'server', label: `api.${id}`, run: this.audit ? audited(this.audit, entry, input ?? {}, scope, run) : run };
+  }
+
+  private askApproval(id: string, input: unknown, scope: CallScope): CallPlan {
+    if (!scope.services.hasApproval) {
+      return { kind: 'reject', error: { callback: true, message: `api.${id} needs a person's approval first (policies.requireApproval), and this client provides no approval service (client.provideApproval)` } };
+    }
+    scope.counters.approval++;
+    const request: CallbackRequest = { type: 'approval', operation: 'request', payload: { message: `Allow the call api.${id}?`, context: { function: `api.${id}`, input } } };
+    return { kind: 'callback', request, gate: { fn: id, input } };
   }
 
   private clientTool(key: string, input: unknown, scope: CallScope): CallPlan {

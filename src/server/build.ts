@@ -54,7 +54,7 @@ export async function build(config: Config, logger: Logger): Promise<Daemon> {
     if (sessions.secretSource === 'random') {
       logger.warn('auth.jwtSecret is not set: tokens are signed with a random secret of this process, so sessions end when it restarts; instances that share a state store need one shared auth.jwtSecret');
     }
-    for (const warning of policiesNotInEffect(config.policies)) logger.warn(`${warning}; do not rely on it (policies.allow and policies.deny are enforced)`);
+    for (const warning of policiesNotInEffect(config.policies)) logger.warn(`${warning}; do not rely on it (policies.allow, deny and requireApproval are enforced)`);
     if (config.telemetry.endpoint) logger.warn('telemetry.endpoint is set but this version exports no spans yet');
     const executor = createExecutor({ config, catalog, stateStore: state.keyv, cacheStore: cache.keyv, logger, audit });
     const lifecycle: Lifecycle = { ready: false, draining: false };

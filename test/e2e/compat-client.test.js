@@ -23,7 +23,7 @@ function vector(text) {
 
 before(async () => {
   upstream = await startUpstream();
-  atp = await startAtp({ auth: { jwtSecret: 'compat-secret-compat-secret-compat-0001' }, apis: compatApis(upstream.url) });
+  atp = await startAtp({ auth: { jwtSecret: 'compat-secret-compat-secret-compat-0001' }, policies: { requireApproval: ['math.multiply'] }, apis: compatApis(upstream.url) });
   client = new AgentToolProtocolClient({ baseUrl: atp.url });
   client.provideLLM({
     call: async (prompt, options) => {
@@ -191,6 +191,18 @@ test('18 extract and classify', async () => {
   assert.deepEqual(extracted.result, { name: 'Ada', age: 36 });
   const classified = await client.execute('return await atp.llm.classify({ text: "great", categories: ["neg", "pos"] })');
   assert.equal(classified.result, 'pos');
+});
+
+test('policies.requireApproval: the call pauses for the client\'s approval handler, then runs', async () => {
+  approvals.length = 0;
+  const result = await client.execute('const product = await api.math.multiply({ a: 6, b: 7 }); return { product, sum: (await api.demo.add({ a: 1, b: 1 })).sum };');
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.deepEqual(result.result, { product: 42, sum: 2 });
+  assert.equal(approvals.length, 1, 'only the gated function asked');
+  assert.equal(approvals[0][0], 'Allow the call api.math.multiply?');
+  assert.equal(approvals[0][1].function, 'api.math.multiply');
+  assert.deepEqual(approvals[0][1].input, { a: 6, b: 7 });
+  assert.equal(result.stats.approvalCallsCount, 1);
 });
 
 test('19 approvals: approve and deny', async () => {

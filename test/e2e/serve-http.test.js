@@ -319,11 +319,15 @@ describe('atp serve: start-up and shutdown', () => {
     }
   });
 
-  test('policies.allow and policies.deny hide functions from definitions, search, explore and agent code; the rest of policies is named as not in effect', async () => {
-    const atp = await startAtp({ policies: { allow: ['math.*'], deny: ['math.divide'], requireApproval: ['math.add'] }, apis: [MATH] });
+  test('policies.allow and policies.deny hide functions from definitions, search, explore and agent code; policies.rules is named as not in effect', async () => {
+    const atp = await startAtp({
+      execution: { provenance: 'proxy' },
+      policies: { allow: ['math.*'], deny: ['math.divide'], rules: [{ rule: 'preventDataExfiltration', action: 'block' }] },
+      apis: [MATH],
+    });
     try {
       assert.match(atp.stderr(), /loaded 1 API group with 2 functions \(1 more hidden by policies\.allow and policies\.deny\): math \(module, 3 functions/);
-      assert.match(atp.stderr(), /policies\.requireApproval is set but not enforced by this version: no call pauses for approval; do not rely on it/);
+      assert.match(atp.stderr(), /policies\.rules is set but not enforced by this version: no data-flow rule is checked; do not rely on it/);
       const session = await openSession(atp.url);
       const definitions = await call(`${atp.url}/api/definitions`, { headers: session.headers });
       assert.match(definitions.body.typescript, /listStats\(/);

@@ -326,3 +326,46 @@ test('a finished execution leaves nothing in the state store: journal, header an
   assert.deepEqual([...map.keys()], []);
   await assert.rejects(executor.resume(first.executionId, 'client-a', { result: 'late' }), ExecutionNotFoundError);
 });
+
+test('policies.requireApproval: a call first pauses for approval; approved it runs once, denied it throws and never runs', async () => {
+  const yaml = 'policies:\n  requireApproval: [demo.counter]\n';
+  const store = new Keyv();
+  const { executor, state } = executorOn(store, { yaml });
+  const code = `
+    const free = await api.demo.add({ a: 1, b: 2 });
+    let first;
+    try { first = await api.demo.counter({ tag: 'one' }); } catch (error) { first = { error: error.message, code: error.code }; }
+    const second = await api.demo.counter({ tag: 'two' });
+    return { free: free.sum, first, second };`;
+  const paused = await executor.execute(request(code));
+  assert.equal(paused.status, 'paused');
+  assert.deepEqual(paused.needsCallback, { type: 'approval', operation: 'request', payload: { message: 'Allow the call api.demo.counter?', context: { function: 'api.demo.counter', input: { tag: 'one' } } } });
+  assert.equal(state.counter, 0, 'nothing runs before the approval');
+  const denied = await executor.resume(paused.executionId, 'client-a', { result: { approved: false, response: 'not today', timestamp: 1 } });
+  assert.equal(denied.status, 'paused');
+  assert.deepEqual(denied.needsCallback.payload.context, { function: 'api.demo.counter', input: { tag: 'two' } });
+  assert.equal(state.counter, 0);
+  // the second approval is answered on another instance sharing the store: it replays, then runs the call once
+  const other = executorOn(store, { yaml, state });
+  const done = await other.executor.resume(paused.executionId, 'client-a', { result: { approved: true, timestamp: 2 } });
+  assert.equal(done.status, 'completed', JSON.stringify(done.error));
+  assert.deepEqual(done.result, {
+    free: 3,
+    first: { error: 'api.demo.counter was not approved: not today; the call was not made', code: 'APPROVAL_DENIED' },
+    second: { tag: 'two', count: 1 },
+  });
+  assert.deepEqual(state.calls.map((call) => call.tag), ['two']);
+  assert.equal(done.stats.approvalCallsCount, 2);
+});
+
+test('policies.requireApproval without an approval service, or with an __error answer, fails the call clearly', async () => {
+  const { executor, state } = executorOn(new Keyv(), { yaml: 'policies:\n  requireApproval: [demo.*]\n' });
+  const code = 'try { await api.demo.counter({ tag: "x" }); return "ran"; } catch (error) { return error.message; }';
+  const without = await executor.execute(request(code, { services: { hasLLM: true, hasApproval: false, hasEmbedding: false, hasTools: false } }));
+  assert.equal(without.status, 'completed');
+  assert.match(without.result, /^api\.demo\.counter needs a person's approval first \(policies\.requireApproval\), and this client provides no approval service/);
+  const paused = await executor.execute(request(code));
+  const refused = await executor.resume(paused.executionId, 'client-a', { result: { __error: true, message: 'no one is there to ask' } });
+  assert.equal(refused.result, 'no one is there to ask');
+  assert.equal(state.counter, 0);
+});

@@ -1,9 +1,10 @@
 // policies.allow and policies.deny: a function outside them is left out of the catalog, so agent code can
-// neither see nor call it; the parts of policies not enforced yet are named so that serve can warn.
+// neither see nor call it; requireApproval matches the same way (execution-pause tests what it does); the parts
+// of policies not enforced yet are named so that serve can warn.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Catalog } from '../../dist/catalog/index.js';
-import { functionFilter, policiesNotInEffect } from '../../dist/policy/index.js';
+import { approvalFilter, functionFilter, policiesNotInEffect } from '../../dist/policy/index.js';
 
 test('allow keeps only matching functions, deny removes matching ones even when allowed; * spans dots', () => {
   assert.equal(functionFilter({}), undefined);
@@ -33,10 +34,12 @@ test('the catalog leaves hidden functions out, also after a group announces a ch
   assert.deepEqual([...catalog.entries()].map((entry) => entry.id), ['files.read', 'files.write', 'files.list']);
 });
 
-test('requireApproval and rules are named as not in effect; allow and deny are not', () => {
-  assert.deepEqual(policiesNotInEffect({ allow: ['a.*'], deny: ['a.b'] }), []);
-  const warnings = policiesNotInEffect({ requireApproval: ['github.issues.create'], rules: [{ rule: 'preventDataExfiltration', action: 'block' }] });
-  assert.equal(warnings.length, 2);
-  assert.match(warnings[0], /^policies\.requireApproval is set but not enforced/);
-  assert.match(warnings[1], /^policies\.rules is set but not enforced/);
+test('requireApproval matches like allow and deny; only rules are named as not in effect', () => {
+  assert.equal(approvalFilter({}), undefined);
+  const gated = approvalFilter({ requireApproval: ['github.issues.create', '*.merge*'] });
+  assert.deepEqual(['github.issues.create', 'github.pulls.merge', 'github.issues.get'].map(gated), [true, true, false]);
+  assert.deepEqual(policiesNotInEffect({ allow: ['a.*'], deny: ['a.b'], requireApproval: ['a.c'] }), []);
+  const warnings = policiesNotInEffect({ rules: [{ rule: 'preventDataExfiltration', action: 'block' }] });
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /^policies\.rules is set but not enforced/);
 });
