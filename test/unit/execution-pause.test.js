@@ -369,3 +369,18 @@ test('policies.requireApproval without an approval service, or with an __error a
   assert.equal(refused.result, 'no one is there to ask');
   assert.equal(state.counter, 0);
 });
+
+test('policies.requireApproval: gated calls started together come as one batch; each answer decides its own call', async () => {
+  const { executor, state } = executorOn(new Keyv(), { yaml: 'policies:\n  requireApproval: [demo.counter]\n' });
+  const paused = await executor.execute(request(`
+    const settle = (p) => p.then((value) => value.tag, (error) => error.code);
+    return await Promise.all([settle(api.demo.counter({ tag: 'left' })), settle(api.demo.counter({ tag: 'right' }))]);`));
+  assert.equal(paused.status, 'paused');
+  assert.equal(paused.needsCallbacks.length, 2);
+  const [left, right] = paused.needsCallbacks;
+  assert.deepEqual([left.payload.context.input, right.payload.context.input], [{ tag: 'left' }, { tag: 'right' }]);
+  const done = await executor.resume(paused.executionId, 'client-a', { results: [{ id: right.id, result: { approved: true } }, { id: left.id, result: { approved: false } }] });
+  assert.equal(done.status, 'completed', JSON.stringify(done.error));
+  assert.deepEqual(done.result, ['APPROVAL_DENIED', 'right']);
+  assert.deepEqual(state.calls.map((call) => call.tag), ['right']);
+});
