@@ -1,7 +1,7 @@
 // `atp validate`: every problem in the config with file:line:col and what to do; --connect loads each group too.
 
 import type { Command } from 'commander';
-import { ConfigError, ConfigFileError, displayName, formatProblem, loadConfig, type Config, type ConfigProblem } from '../config/index.js';
+import { ConfigError, ConfigFileError, displayName, formatProblem, loadConfig, notInEffect, type Config, type ConfigProblem } from '../config/index.js';
 import { EXIT, globalOptions, printJson } from './output.js';
 
 interface GroupReport { name: string; type: string; ok: boolean; functions?: number; ms: number; error?: string }
@@ -27,11 +27,13 @@ async function runValidate(command: Command, options: { connect?: boolean }): Pr
   }
   const groups = options.connect ? await connectAll(config, global.logLevel ?? 'silent') : undefined;
   const ok = !groups || groups.every((group) => group.ok);
+  const notes = notInEffect(config);
   if (global.json) {
-    printJson({ valid: ok, file: displayName(config.file), apis: config.apis.map((g) => ({ name: g.name, type: g.type })), problems: [], ...(groups && { groups }) });
+    printJson({ valid: ok, file: displayName(config.file), apis: config.apis.map((g) => ({ name: g.name, type: g.type })), problems: [], notes, ...(groups && { groups }) });
   } else {
     const list = config.apis.map((g) => `${g.name} (${g.type})`).join(', ') || 'none';
     process.stdout.write(`${displayName(config.file)}: valid; ${config.apis.length} API group${config.apis.length === 1 ? '' : 's'}: ${list}\n`);
+    for (const note of notes) process.stdout.write(`  note  ${note}\n`);
     for (const group of groups ?? []) {
       process.stdout.write(group.ok
         ? `  ok    ${group.name}: ${group.functions} function${group.functions === 1 ? '' : 's'} in ${group.ms} ms\n`

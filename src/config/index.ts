@@ -76,6 +76,17 @@ function rootValue(source: ConfigSource): unknown {
   return node;
 }
 
+/**
+ * Settings the config accepts that this version does not act on, when they are set: what a user must not
+ * rely on. `atp serve` logs them as warnings and `atp validate` lists them.
+ */
+export function notInEffect(config: Config): string[] {
+  const notes: string[] = [];
+  if (config.policies.rules?.length) notes.push('policies.rules is set but not enforced by this version: no data-flow rule is checked; do not rely on it');
+  if (config.telemetry.endpoint) notes.push('telemetry.endpoint is set but this version exports no spans yet');
+  return notes;
+}
+
 /** How problems name a file: relative to `cwd` when inside it, else absolute. */
 export function displayName(filepath: string, cwd: string = process.cwd()): string {
   const relative = path.relative(cwd, filepath);

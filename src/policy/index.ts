@@ -18,8 +18,3 @@ export function functionFilter(policies: PoliciesConfig): ((id: string) => boole
 export function approvalFilter(policies: PoliciesConfig): ((id: string) => boolean) | undefined {
   return policies.requireApproval?.length ? picomatch(policies.requireApproval, { dot: true }) : undefined;
 }
-
-/** The parts of `policies` this version does not enforce, when they are set: what a user must not rely on. */
-export function policiesNotInEffect(policies: PoliciesConfig): string[] {
-  return policies.rules?.length ? ['policies.rules is set but not enforced by this version: no data-flow rule is checked'] : [];
-}

@@ -3,12 +3,11 @@
 import { readFileSync } from 'node:fs';
 import type Koa from 'koa';
 import { createAudit, type Audit } from '../audit/index.js';
-import type { Config } from '../config/index.js';
+import { notInEffect, type Config } from '../config/index.js';
 import type { Catalog } from '../catalog/index.js';
 import type { EngineExecutor } from '../execution/index.js';
 import { createApp, type Discovery, type Lifecycle } from '../http/index.js';
 import type { Logger } from '../logging/index.js';
-import { policiesNotInEffect } from '../policy/index.js';
 import { Sessions } from '../session/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { loadCatalog, type LoadedGroup } from './catalog.js';
@@ -54,8 +53,7 @@ export async function build(config: Config, logger: Logger): Promise<Daemon> {
     if (sessions.secretSource === 'random') {
       logger.warn('auth.jwtSecret is not set: tokens are signed with a random secret of this process, so sessions end when it restarts; instances that share a state store need one shared auth.jwtSecret');
     }
-    for (const warning of policiesNotInEffect(config.policies)) logger.warn(`${warning}; do not rely on it (policies.allow, deny and requireApproval are enforced)`);
-    if (config.telemetry.endpoint) logger.warn('telemetry.endpoint is set but this version exports no spans yet');
+    for (const note of notInEffect(config)) logger.warn(note);
     const executor = createExecutor({ config, catalog, stateStore: state.keyv, cacheStore: cache.keyv, logger, audit });
     const lifecycle: Lifecycle = { ready: false, draining: false };
     const discovery = createDiscovery(catalog, config, logger);

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Catalog } from '../../dist/catalog/index.js';
-import { approvalFilter, functionFilter, policiesNotInEffect } from '../../dist/policy/index.js';
+import { configFromText, notInEffect } from '../../dist/config/index.js';
+import { approvalFilter, functionFilter } from '../../dist/policy/index.js';
 
 test('allow keeps only matching functions, deny removes matching ones even when allowed; * spans dots', () => {
   assert.equal(functionFilter({}), undefined);
@@ -34,12 +35,17 @@ test('the catalog leaves hidden functions out, also after a group announces a ch
   assert.deepEqual([...catalog.entries()].map((entry) => entry.id), ['files.read', 'files.write', 'files.list']);
 });
 
-test('requireApproval matches like allow and deny; only rules are named as not in effect', () => {
+test('requireApproval matches like allow and deny', () => {
   assert.equal(approvalFilter({}), undefined);
   const gated = approvalFilter({ requireApproval: ['github.issues.create', '*.merge*'] });
   assert.deepEqual(['github.issues.create', 'github.pulls.merge', 'github.issues.get'].map(gated), [true, true, false]);
-  assert.deepEqual(policiesNotInEffect({ allow: ['a.*'], deny: ['a.b'], requireApproval: ['a.c'] }), []);
-  const warnings = policiesNotInEffect({ rules: [{ rule: 'preventDataExfiltration', action: 'block' }] });
-  assert.equal(warnings.length, 1);
-  assert.match(warnings[0], /^policies\.rules is set but not enforced/);
+});
+
+test('of the settings, only policies.rules and telemetry.endpoint are named as not in effect', () => {
+  const config = (yaml) => configFromText(`apis: []\n${yaml}`, { filepath: '/tmp/atp-policy.yaml' });
+  assert.deepEqual(notInEffect(config('policies:\n  allow: [a.*]\n  deny: [a.b]\n  requireApproval: [a.c]\n')), []);
+  const notes = notInEffect(config('execution:\n  provenance: proxy\npolicies:\n  rules: [{ rule: preventDataExfiltration }]\ntelemetry:\n  endpoint: http://127.0.0.1:4318/v1/traces\n'));
+  assert.equal(notes.length, 2);
+  assert.match(notes[0], /^policies\.rules is set but not enforced by this version/);
+  assert.match(notes[1], /^telemetry\.endpoint is set but this version exports no spans/);
 });
