@@ -41,6 +41,7 @@ export async function rehearse(sandbox: Sandbox, bootstrap: RuntimeBootstrap, ap
     else if (type === 'fail' || type === 'diverged' || type === 'tooLarge') ended = 'failed';
   });
   if (sandbox.startSync(SETUP, transpile(program(apiIds)).script, BUDGET_MS)) return false;
+  // after each turn, as an execution does: the runtime's side of it gets compiled too, and the posts arrive
   sandbox.postsAndClockSync();
   sandbox.dispatchRecorded();
   const deadline = performance.now() + BUDGET_MS;
