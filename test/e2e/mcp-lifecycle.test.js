@@ -42,10 +42,47 @@ test('a call past the timeout fails clearly and the server stays usable', async 
     assert.equal(late.code, 'TIMEOUT_ERROR');
     assert.equal(late.retryable, true);
     assert.equal((await fn(group, 'ping').invoke({}, ctx())).pong, true);
+    await until(async () => (await fn(group, 'ping').invoke({}, ctx())).cancelled === 1, 'the server to hear that the late call was cancelled');
     const controller = new AbortController();
     const call = fn(group, 'sleep').invoke({ ms: 5000 }, { signal: controller.signal });
     controller.abort(new Error('the execution was cancelled'));
     await assert.rejects(call, /the execution was cancelled/);
+  } finally {
+    await group.close();
+  }
+});
+
+test('aborting the caller\'s signal cancels its calls in flight at the server, at once, and no other call', async () => {
+  const { logger } = recordingLogger();
+  const group = await loadGroup(config({ timeout: 60_000 }), { logger, configDir: fixtures });
+  try {
+    const controller = new AbortController();
+    const calls = [fn(group, 'sleep').invoke({ ms: 30_000 }, { signal: controller.signal }), fn(group, 'sleep').invoke({ ms: 30_000 }, { signal: controller.signal })];
+    const other = fn(group, 'sleep').invoke({ ms: 200 }, ctx());
+    await new Promise((resolve) => setTimeout(resolve, 50)); // all three sent
+    const aborted = Date.now();
+    controller.abort(new Error('the execution was cancelled'));
+    for (const call of calls) await assert.rejects(call, /the execution was cancelled/);
+    assert.ok(Date.now() - aborted < 5000, 'the calls ended when the signal aborted, not at their timeout');
+    await until(async () => (await fn(group, 'ping').invoke({}, ctx())).cancelled === 2, 'the server to hear that both calls were cancelled');
+    assert.deepEqual(await other, { slept: 200 });
+    // a signal already aborted: the call fails at once, and nothing reaches the server
+    await assert.rejects(fn(group, 'sleep').invoke({ ms: 30_000 }, { signal: controller.signal }), /the execution was cancelled/);
+    assert.equal((await fn(group, 'ping').invoke({}, ctx())).cancelled, 2);
+  } finally {
+    await group.close();
+  }
+});
+
+test('a server that writes a log line to stdout keeps working, and the log says what it wrote', async () => {
+  const { logger, lines } = recordingLogger();
+  const group = await loadGroup(config({ env: { NOISY_STDOUT: '1' } }), { logger, configDir: fixtures });
+  try {
+    for (let i = 0; i < 3; i++) assert.equal((await fn(group, 'ping').invoke({}, ctx())).pong, true);
+    const warned = lines.filter((line) => /the MCP server wrote something that is not a JSON-RPC message to stdout/.test(line.msg));
+    assert.equal(warned.length, 3);
+    assert.equal(warned[0].group, 'local');
+    assert.equal(warned[0].level, 'warn');
   } finally {
     await group.close();
   }

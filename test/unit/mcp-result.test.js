@@ -42,3 +42,12 @@ test('isError throws an Error with the server\'s message', () => {
   });
   assert.throws(() => resultValue({ isError: true, content: [] }), /reported an error without a message/);
 });
+
+test('a result as a careless server sends it: blocks that are not objects are skipped, isError counts only when true', () => {
+  assert.equal(resultValue({ content: [null, 42, 'loose text', [text('nested')], text('Echo: hi')] }), 'Echo: hi');
+  assert.equal(resultValue({ content: [null] }), null);
+  assert.equal(resultValue({ content: 'not an array' }), null);
+  assert.equal(resultValue({ isError: 'yes', content: [text('fine')] }), 'fine');
+  assert.deepEqual(resultValue({ content: [{ type: 'widget', size: 3 }] }), { type: 'widget', size: 3 });
+  assert.deepEqual(resultValue({ content: [{ type: 'resource', resource: 'file:///a' }] }), { type: 'resource' });
+});

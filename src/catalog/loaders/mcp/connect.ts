@@ -41,10 +41,13 @@ export async function openClient(config: McpGroupConfig, options: OpenOptions): 
 }
 
 function newClient(options: OpenOptions): Client {
-  return new Client(
+  const client = new Client(
     { name: 'atp', version: VERSION },
     { capabilities: {}, listChanged: { tools: { autoRefresh: false, debounceMs: 100, onChanged: () => options.onToolsChanged() } } },
   );
+  // what the server sent that is not MCP (a log line on stdout, say): the session goes on, the log says so
+  client.onerror = (error) => options.logger.warn(error.message);
+  return client;
 }
 
 async function openStdio(config: McpGroupConfig, options: OpenOptions): Promise<OpenedClient> {

@@ -6,6 +6,8 @@
 //     { type: 'resource', uri, mimeType?, text? | blob? (base64) }
 //     { type: 'resource_link', uri, name, mimeType?, description? }
 // isError: throws an Error carrying the server's message, which the agent's code can catch.
+// The result arrives as the server sent it (the SDK checks only that it is an object): content blocks that are
+// not objects are skipped, and a block of an unknown type is passed on as it came.
 
 export interface CallResultLike {
   content?: unknown;
@@ -25,8 +27,8 @@ export class McpToolError extends Error {
 }
 
 export function resultValue(result: CallResultLike): unknown {
-  const blocks = Array.isArray(result.content) ? (result.content as Block[]) : [];
-  if (result.isError) throw new McpToolError(errorMessage(blocks));
+  const blocks = Array.isArray(result.content) ? (result.content as unknown[]).filter(isBlock) : [];
+  if (result.isError === true) throw new McpToolError(errorMessage(blocks));
   if (result.structuredContent !== undefined) return result.structuredContent;
   if (!Array.isArray(result.content) && 'toolResult' in result) return result.toolResult; // protocol 2024-10-07
   if (blocks.length === 0) return null;
@@ -38,6 +40,10 @@ export function resultValue(result: CallResultLike): unknown {
   }
   const values = blocks.map(blockValue);
   return values.length === 1 ? values[0] : values;
+}
+
+function isBlock(block: unknown): block is Block {
+  return typeof block === 'object' && block !== null && !Array.isArray(block);
 }
 
 function isText(block: Block): boolean {

@@ -1,14 +1,18 @@
 // MCP tools as catalog Tools: identifier-safe names (the MCP name kept as sourceName), schemas as declared,
 // calls with the group's timeout, progress notifications passed on, failures with messages that say what to do.
 
-import { ErrorCode, McpError, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, ErrorCode, McpError, ResultSchema, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import type { McpGroupConfig } from '../../../config/index.js';
 import { toIdentifier, uniqueName } from '../../naming.js';
 import { ToolTimeoutError } from '../../timeout.js';
 import { ToolCallError, type CallContext, type JsonSchema, type Tool, type ToolAnnotations } from '../../types.js';
 import { plainMcpMessage } from './connect.js';
+import { linkedCancel } from './cancel.js';
 import type { McpConnection } from './connection.js';
 import { resultValue } from './result.js';
+
+/** Any JSON object: what callTool's result schema may be (it is typed as the full one, which parses each block). */
+const LOOSE_RESULT = ResultSchema as unknown as typeof CallToolResultSchema;
 
 export function toTools(list: McpTool[], config: McpGroupConfig, connection: McpConnection): Tool[] {
   const taken = new Set<string>();
@@ -26,14 +30,13 @@ function toTool(mcpTool: McpTool, id: string, config: McpGroupConfig, connection
     annotations: annotationsOf(mcpTool),
     async invoke(input: unknown, ctx: CallContext): Promise<unknown> {
       const client = await connection.acquire(ctx.signal);
-      // the SDK never removes its abort listener: give it a signal that lives for this call only
-      const call = new AbortController();
-      const forward = () => call.abort(ctx.signal.reason);
-      ctx.signal.addEventListener('abort', forward, { once: true });
+      const { cancel, done } = linkedCancel(ctx.signal);
       let result;
       try {
-        result = await client.callTool({ name: mcpTool.name, arguments: (input ?? {}) as Record<string, unknown> }, undefined, {
-          signal: call.signal,
+        // the SDK checks only that the result is an object, resultValue reads it defensively: no deep parse
+        // of every content block (several µs a call); callTool still checks structuredContent against an outputSchema
+        result = await client.callTool({ name: mcpTool.name, arguments: (input ?? {}) as Record<string, unknown> }, LOOSE_RESULT, {
+          signal: cancel.signal,
           timeout: config.timeout,
           onprogress: ctx.onProgress && ((progress) => {
             const fraction = progress.total ? progress.progress / progress.total : undefined;
@@ -43,7 +46,7 @@ function toTool(mcpTool: McpTool, id: string, config: McpGroupConfig, connection
       } catch (error) {
         throw callFailure(error, label, config, connection, ctx);
       } finally {
-        ctx.signal.removeEventListener('abort', forward);
+        done();
       }
       return resultValue(result);
     },
