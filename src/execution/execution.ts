@@ -559,16 +559,17 @@ export class Execution implements LiveEntry {
     }
   }
 
-  private onCall(id: unknown, op: unknown, name: unknown, args: unknown): void {
-    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= this.lastCallId || typeof op !== 'string' || typeof name !== 'string' || name.length > 1000) {
+  /** `json`: the arguments as JSON text, made in the sandbox when the code made the call ('undefined' for none). */
+  private onCall(id: unknown, op: unknown, name: unknown, json: unknown): void {
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= this.lastCallId || typeof op !== 'string' || typeof name !== 'string' || name.length > 1000 || typeof json !== 'string') {
       return this.tampered('malformed call');
     }
     this.lastCallId = id;
     this.received++;
     if (!this.replay) this.activity++;
-    let json: string;
+    let args: unknown;
     try {
-      json = JSON.stringify(args) ?? 'undefined';
+      args = json === 'undefined' ? undefined : JSON.parse(json);
     } catch {
       return this.tampered('arguments that are not JSON');
     }

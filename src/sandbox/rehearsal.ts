@@ -36,7 +36,7 @@ export async function rehearse(sandbox: Sandbox, bootstrap: RuntimeBootstrap, ap
   const calls: { id: number; failing: boolean }[] = [];
   let ended: 'done' | 'failed' | undefined;
   sandbox.listen((type, a, _b, _c, d) => {
-    if (type === 'call') calls.push({ id: a as number, failing: JSON.stringify(d ?? null).includes('fails') });
+    if (type === 'call') calls.push({ id: a as number, failing: String(d).includes('fails') }); // d: the arguments' JSON
     else if (type === 'done') ended = 'done';
     else if (type === 'fail' || type === 'diverged' || type === 'tooLarge') ended = 'failed';
   });

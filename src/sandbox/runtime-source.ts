@@ -26,21 +26,29 @@ export interface SandboxSetup {
 
 export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOptions): any {
   'use strict';
-  // The host's callbacks: set as globals by the host after this bootstrap ran, taken (and the globals deleted)
+  // The host's callback: set as a global by the host after this bootstrap ran, taken (and the global deleted)
   // when the program starts, before any of its code runs.
   let postToHost: (...args: any[]) => void;
-  let recordForHost: (...args: any[]) => void;
   /** Everything posted to the host, counted: the host knows from a snapshot when all of it has arrived. */
   let posted = 0;
   /**
-   * In a turn the host runs on its own thread and waits for, posts are recorded (copied at once) and the host
-   * takes them all when the turn ends; otherwise each one reaches the host's event loop on its own.
+   * In a turn the host runs on its own thread and waits for, posts are kept here and the host takes them all
+   * in one copy when the turn ends (postedOrSnapshot): no call back into the host's isolate per post.
+   * Otherwise each post reaches the host's event loop on its own. What a post carries is data made by this
+   * runtime (the arguments of a call are already JSON text), so keeping it until the turn ends is safe. The
+   * store has no prototype: a setter agent code puts on Array.prototype cannot see or drop a post.
    */
   let recording = false;
+  let recorded: any = Object.create(null);
+  let recordedCount = 0;
   function post(type: string, a?: any, b?: any, c?: any, d?: any): void {
-    if (recording) recordForHost(type, a, b, c, d);
-    else postToHost(type, a, b, c, d);
-    posted++; // after it: a post that could not be copied (a Proxy) never reaches the host
+    if (recording) {
+      // trailing undefined values are left out: they read as undefined on the host, not as JSON's null
+      recorded[recordedCount++] = d !== undefined ? [type, a, b, c, d] : c !== undefined ? [type, a, b, c] : b !== undefined ? [type, a, b] : a !== undefined ? [type, a] : [type];
+    } else {
+      postToHost(type, a, b, c, d);
+    }
+    posted++;
   }
   const g: any = globalThis;
   const R = Reflect;
@@ -153,7 +161,8 @@ export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOpti
   });
 
   // ---- copying values out: plain JSON only -----------------------------------------------------------------
-  function jsonProblem(value: unknown, where: string, stack: any[], depth: number): string | null {
+  /** `stack[0 .. depth - 1]`: the objects that contain value (no prototype, so no setter of agent code runs). */
+  function jsonProblem(value: unknown, where: string, stack: any, depth: number): string | null {
     switch (typeof value) {
       case 'string': case 'boolean': case 'number': case 'undefined': return null;
       case 'bigint': return `${where} is a BigInt; convert it to a string or number`;
@@ -162,7 +171,7 @@ export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOpti
     }
     if (value === null) return null;
     if (depth > 200) return `${where} is nested more than 200 levels deep`;
-    for (let i = 0; i < stack.length; i++) if (stack[i] === value) return `${where} refers back to itself (a cycle); JSON cannot express cycles`;
+    for (let i = 0; i < depth; i++) if (stack[i] === value) return `${where} refers back to itself (a cycle); JSON cannot express cycles`;
     const proto = getPrototypeOf(value as object);
     const array = isArray(value);
     if (proto === DateProto) return null;
@@ -170,7 +179,7 @@ export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOpti
       const tag = safeString(apply(ObjectProto.toString, value, []));
       return `${where} is ${tag === '[object Object]' ? 'a class instance' : 'a ' + slice(tag, 8, tag.length - 1)}, not plain data; convert it to a plain object or array`;
     }
-    stack[stack.length] = value;
+    stack[depth] = value;
     const keys = ObjectKeys(value as object);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
@@ -182,7 +191,6 @@ export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOpti
       const problem = jsonProblem(descriptor.value, at, stack, depth + 1);
       if (problem !== null) return problem;
     }
-    stack.length = stack.length - 1;
     return null;
   }
 
@@ -196,18 +204,10 @@ export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOpti
   const waiting: any = ObjectCreate(null);
   let waitHead = 0, waitTail = 0;
 
-  function send(id: number, op: string, name: string, args: unknown): boolean {
-    try {
-      post('call', id, op, name, args);
-      issued++;
-      return true;
-    } catch {
-      const entry = pending[id];
-      delete pending[id];
-      entry.settled();
-      entry.reject(new TypeErrorCtor(`${entry.label}: the argument contains a Proxy or another object that cannot be copied; pass plain JSON data`));
-      return false;
-    }
+  /** `json`: the arguments as JSON text, made when the call was made (a later change to them is not sent). */
+  function send(id: number, op: string, name: string, json: string): void {
+    post('call', id, op, name, json);
+    issued++;
   }
 
   function pump(): void {
@@ -217,15 +217,23 @@ export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOpti
       const entry = pending[id];
       if (!entry) continue;
       inFlight++;
-      send(id, entry.op, entry.name, entry.args);
-      entry.args = undefined;
+      send(id, entry.op, entry.name, entry.json);
+      entry.json = undefined;
     }
   }
 
   /** Starts one host call; `throttled` calls are server work, the others wait for the client. */
   function hostCall(op: string, name: string, label: string, args: unknown, throttled: boolean, transform?: (v: any) => any): Promise<any> {
-    const problem = jsonProblem(args, 'the argument', [], 0);
+    const problem = jsonProblem(args, 'the argument', ObjectCreate(null), 0);
     if (problem !== null) return promiseReject(new TypeErrorCtor(`${label}: ${problem}`));
+    // a Proxy passes jsonProblem with the answers of its traps; they run here, in the sandbox, and what the host
+    // gets is the JSON text they made
+    let json: string;
+    try {
+      json = args === undefined ? 'undefined' : jsonStringify(args);
+    } catch (error) {
+      return promiseReject(new TypeErrorCtor(`${label}: the argument could not be turned into JSON (${safeString((error as any)?.message)}); pass plain JSON data`));
+    }
     if (!throttled && pendingCallbacks >= options.maxPendingCallbacks) {
       return promiseReject(new RangeErrorCtor(`${label}: more than ${options.maxPendingCallbacks} client callbacks pending at once`));
     }
@@ -233,21 +241,21 @@ export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOpti
       const id = ++nextId;
       const site: any = {};
       captureStackTrace(site);
-      const entry: any = { op, name, label, site, resolve, reject, transform, args: undefined, settled: undefined };
+      const entry: any = { op, name, label, site, resolve, reject, transform, json: undefined, settled: undefined };
       pending[id] = entry;
       if (throttled) {
         entry.settled = () => { inFlight--; pump(); };
         if (inFlight < options.maxInFlight) {
           inFlight++;
-          send(id, op, name, args);
+          send(id, op, name, json);
         } else {
-          entry.args = args;
+          entry.json = json;
           waiting[waitTail++] = id;
         }
       } else {
         pendingCallbacks++;
         entry.settled = () => { pendingCallbacks--; };
-        send(id, op, name, args);
+        send(id, op, name, json);
       }
     });
   }
@@ -277,7 +285,7 @@ export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOpti
     const id = ++nextId;
     timers[id] = { fn, args, repeat };
     timerCount++;
-    post('call', id, 'timer', '', { delay: ms, repeat });
+    post('call', id, 'timer', '', `{"delay":${ms},"repeat":${repeat ? 'true' : 'false'}}`);
     issued++;
     return id;
   }
@@ -582,7 +590,7 @@ export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOpti
       post('done', undefined);
       return;
     }
-    const problem = jsonProblem(value, 'the result', [], 0);
+    const problem = jsonProblem(value, 'the result', ObjectCreate(null), 0);
     if (problem !== null) {
       post('fail', { kind: 'Result', name: 'TypeError', message: `the code returned a value that is not JSON: ${problem}`, stack: '' });
       return;
@@ -605,9 +613,7 @@ export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOpti
     value: function start(settings: SandboxSetup, record: boolean, program: () => Promise<unknown>) {
       delete g.__atp_start;
       postToHost = g.__atp_post;
-      recordForHost = g.__atp_record;
       delete g.__atp_post;
-      delete g.__atp_record;
       recording = record;
       setup(settings);
       let result: any;
@@ -678,16 +684,29 @@ export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOpti
       }
     }
   }
-  function snapshot(): any {
+  /** The clock readings made since they were last taken. */
+  function takeClock(): number[] {
     const clock: number[] = [];
     for (let i = 0; i < clockLogCount; i++) clock[i] = clockLog[i];
     clockLog = ObjectCreate(null);
     clockLogCount = 0;
-    return { issued, posted, clock, clockOverflow };
+    return clock;
   }
-  /** snapshot() for the host's thread, after each inline turn: a bare number (no copy of an object) when the clock was not read. */
+  function snapshot(): any {
+    return { issued, posted, clock: takeClock(), clockOverflow };
+  }
+  /**
+   * For the host's thread, after each inline turn: a bare number (no copy of an object) when the turn posted
+   * nothing and did not read the clock; else snapshot() with the turn's posts, in order, as JSON text, which
+   * copies in a fraction of the time an object takes. Should agent code have given the prototypes a toJSON,
+   * which JSON.stringify would call, the object itself is copied instead.
+   */
   function postedOrSnapshot(): any {
-    return clockLogCount === 0 && !clockOverflow ? posted : snapshot();
+    if (recordedCount === 0 && clockLogCount === 0 && !clockOverflow) return posted;
+    const answer = { issued, posted, clock: takeClock(), clockOverflow, posts: recorded, postCount: recordedCount };
+    recorded = ObjectCreate(null);
+    recordedCount = 0;
+    return getOwnPropertyDescriptor(ObjectProto, 'toJSON') || getOwnPropertyDescriptor(ArrayProto, 'toJSON') ? answer : jsonStringify(answer);
   }
   /** The oldest call still unanswered, and where the code made it: what an idle program is waiting for. */
   function waitingFor(): any {

@@ -23,7 +23,7 @@ export type SandboxListener = (type: string, a?: unknown, b?: unknown, c?: unkno
 interface Holder {
   listener: SandboxListener | null;
   onListenerError?: (error: unknown) => void;
-  /** What a turn run on this thread posted, in order, until the host takes it (dispatchRecorded). */
+  /** What a turn run on this thread posted, in order (from postsAndClockSync), until dispatchRecorded. */
   recorded: unknown[][];
 }
 
@@ -36,6 +36,8 @@ export type TurnFailure =
   | { kind: 'unhandled'; message: string };
 
 export interface SnapshotData { issued: number; posted: number; clock: number[]; clockOverflow: boolean }
+/** What the runtime's postedOrSnapshot answers after a turn that posted (as JSON text, mostly): the posts are [type, a?, b?, c?, d?]. */
+interface RecordedTurn extends SnapshotData { posts: Record<number, unknown[]>; postCount: number }
 
 /** The code compiled by esbuild was still rejected by V8. */
 export class ScriptCompileError extends Error {
@@ -120,19 +122,14 @@ export class Sandbox {
     const holder: Holder = { listener: null, recorded: [] };
     let sandbox: Sandbox | undefined;
     const post = new ivm.Callback((type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => dispatch(holder, [type, a, b, c, d]), { ignored: true });
-    // called on this thread while it runs the turn: the arguments are copied now, handled when the turn ends
-    const record = new ivm.Callback((type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => {
-      holder.recorded.push([type, a, b, c, d]);
-    }, { sync: true });
     const { boot, generation } = bootstrap.inputs();
     const built = await builder.build(Math.max(8, Math.ceil(memoryLimit / (1024 * 1024))), boot, (message) => {
       if (sandbox) sandbox.catastrophe = message;
       onCatastrophe?.(message);
     });
     try {
-      // the isolate is idle: set on this thread at once, no hop to another (the runtime takes them at start)
+      // the isolate is idle: set on this thread at once, no hop to another (the runtime takes it at start)
       built.context.global.setSync('__atp_post', post);
-      built.context.global.setSync('__atp_record', record);
       if (!bootstrap.cachedData && built.cachedData) bootstrap.cachedData = built.cachedData;
       const { isolate, context, exports: refs, release } = built;
       sandbox = new Sandbox({ isolate, context, refs, holder, memoryLimit, release, apiGeneration: generation });
@@ -161,7 +158,8 @@ export class Sandbox {
   async start(setup: SandboxSetup, script: string, timeoutMs: number): Promise<TurnFailure | undefined> {
     const compiled = this.compile(setup, script, false);
     if (!(compiled instanceof ivm.Script)) return compiled;
-    return this.turn(() => compiled.run(this.context, { timeout: clampTimeout(timeoutMs), release: true }), timeoutMs);
+    const limit = turnTimeout(timeoutMs);
+    return this.turn(() => compiled.run(this.context, { timeout: limit, release: true }), limit);
   }
 
   /**
@@ -171,12 +169,13 @@ export class Sandbox {
   startSync(setup: SandboxSetup, script: string, budgetMs: number): TurnFailure | undefined {
     const compiled = this.compile(setup, script, true);
     if (!(compiled instanceof ivm.Script)) return compiled;
+    const limit = turnTimeout(budgetMs);
     const started = performance.now();
     try {
-      compiled.runSync(this.context, { timeout: clampTimeout(budgetMs), release: true });
+      compiled.runSync(this.context, { timeout: limit, release: true });
       return undefined;
     } catch (error) {
-      return this.failure(error, started, budgetMs);
+      return this.failure(error, started, limit);
     }
   }
 
@@ -199,7 +198,7 @@ export class Sandbox {
    */
   deliverIgnored(batch: string, live: boolean, timeoutMs: number): boolean {
     try {
-      this.deliverRef.applyIgnored(undefined, [batch, live, false], { timeout: clampTimeout(timeoutMs) });
+      this.deliverRef.applyIgnored(undefined, [batch, live, false], { timeout: turnTimeout(timeoutMs) });
       return true;
     } catch {
       return false;
@@ -212,28 +211,33 @@ export class Sandbox {
    * Past `budgetMs` V8 stops the turn and the program is broken: the caller rebuilds it by replay.
    */
   deliverSync(batch: string, live: boolean, budgetMs: number): TurnFailure | undefined {
+    const limit = turnTimeout(budgetMs);
     const started = performance.now();
     try {
-      this.deliverRef.applySync(undefined, [batch, live, true], { timeout: clampTimeout(budgetMs) });
+      this.deliverRef.applySync(undefined, [batch, live, true], { timeout: limit });
       return undefined;
     } catch (error) {
-      return this.failure(error, started, budgetMs);
+      return this.failure(error, started, limit);
     }
   }
 
   /**
    * After startSync or deliverSync, on this thread: how many posts the sandbox has made in all, and the clock
-   * readings since the last snapshot (none, in the common case, which costs no copy of an object).
+   * readings since the last snapshot (none, in the common case, which costs no copy of an object). What the
+   * turn posted is taken too, for dispatchRecorded.
    */
   postsAndClockSync(): { posted: number; clock: number[]; clockOverflow: boolean } {
-    const answer = this.postedRef.applySync(undefined, [], { result: { copy: true } }) as number | SnapshotData;
-    return typeof answer === 'number' ? { posted: answer, clock: NO_READINGS, clockOverflow: false } : answer;
+    const answer = this.postedRef.applySync(undefined, [], { result: { copy: true } }) as number | string | RecordedTurn;
+    if (typeof answer === 'number') return { posted: answer, clock: NO_READINGS, clockOverflow: false };
+    const turn = typeof answer === 'string' ? (JSON.parse(answer) as RecordedTurn) : answer;
+    for (let i = 0; i < turn.postCount; i++) this.holder.recorded.push(turn.posts[i]);
+    return turn;
   }
 
   /**
-   * Hands what the last startSync or deliverSync posted to the listener, in order, as if each post had come
-   * on its own (which would cost the event loop a pass per post). The caller decides when: after its own
-   * bookkeeping of the turn.
+   * Hands what the last startSync or deliverSync posted (taken by postsAndClockSync) to the listener, in order,
+   * as if each post had come on its own (which would cost the event loop a pass per post). The caller decides
+   * when: after its own bookkeeping of the turn.
    */
   dispatchRecorded(): void {
     const posts = this.holder.recorded;
@@ -319,16 +323,16 @@ export class Sandbox {
     new ivm.Isolate({ memoryLimit: 8 }).dispose();
   }
 
-  private turn(run: () => Promise<unknown>, timeoutMs: number): Promise<TurnFailure | undefined> {
+  private turn(run: () => Promise<unknown>, limit: number): Promise<TurnFailure | undefined> {
     const started = performance.now();
-    return run().then(() => undefined, (error: unknown) => this.failure(error, started, timeoutMs));
+    return run().then(() => undefined, (error: unknown) => this.failure(error, started, limit));
   }
 
-  /** What ended a turn, decided by what happened rather than by the wording of the error. */
-  private failure(error: unknown, started: number, timeoutMs: number): TurnFailure {
+  /** What ended a turn (given the timeout it ran with), decided by what happened rather than by the wording of the error. */
+  private failure(error: unknown, started: number, limit: number): TurnFailure {
     if (this.disposed) return this.lost();
     const elapsed = performance.now() - started;
-    if (started > 0 && elapsed >= clampTimeout(timeoutMs) - 1) return { kind: 'timeout', stack: String((error as Error)?.stack ?? '') };
+    if (started > 0 && elapsed >= limit - 1) return { kind: 'timeout', stack: String((error as Error)?.stack ?? '') };
     return { kind: 'unhandled', message: String((error as Error)?.message ?? error) };
   }
 }
@@ -343,6 +347,16 @@ function dispatch(holder: Holder, post: unknown[]): void {
   }
 }
 
-function clampTimeout(ms: number): number {
-  return Math.max(1, Math.min(Math.ceil(ms), 2 ** 31 - 1));
+/**
+ * The timeout a turn runs with, for at least `ms`. isolated-vm arms a timer for every call given a timeout,
+ * and its timer thread wakes at that timer's expiry even when the call ended long before. With one timer a
+ * turn, 2,000 turns a second meant about as many wake-ups, each taking a core from the program and from the
+ * tool servers it waits for. Expiries are rounded up to a shared grid instead: the thread wakes a few times
+ * per step, however many turns ran. A runaway turn may run up to one step longer than asked.
+ */
+const TIMEOUT_GRID_MS = 10;
+function turnTimeout(ms: number): number {
+  const now = performance.now();
+  const due = Math.ceil((now + Math.max(1, ms)) / TIMEOUT_GRID_MS) * TIMEOUT_GRID_MS;
+  return Math.max(1, Math.min(Math.ceil(due - now), 2 ** 31 - 1));
 }

@@ -51,14 +51,14 @@ test('prototype pollution does not reach the next execution nor the host', async
   assert.equal({}.polluted, undefined);
 });
 
-test('arguments must be plain JSON: proxies, getters, cycles and functions are refused with a clear error', async () => {
+test('arguments must be plain JSON: getters, cycles and functions are refused with a clear error', async () => {
   const result = await run(`
     const attempts = {
-      proxy: new Proxy({}, { get: () => 1 }),
       getter: { get secret() { return 1; } },
       cycle: (() => { const a = {}; a.a = a; return a; })(),
       fn: { callback() {} },
       proto: JSON.parse('{"__proto__": {"x": 1}}'),
+      bigint: { n: 1n },
     };
     const out = {};
     for (const [name, input] of Object.entries(attempts)) {
@@ -66,12 +66,47 @@ test('arguments must be plain JSON: proxies, getters, cycles and functions are r
     }
     return out;`);
   assert.equal(result.status, 'completed', JSON.stringify(result.error));
-  assert.match(result.result.proxy, /^TypeError: api\.demo\.echo: .*Proxy/);
   assert.match(result.result.getter, /^TypeError: .*the argument\.secret is a getter/);
   assert.match(result.result.cycle, /^TypeError: .*cycle/);
   assert.match(result.result.fn, /^TypeError: .*the argument\.callback is a function/);
   assert.match(result.result.proto, /__proto__/);
+  assert.match(result.result.bigint, /^TypeError: .*the argument\.n is a BigInt/);
   assert.equal(state.calls.length, 0);
+});
+
+test('what a call sends is the JSON of its argument when the call was made: a Proxy\'s traps run in the sandbox, a later change is not sent', async () => {
+  const result = await run(`
+    const seen = [];
+    const proxy = new Proxy({ a: 1 }, { get(target, key) { seen.push(String(key)); return key === 'a' ? 2 : target[key]; } });
+    const viaProxy = await api.demo.echo(proxy);
+    const throwing = new Proxy({ a: 1 }, { get() { throw new Error('trap says no'); } });
+    let refused;
+    try { await api.demo.echo(throwing); } catch (e) { refused = e.constructor.name + ': ' + e.message; }
+    const input = { list: [1] };
+    const call = api.demo.echo(input);
+    input.list.push(2);
+    return { viaProxy, trapsRan: seen.includes('a'), refused, later: await call };`);
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.deepEqual(result.result.viaProxy, { a: 2 });
+  assert.equal(result.result.trapsRan, true);
+  assert.match(result.result.refused, /^TypeError: api\.demo\.echo: the argument could not be turned into JSON \(trap says no\)/);
+  assert.deepEqual(result.result.later, { list: [1] });
+});
+
+test('setters and toJSON on the prototypes neither see nor drop what the sandbox posts to the host', async () => {
+  const logs = [];
+  const result = await run(`
+    const seen = { count: 0 };
+    for (let i = 0; i < 8; i++) Object.defineProperty(Array.prototype, i, { set(v) { seen.count++; }, configurable: true });
+    Array.prototype.toJSON = () => 'hijacked';
+    Object.defineProperty(Object.prototype, 'posts', { set(v) { seen.count++; }, configurable: true });
+    console.log('still logged');
+    const echoed = await api.demo.echo({ a: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    return { echoed, seen: seen.count };`, { onLog: (event) => logs.push(event) });
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.deepEqual(result.result, { echoed: { a: 1 }, seen: 0 });
+  assert.deepEqual(logs.map((event) => event.message), ['still logged']);
 });
 
 test('host objects never cross: a tool result is a fresh copy, mutations stay inside', async () => {
@@ -101,7 +136,7 @@ test('an argument is copied when the call is made: changes after it, in the same
   assert.equal(result.status, 'completed', JSON.stringify(result.error));
   assert.deepEqual(state.calls.map((call) => call.tag), ['first', 'second', 'third']);
   assert.deepEqual(state.calls.slice(0, 2).map((call) => call.list), [[1], [1, 2]]);
-  assert.ok(state.calls[0].when instanceof Date && state.calls[0].when.getTime() === 0, 'a Date crosses as a Date');
+  assert.equal(state.calls[0].when, '1970-01-01T00:00:00.000Z', 'a Date crosses as its JSON text, as it would on the wire');
 });
 
 test('errors show no host path and no host frame', async () => {
