@@ -436,9 +436,9 @@ export class Execution implements LiveEntry {
     }
     if (failure) this.onTurnFailure(failure);
     if (this.state !== 'running') return;
-    let after: ReturnType<Sandbox['postsAndClockSync']>;
+    let after: ReturnType<Sandbox['collectTurnSync']>;
     try {
-      after = sandbox.postsAndClockSync();
+      after = sandbox.collectTurnSync();
     } catch {
       return this.onTurnFailure(sandbox.lost());
     }
