@@ -83,7 +83,6 @@ function rootValue(source: ConfigSource): unknown {
 export function notInEffect(config: Config): string[] {
   const notes: string[] = [];
   if (config.policies.rules?.length) notes.push('policies.rules is set but not enforced by this version: no data-flow rule is checked; do not rely on it');
-  if (config.telemetry.endpoint) notes.push('telemetry.endpoint is set but this version exports no spans yet');
   return notes;
 }
 

@@ -8,6 +8,7 @@ import type { Catalog } from '../catalog/index.js';
 import { approvalFilter } from '../policy/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
+import type { Telemetry } from '../telemetry/index.js';
 import { IsolatePool, RUNTIME_VERSION } from '../sandbox/index.js';
 import { ClientCache, HostRuntime, addHostRoot } from '../runtime/index.js';
 import { claimFor } from '../store/index.js';
@@ -39,6 +40,8 @@ export interface ExecutorOptions {
   inlineTurns?: Partial<InlineTurns>;
   /** Where executions, tool calls, logs and progress are recorded (config `audit`). */
   audit?: Audit;
+  /** Spans for execution runs and tool calls (config `telemetry`). */
+  telemetry?: Telemetry;
 }
 
 export interface ExecutorStats {
@@ -70,6 +73,7 @@ class IsolateExecutor implements EngineExecutor {
   private readonly running = new Map<Execution, Promise<unknown>>();
   private readonly maxPauseDuration: number;
   private readonly audit?: Audit;
+  private readonly telemetry?: Telemetry;
   private closing = false;
   private readonly unsubscribeCatalog: () => void;
 
@@ -79,6 +83,7 @@ class IsolateExecutor implements EngineExecutor {
     addHostRoot(config.dir);
     this.maxPauseDuration = config.state.maxPauseDuration;
     this.audit = options.audit;
+    this.telemetry = options.telemetry;
     this.admission = new Admission(execution.concurrency, execution.queue);
     this.pool = new IsolatePool({
       size: execution.pool,
@@ -101,7 +106,7 @@ class IsolateExecutor implements EngineExecutor {
     this.states = new ExecutionStateStore(options.stateStore, { ttl: config.state.ttl, maxPauseDuration: this.maxPauseDuration, claim });
     this.deps = {
       pool: this.pool,
-      runtime: new HostRuntime(catalog, new ClientCache(options.cacheStore, config.cache.defaultTTL), { audit: options.audit, needsApproval: approvalFilter(config.policies) }),
+      runtime: new HostRuntime(catalog, new ClientCache(options.cacheStore, config.cache.defaultTTL), { audit: options.audit, telemetry: options.telemetry, needsApproval: approvalFilter(config.policies) }),
       states: this.states,
       live: this.live,
       logger,
@@ -131,6 +136,19 @@ class IsolateExecutor implements EngineExecutor {
     const random = randomBytes(34); // the id and the seed of Math.random: one call into the system's generator
     const id = `exe_${random.toString('base64url', 0, 18)}`;
     const subject = { executionId: id, clientId: request.clientId };
+    const run = () => this.start(request, subject, random);
+    return this.telemetry ? this.telemetry.run(subject, 'execute', run) : run();
+  }
+
+  async resume(executionId: string, clientId: string, answer: ResumeAnswer, hooks: Hooks = {}): Promise<ExecutionResult> {
+    if (typeof executionId !== 'string' || !ID_PATTERN.test(executionId)) throw new ExecutionNotFoundError();
+    const subject = { executionId, clientId };
+    const run = () => this.continue(subject, answer, hooks);
+    return this.telemetry ? this.telemetry.run(subject, 'resume', run) : run();
+  }
+
+  private async start(request: ExecuteRequest, subject: AuditSubject, random: Buffer): Promise<ExecutionResult> {
+    const id = subject.executionId;
     if (this.closing) return this.audited(subject, standalone(id, closingOutcome()));
     const slot = this.admission.acquire();
     if (!slot) return this.audited(subject, standalone(id, this.rateLimited()));
@@ -157,9 +175,8 @@ class IsolateExecutor implements EngineExecutor {
     }
   }
 
-  async resume(executionId: string, clientId: string, answer: ResumeAnswer, hooks: Hooks = {}): Promise<ExecutionResult> {
-    if (typeof executionId !== 'string' || !ID_PATTERN.test(executionId)) throw new ExecutionNotFoundError();
-    const subject = { executionId, clientId };
+  private async continue(subject: AuditSubject, answer: ResumeAnswer, hooks: Hooks): Promise<ExecutionResult> {
+    const { executionId, clientId } = subject;
     if (this.closing) return this.audited(subject, standalone(executionId, closingOutcome()));
     hooks = this.hooks(subject, hooks);
     // checked before waiting for a slot: a bad answer never consumes the pause

@@ -22,6 +22,7 @@ export function createApp(deps: AppDeps): Koa {
   // koa would print errors itself; ours are logged by errorMiddleware
   app.silent = true;
   app.use(requestId);
+  if (deps.telemetry) app.use(deps.telemetry.middleware);
   app.use(errorMiddleware(deps.logger));
   const cors = corsMiddleware(deps.config.server.cors as AppDeps['config']['server']['cors'] | true);
   if (cors) app.use(cors);

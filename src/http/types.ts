@@ -5,6 +5,7 @@ import type { Catalog } from '../catalog/index.js';
 import type { Executor } from '../execution/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Session, Sessions } from '../session/index.js';
+import type { Telemetry } from '../telemetry/index.js';
 
 export interface SearchHit {
   apiGroup: string;
@@ -46,4 +47,6 @@ export interface AppDeps {
   version: string;
   discovery: Discovery;
   lifecycle: Lifecycle;
+  /** Tracing, when the config sets telemetry.endpoint: a span per request. */
+  telemetry?: Telemetry;
 }

@@ -4,6 +4,7 @@
 import type { Audit } from '../audit/index.js';
 import type { Catalog, CatalogEntry } from '../catalog/index.js';
 import type { CallbackRequest, ClientServices, ClientToolDefinition, ExecutionStatus } from '../execution/types.js';
+import type { Telemetry } from '../telemetry/index.js';
 import type { ClientCache } from './cache.js';
 import { redactHostPaths } from './redact.js';
 
@@ -51,12 +52,15 @@ const tampered = (what: string): CallPlan => ({
 
 export interface HostRuntimeOptions {
   audit?: Audit;
+  /** A span per tool call (config `telemetry`). */
+  telemetry?: Telemetry;
   /** Catalog functions whose calls first ask the client for a person's approval (policies.requireApproval). */
   needsApproval?: (id: string) => boolean;
 }
 
 export class HostRuntime {
   private readonly audit?: Audit;
+  private readonly telemetry?: Telemetry;
   private readonly needsApproval?: (id: string) => boolean;
 
   constructor(
@@ -65,6 +69,7 @@ export class HostRuntime {
     options: HostRuntimeOptions = {},
   ) {
     this.audit = options.audit;
+    this.telemetry = options.telemetry;
     this.needsApproval = options.needsApproval;
   }
 
@@ -93,7 +98,8 @@ export class HostRuntime {
     const run = (signal: AbortSignal) => entry.tool.invoke(input ?? {}, {
       signal, executionId: scope.executionId, clientId: scope.clientId, onProgress: scope.onToolProgress,
     });
-    return { kind: 'server', label: `api.${id}`, run: this.audit ? audited(this.audit, entry, input ?? {}, scope, run) : run };
+    const recorded = this.audit ? audited(this.audit, entry, input ?? {}, scope, run) : run;
+    return { kind: 'server', label: `api.${id}`, run: this.telemetry ? traced(this.telemetry, entry, scope, recorded) : recorded };
   }
 
   private askApproval(id: string, input: unknown, scope: CallScope): CallPlan {
@@ -180,6 +186,22 @@ function audited(audit: Audit, entry: CatalogEntry, input: unknown, scope: CallS
     } catch (error) {
       const { message, code, status } = deliveredError(error, `api.${entry.id}`);
       audit.toolCall(scope, { ...record, ms: elapsed(started), error: { message, ...(code && { code }), ...(status !== undefined && { status }) } });
+      throw error;
+    }
+  };
+}
+
+/** The call, as a span under its execution's run. */
+function traced(telemetry: Telemetry, entry: CatalogEntry, scope: CallScope, run: (signal: AbortSignal) => Promise<unknown>) {
+  return async (signal: AbortSignal): Promise<unknown> => {
+    const span = telemetry.toolCall(scope, { fn: entry.id, group: entry.group.name, kind: entry.group.kind, source: entry.tool.sourceName });
+    try {
+      const result = await run(signal);
+      span.end();
+      return result;
+    } catch (error) {
+      const { message, code } = deliveredError(error, `api.${entry.id}`);
+      span.end({ message, ...(code && { code }) });
       throw error;
     }
   };

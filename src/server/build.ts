@@ -9,6 +9,7 @@ import type { EngineExecutor } from '../execution/index.js';
 import { createApp, type Discovery, type Lifecycle } from '../http/index.js';
 import type { Logger } from '../logging/index.js';
 import { Sessions } from '../session/index.js';
+import { createTelemetry, type Telemetry } from '../telemetry/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { loadCatalog, type LoadedGroup } from './catalog.js';
 import { createExecutor } from '../execution/index.js';
@@ -31,6 +32,8 @@ export interface Daemon {
   loaded: LoadedGroup[];
   /** The audit trail, when the config names a sink. */
   audit?: Audit;
+  /** Tracing, when the config sets telemetry.endpoint. */
+  telemetry?: Telemetry;
   /** Listens on server.host/server.port; resolves with the URL. */
   start(): Promise<string>;
   /** Drains and closes everything in reverse order of start-up; safe to call twice. */
@@ -42,6 +45,8 @@ export async function build(config: Config, logger: Logger): Promise<Daemon> {
   try {
     const audit = createAudit(config, { logger });
     if (audit) opened.push(audit);
+    const telemetry = createTelemetry(config.telemetry, { logger, version: VERSION });
+    if (telemetry) opened.push(telemetry);
     const statePromise = openStore(config.state.store, { namespace: `${config.cache.namespace}:state` }).then((store) => (opened.push(store), store));
     // groups restore what they learned (output types, lazy tool lists) from the state store; the cache store connects meanwhile
     const [state, cache, { catalog, loaded }] = await Promise.all([
@@ -54,11 +59,11 @@ export async function build(config: Config, logger: Logger): Promise<Daemon> {
       logger.warn('auth.jwtSecret is not set: tokens are signed with a random secret of this process, so sessions end when it restarts; instances that share a state store need one shared auth.jwtSecret');
     }
     for (const note of notInEffect(config)) logger.warn(note);
-    const executor = createExecutor({ config, catalog, stateStore: state.keyv, cacheStore: cache.keyv, logger, audit });
+    const executor = createExecutor({ config, catalog, stateStore: state.keyv, cacheStore: cache.keyv, logger, audit, telemetry });
     const lifecycle: Lifecycle = { ready: false, draining: false };
     const discovery = createDiscovery(catalog, config, logger);
-    const app = createApp({ config, catalog, executor, sessions, logger, version: VERSION, discovery, lifecycle });
-    return daemon({ config, catalog, executor, sessions, stores: { state, cache }, app, lifecycle, loaded, audit }, discovery, logger);
+    const app = createApp({ config, catalog, executor, sessions, logger, version: VERSION, discovery, lifecycle, telemetry });
+    return daemon({ config, catalog, executor, sessions, stores: { state, cache }, app, lifecycle, loaded, audit, telemetry }, discovery, logger);
   } catch (error) {
     await Promise.allSettled(opened.map((part) => part.close()));
     throw error;
@@ -88,7 +93,7 @@ function daemon(parts: Omit<Daemon, 'start' | 'stop'>, discovery: Discovery, log
         }
         await parts.executor.close(Math.max(0, deadline - Date.now()));
         await parts.catalog.close();
-        await Promise.allSettled([parts.stores.state.close(), parts.stores.cache.close(), parts.audit?.close()]);
+        await Promise.allSettled([parts.stores.state.close(), parts.stores.cache.close(), parts.audit?.close(), parts.telemetry?.close()]);
       })();
       return stopping;
     },

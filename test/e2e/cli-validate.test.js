@@ -153,10 +153,9 @@ test('a valid config (full.yaml, the shipped example): exit 0, --json lists the 
       { name: 'legacy', type: 'openapi' }, { name: 'files', type: 'mcp' }, { name: 'docs', type: 'mcp' }, { name: 'math', type: 'module' },
     ],
     problems: [],
-    // the fixture sets both; this version accepts them without acting on them, and says so
+    // the fixture sets policies.rules; this version accepts it without acting on it, and says so
     notes: [
       'policies.rules is set but not enforced by this version: no data-flow rule is checked; do not rely on it',
-      'telemetry.endpoint is set but this version exports no spans yet',
     ],
   });
   assertExit(text, 0);

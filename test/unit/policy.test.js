@@ -41,11 +41,10 @@ test('requireApproval matches like allow and deny', () => {
   assert.deepEqual(['github.issues.create', 'github.pulls.merge', 'github.issues.get'].map(gated), [true, true, false]);
 });
 
-test('of the settings, only policies.rules and telemetry.endpoint are named as not in effect', () => {
+test('of the settings, only policies.rules is named as not in effect', () => {
   const config = (yaml) => configFromText(`apis: []\n${yaml}`, { filepath: '/tmp/atp-policy.yaml' });
-  assert.deepEqual(notInEffect(config('policies:\n  allow: [a.*]\n  deny: [a.b]\n  requireApproval: [a.c]\n')), []);
+  assert.deepEqual(notInEffect(config('policies:\n  allow: [a.*]\n  deny: [a.b]\n  requireApproval: [a.c]\ntelemetry:\n  endpoint: http://127.0.0.1:4318/v1/traces\n')), []);
   const notes = notInEffect(config('execution:\n  provenance: proxy\npolicies:\n  rules: [{ rule: preventDataExfiltration }]\ntelemetry:\n  endpoint: http://127.0.0.1:4318/v1/traces\n'));
-  assert.equal(notes.length, 2);
+  assert.equal(notes.length, 1);
   assert.match(notes[0], /^policies\.rules is set but not enforced by this version/);
-  assert.match(notes[1], /^telemetry\.endpoint is set but this version exports no spans/);
 });

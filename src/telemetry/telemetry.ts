@@ -1,0 +1,190 @@
+// OpenTelemetry traces over OTLP/HTTP (config `telemetry`). Three kinds of span:
+//   - one per HTTP request (SERVER), continuing the W3C `traceparent` the client sent, if any;
+//   - one per run of an execution under it: `atp.execute`, then `atp.resume` for each resume, so a paused
+//     execution's runs link up through the client's requests even when another instance resumes it;
+//   - one per tool call under the run: `execute_tool api.<group>.<fn>` (OpenTelemetry's GenAI naming).
+// Spans carry names, ids, statuses, error messages and timings, never a call's input or result or a
+// request's headers, which may hold secrets. Nothing is registered globally: the tracer is ours alone.
+
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, defaultTextMapGetter, type Span, type Tracer } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
+import type Koa from 'koa';
+import type { TelemetryConfig } from '../config/index.js';
+import type { Logger } from '../logging/index.js';
+
+/** Whose execution a span is about. */
+export interface TraceSubject {
+  executionId: string;
+  clientId: string;
+}
+
+/** A tool call as traced: the function, its group and where it comes from. */
+export interface TracedCall {
+  /** `github.issues.create` */
+  fn: string;
+  group: string;
+  kind: string;
+  /** The name at the source: MCP tool name, operationId, export name. */
+  source: string;
+}
+
+/** What ends a run's span: how the execution left the request. */
+export interface RunOutcome {
+  status: string;
+  error?: { message: string; code?: string };
+}
+
+export interface TelemetryOptions {
+  logger: Logger;
+  version: string;
+}
+
+/** The longest shutdown waits for the collector to take what is still buffered. */
+const SHUTDOWN_TIMEOUT_MS = 5_000;
+
+export class Telemetry {
+  private readonly provider: TracerProvider;
+  private readonly tracer: Tracer;
+  private readonly propagator = new W3CTraceContextPropagator();
+  /** The span of the HTTP request being handled: the parent of an execution run it starts. */
+  private readonly requests = new AsyncLocalStorage<Span>();
+  /** The span of each execution run in progress on this instance: the parent of its tool calls. */
+  private readonly runs = new Map<string, Span>();
+
+  private readonly logger: Logger;
+
+  /**
+   * OpenTelemetry's standard variables tune the batching (OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_MAX_QUEUE_SIZE,
+   * OTEL_BSP_MAX_EXPORT_BATCH_SIZE, OTEL_BSP_EXPORT_TIMEOUT) and the exporter's timeout
+   * (OTEL_EXPORTER_OTLP_TRACES_TIMEOUT); the endpoint, headers and service name come from the config.
+   */
+  constructor(config: TelemetryConfig & { endpoint: string }, options: TelemetryOptions, env: NodeJS.ProcessEnv = process.env) {
+    this.logger = options.logger;
+    const exporter = new OTLPTraceExporter({ url: config.endpoint, headers: { ...config.headers } });
+    const batching = {
+      scheduledDelayMillis: positiveInteger(env.OTEL_BSP_SCHEDULE_DELAY),
+      maxQueueSize: positiveInteger(env.OTEL_BSP_MAX_QUEUE_SIZE),
+      maxExportBatchSize: positiveInteger(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE),
+      exportTimeoutMillis: positiveInteger(env.OTEL_BSP_EXPORT_TIMEOUT),
+    };
+    this.provider = new TracerProvider({
+      resource: resourceFromAttributes({ 'service.name': config.serviceName, 'service.version': options.version }),
+      sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampleRatio) }),
+      spanProcessors: [new BatchSpanProcessor({ exporter, ...batching })],
+    });
+    this.tracer = this.provider.getTracer('atp', options.version);
+    // the exporter reports a collector it cannot reach through OpenTelemetry's diagnostics: into our log,
+    // without the stack trace OpenTelemetry serializes with a failed export
+    const warn = (message: string) => options.logger.warn(`telemetry: ${plainDiagnostic(message)}`, { endpoint: config.endpoint });
+    diag.setLogger({ error: warn, warn, info: () => {}, debug: () => {}, verbose: () => {} }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  }
+
+  /** Koa middleware: a span per request, in effect while the request is handled. */
+  readonly middleware: Koa.Middleware = async (ctx, next) => {
+    const parent = this.propagator.extract(ROOT_CONTEXT, ctx.headers, defaultTextMapGetter);
+    const span = this.tracer.startSpan(`${ctx.method} ${ctx.path}`, {
+      kind: SpanKind.SERVER,
+      attributes: { 'http.request.method': ctx.method, 'url.path': ctx.path, 'atp.request.id': String(ctx.state.requestId ?? '') },
+    }, parent);
+    try {
+      await this.requests.run(span, next);
+    } finally {
+      span.setAttribute('http.response.status_code', ctx.status);
+      if (ctx.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    }
+  };
+
+  /** Traces one run of an execution (`execute` or `resume`); tool calls made meanwhile are its children. */
+  async run<T extends RunOutcome>(subject: TraceSubject, kind: 'execute' | 'resume', work: () => Promise<T>): Promise<T> {
+    const request = this.requests.getStore();
+    const span = this.tracer.startSpan(`atp.${kind}`, {
+      attributes: { 'atp.execution.id': subject.executionId, 'atp.client.id': subject.clientId },
+    }, request ? trace.setSpan(ROOT_CONTEXT, request) : ROOT_CONTEXT);
+    this.runs.set(subject.executionId, span);
+    try {
+      const outcome = await work();
+      span.setAttribute('atp.execution.status', outcome.status);
+      if (outcome.error) {
+        if (outcome.error.code) span.setAttribute('error.type', outcome.error.code);
+        if (outcome.status !== 'paused') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error.message });
+      }
+      return outcome;
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      span.setAttribute('error.type', (error as Error).name);
+      throw error;
+    } finally {
+      if (this.runs.get(subject.executionId) === span) this.runs.delete(subject.executionId);
+      span.end();
+    }
+  }
+
+  /** Traces one tool call under its execution's run; `end` is called once it settled. */
+  toolCall(subject: TraceSubject, call: TracedCall): { end(error?: { message: string; code?: string }): void } {
+    const run = this.runs.get(subject.executionId);
+    const span = this.tracer.startSpan(`execute_tool api.${call.fn}`, {
+      attributes: {
+        'gen_ai.operation.name': 'execute_tool',
+        'gen_ai.tool.name': `api.${call.fn}`,
+        'atp.group': call.group,
+        'atp.group.kind': call.kind,
+        'atp.tool.source': call.source,
+        'atp.execution.id': subject.executionId,
+      },
+    }, run ? trace.setSpan(ROOT_CONTEXT, run) : ROOT_CONTEXT);
+    return {
+      end(error) {
+        if (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+          if (error.code) span.setAttribute('error.type', error.code);
+        }
+        span.end();
+      },
+    };
+  }
+
+  /** Sends what is still buffered (waiting at most a few seconds for the collector) and stops. */
+  async close(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      this.provider.shutdown().then(() => true, (error: Error) => {
+        this.logger.warn(`telemetry: ${unsent(error.message)}`);
+        return true;
+      }),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), SHUTDOWN_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (!done) this.logger.warn(`telemetry: the collector did not take the last spans within ${SHUTDOWN_TIMEOUT_MS} ms of shutdown; they are dropped`);
+  }
+}
+
+const unsent = (why: string): string => `spans could not be sent (${why}); check telemetry.endpoint and that the collector is up`;
+
+/** OpenTelemetry reports a failed export as the error serialized to JSON: its message, and what to check. */
+function plainDiagnostic(message: string): string {
+  if (!message.startsWith('{')) return message;
+  try {
+    const error = JSON.parse(message) as { message?: unknown };
+    if (typeof error.message === 'string') return unsent(error.message);
+  } catch {
+    // not JSON after all
+  }
+  return message;
+}
+
+/** A whole number above zero from an environment variable, else undefined (OpenTelemetry's default applies). */
+function positiveInteger(text: string | undefined): number | undefined {
+  const value = Number(text);
+  return text && Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+/** The daemon's tracing, or undefined when `telemetry.endpoint` is not set (tracing off, no cost). */
+export function createTelemetry(config: TelemetryConfig, options: TelemetryOptions): Telemetry | undefined {
+  if (!config.endpoint) return undefined;
+  return new Telemetry({ ...config, endpoint: config.endpoint }, options);
+}
