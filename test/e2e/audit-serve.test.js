@@ -5,11 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ROOT, call, failingAtp, openSession, startAtp, stopProcess } from './serve-harness.js';
+import { ROOT, call, failingAtp, openSession, startAtp, startCollector, stopProcess } from './serve-harness.js';
 import { startUpstream } from '../fixtures/openapi/upstream.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -17,22 +16,9 @@ const everything = createRequire(import.meta.url).resolve('@modelcontextprotocol
 const SHOP_TOKEN = 'shop-secret-token-5f2a9c';
 const AUDIT_TOKEN = 'audit-collector-key-77d1e0';
 
-/** An audit endpoint on loopback: keeps every batch and the Authorization header it came with. */
-async function startCollector() {
-  const batches = [];
-  const server = createServer(async (req, res) => {
-    const chunks = [];
-    for await (const chunk of req) chunks.push(chunk);
-    batches.push({ authorization: req.headers.authorization, contentType: req.headers['content-type'], events: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-    res.writeHead(204).end();
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}/events`, batches, close: () => new Promise((resolve) => server.close(resolve)) };
-}
-
 test('one execution across three kinds of tool is recorded in a file and over HTTP, secrets redacted', async () => {
   const upstream = await startUpstream();
-  const collector = await startCollector();
+  const collector = await startCollector('/events', { status: 204 });
   const atp = await startAtp({
     apis: [
       { name: 'shop', type: 'openapi', spec: path.join(ROOT, 'test/fixtures/openapi/shop.yaml'), baseUrl: `${upstream.origin}/v1`, auth: { type: 'bearer', token: '${SHOP_TOKEN}' } },
@@ -68,11 +54,11 @@ test('one execution across three kinds of tool is recorded in a file and over HT
     assert.equal((await stopProcess(atp.child)).code, 0); // shutdown delivers what is still buffered
     const lines = readFileSync(path.join(atp.dir, 'audit/events.jsonl'), 'utf8').trim().split('\n');
     const fromFile = lines.map((line) => JSON.parse(line));
-    const overHttp = collector.batches.flatMap((batch) => batch.events);
+    const overHttp = collector.requests.flatMap((request) => request.body);
     assert.deepEqual(overHttp, fromFile, 'both sinks got the same events in the same order');
-    for (const batch of collector.batches) {
-      assert.equal(batch.authorization, `Bearer ${AUDIT_TOKEN}`);
-      assert.equal(batch.contentType, 'application/json');
+    for (const request of collector.requests) {
+      assert.equal(request.headers.authorization, `Bearer ${AUDIT_TOKEN}`);
+      assert.equal(request.headers['content-type'], 'application/json');
     }
 
     const id = paused.body.executionId;

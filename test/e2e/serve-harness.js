@@ -2,6 +2,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, chownSync, readdirSync, existsSync } from 'node:fs';
+import { createServer } from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -180,4 +181,20 @@ export async function startAtpPair(config) {
   if (!failed) return started.map((outcome) => outcome.value);
   await Promise.allSettled(started.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.stop() : undefined)));
   throw failed.reason;
+}
+
+/**
+ * An HTTP endpoint on loopback that takes JSON posts (an audit sink, an OTLP collector): keeps each request's
+ * path, headers and parsed body, and answers `status` with `answer`.
+ */
+export async function startCollector(pathname, { status = 200, answer = '{}' } = {}) {
+  const requests = [];
+  const server = createServer(async (req, res) => {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    requests.push({ path: req.url, headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+    res.writeHead(status, { 'Content-Type': 'application/json' }).end(status === 204 ? undefined : answer);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}${pathname}`, requests, close: () => new Promise((resolve) => server.close(resolve)) };
 }

@@ -4,29 +4,15 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { call, openSession, startAtp, stopProcess } from './serve-harness.js';
+import { call, openSession, startAtp, startCollector, stopProcess } from './serve-harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const COLLECTOR_KEY = 'collector-key-3e9b1f';
 const SECRET_INPUT = 'do-not-trace-me-51c7';
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CLIENT_SPAN = '00f067aa0ba902b7';
-
-/** An OTLP/HTTP traces endpoint on loopback: keeps every request's headers and JSON body. */
-async function startCollector() {
-  const requests = [];
-  const server = createServer(async (req, res) => {
-    const chunks = [];
-    for await (const chunk of req) chunks.push(chunk);
-    requests.push({ path: req.url, headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}/v1/traces`, requests, close: () => new Promise((resolve) => server.close(resolve)) };
-}
 
 /** Every span the collector received, with its resource's attributes, attributes flattened to plain values. */
 function spansOf(requests) {
@@ -38,7 +24,7 @@ function spansOf(requests) {
 }
 
 test('a request, its execution runs and tool calls become one trace, continued from the client\'s traceparent', async () => {
-  const collector = await startCollector();
+  const collector = await startCollector('/v1/traces');
   const atp = await startAtp({
     apis: [{ name: 'math', type: 'module', module: path.join(here, '../fixtures/modules/math.js') }],
     telemetry: { endpoint: collector.url, serviceName: 'atp-trace-test', headers: { 'x-collector-key': '${COLLECTOR_KEY}' } },
@@ -112,7 +98,7 @@ test('a request, its execution runs and tool calls become one trace, continued f
 });
 
 test('sampleRatio 0 exports nothing, and an unreachable collector is a warning, never a failed request', async () => {
-  const collector = await startCollector();
+  const collector = await startCollector('/v1/traces');
   const sampledOut = await startAtp({
     apis: [{ name: 'math', type: 'module', module: path.join(here, '../fixtures/modules/math.js') }],
     telemetry: { endpoint: collector.url, sampleRatio: 0 },
