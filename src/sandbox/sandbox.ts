@@ -20,12 +20,8 @@ const NO_READINGS: number[] = [];
 /** Receives everything the sandbox posts: calls, logs, progress and the end of the program. */
 export type SandboxListener = (type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => void;
 
-/**
- * Bytes of memory shared with each isolate for the posts of its inline turns: 4,088 characters of JSON a turn,
- * which holds the calls and log lines of most turns (more go through a snapshot). Making it costs about 1 µs a
- * KiB on this thread, for every execution.
- */
-const POST_BUFFER_BYTES = 8 * 1024;
+/** Bytes of memory shared with each isolate for the posts of its inline turns: 32,760 characters of JSON a turn. */
+const POST_BUFFER_BYTES = 64 * 1024;
 const POST_TEXT_OFFSET = 16;
 
 /**
@@ -38,8 +34,6 @@ const POST_TEXT_OFFSET = 16;
 class PostBuffer {
   readonly memory = new SharedArrayBuffer(POST_BUFFER_BYTES);
   private readonly header = new Int32Array(this.memory, 0, 4);
-  /** What the builder sets in the new isolate, on its own thread: the same memory, not a copy. */
-  readonly shared = new ivm.ExternalCopy(this.memory);
 
   /** Adds the posts written since the last take to `into`, in order; says whether a snapshot must follow. */
   take(into: unknown[][]): { posted: number; needsSnapshot: boolean } {
@@ -114,9 +108,9 @@ return (${atpSandboxRuntime.toString()})(tree, ${JSON.stringify(options)}); })()
     this.treeGeneration++;
   }
 
-  /** What the builder runs in a new isolate (with `globals` of its own too), with the generation of its api.* tree. */
-  inputs(globals: Record<string, ivm.ExternalCopy<unknown>> = {}): { boot: BootstrapInputs; generation: number } {
-    const boot = { source: this.source, filename: RUNTIME_FILENAME, cachedData: this.cachedData, globals: { __atp_api: this.tree, ...globals }, exports: [...RUNTIME_EXPORTS] };
+  /** What the builder runs in a new isolate, with the generation of its api.* tree. */
+  inputs(): { boot: BootstrapInputs; generation: number } {
+    const boot = { source: this.source, filename: RUNTIME_FILENAME, cachedData: this.cachedData, globals: { __atp_api: this.tree }, exports: [...RUNTIME_EXPORTS] };
     return { boot, generation: this.treeGeneration };
   }
 }
@@ -159,20 +153,16 @@ export class Sandbox {
     const holder: Holder = { listener: null, recorded: [] };
     let sandbox: Sandbox | undefined;
     const post = new ivm.Callback((type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => dispatch(holder, [type, a, b, c, d]), { ignored: true });
-    const posts = new PostBuffer();
-    const { boot, generation } = bootstrap.inputs({ __atp_posts: posts.shared });
-    let built;
+    const { boot, generation } = bootstrap.inputs();
+    const built = await builder.build(Math.max(8, Math.ceil(memoryLimit / (1024 * 1024))), boot, (message) => {
+      if (sandbox) sandbox.catastrophe = message;
+      onCatastrophe?.(message);
+    });
     try {
-      built = await builder.build(Math.max(8, Math.ceil(memoryLimit / (1024 * 1024))), boot, (message) => {
-        if (sandbox) sandbox.catastrophe = message;
-        onCatastrophe?.(message);
-      });
-    } finally {
-      posts.shared.release(); // the new isolate has its own handle on the memory by now
-    }
-    try {
-      // the isolate is idle: set on this thread at once, no hop to another (the runtime takes it at start)
+      // the isolate is idle: set on this thread at once, no hop to another (the runtime takes them at start)
+      const posts = new PostBuffer();
       built.context.global.setSync('__atp_post', post);
+      built.context.global.setSync('__atp_posts', new ivm.ExternalCopy(posts.memory).copyInto({ release: true }));
       if (!bootstrap.cachedData && built.cachedData) bootstrap.cachedData = built.cachedData;
       const { isolate, context, exports: refs, release } = built;
       sandbox = new Sandbox({ isolate, context, refs, holder, posts, memoryLimit, release, apiGeneration: generation });
