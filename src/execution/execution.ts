@@ -436,9 +436,9 @@ export class Execution implements LiveEntry {
     }
     if (failure) this.onTurnFailure(failure);
     if (this.state !== 'running') return;
-    let after: ReturnType<Sandbox['collectTurnSync']>;
+    let after: ReturnType<Sandbox['postsAndClockSync']>;
     try {
-      after = sandbox.collectTurnSync();
+      after = sandbox.postsAndClockSync();
     } catch {
       return this.onTurnFailure(sandbox.lost());
     }

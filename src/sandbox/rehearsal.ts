@@ -42,7 +42,7 @@ export async function rehearse(sandbox: Sandbox, bootstrap: RuntimeBootstrap, ap
   });
   if (sandbox.startSync(SETUP, transpile(program(apiIds)).script, BUDGET_MS)) return false;
   // after each turn, as an execution does: the runtime's side of it gets compiled too, and the posts arrive
-  sandbox.collectTurnSync();
+  sandbox.postsAndClockSync();
   sandbox.dispatchRecorded();
   const deadline = performance.now() + BUDGET_MS;
   while (!ended && performance.now() < deadline) {
@@ -52,7 +52,7 @@ export async function rehearse(sandbox: Sandbox, bootstrap: RuntimeBootstrap, ap
     }
     const answers = calls.splice(0).map(({ id, failing }) => (failing ? `[${id},${ERR},{"message":"rehearsed failure"}]` : `[${id},${OK},{"rehearsal":true}]`));
     if (sandbox.deliverSync(`[${answers.join(',')}]`, true, BUDGET_MS)) return false;
-    sandbox.collectTurnSync();
+    sandbox.postsAndClockSync();
     sandbox.dispatchRecorded();
   }
   if (ended !== 'done') return false;

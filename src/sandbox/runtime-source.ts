@@ -32,47 +32,23 @@ export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOpti
   /** Everything posted to the host, counted: the host knows from a snapshot when all of it has arrived. */
   let posted = 0;
   /**
-   * In a turn the host runs on its own thread and waits for, posts are written as JSON text into memory the
-   * host shares (see PostBuffer in sandbox.ts), which it reads when the turn ends without entering the isolate
-   * again. A post that does not fit, and every later one of the turn, is kept in `recorded` instead, and the
-   * host takes those with a snapshot (postedOrSnapshot). Otherwise each post reaches the host's event loop on
-   * its own. What a post carries is data made by this runtime (the arguments of a call are already JSON text),
-   * so keeping it until the turn ends is safe. `recorded` has no prototype: a setter agent code puts on
-   * Array.prototype cannot see or drop a post.
+   * In a turn the host runs on its own thread and waits for, posts are kept here and the host takes them all
+   * in one copy when the turn ends (postedOrSnapshot): no call back into the host's isolate per post.
+   * Otherwise each post reaches the host's event loop on its own. What a post carries is data made by this
+   * runtime (the arguments of a call are already JSON text), so keeping it until the turn ends is safe. The
+   * store has no prototype: a setter agent code puts on Array.prototype cannot see or drop a post.
    */
   let recording = false;
-  let spilled = false;
   let recorded: any = Object.create(null);
   let recordedCount = 0;
-  let postHeader = new Int32Array(4); // the shared ones from the program's start on
-  let postText = new Uint16Array(0);
   function post(type: string, a?: any, b?: any, c?: any, d?: any): void {
     if (recording) {
       // trailing undefined values are left out: they read as undefined on the host, not as JSON's null
-      const entry = d !== undefined ? [type, a, b, c, d] : c !== undefined ? [type, a, b, c] : b !== undefined ? [type, a, b] : a !== undefined ? [type, a] : [type];
-      if (spilled || !share(entry)) {
-        spilled = true;
-        postHeader[POST_FLAGS] |= NEEDS_SNAPSHOT;
-        recorded[recordedCount++] = entry;
-      }
+      recorded[recordedCount++] = d !== undefined ? [type, a, b, c, d] : c !== undefined ? [type, a, b, c] : b !== undefined ? [type, a, b] : a !== undefined ? [type, a] : [type];
     } else {
       postToHost(type, a, b, c, d);
     }
-    postHeader[POST_COUNT] = ++posted;
-  }
-  /** Appends the entry's JSON to the shared text (entries separated by commas); false if it does not fit. */
-  function share(entry: unknown[]): boolean {
-    // JSON.stringify would call a toJSON agent code gave the prototypes: such a turn uses the snapshot
-    if (getOwnPropertyDescriptor(ArrayProto, 'toJSON') || getOwnPropertyDescriptor(ObjectProto, 'toJSON')) return false;
-    const text: string = jsonStringify(entry);
-    const used = postHeader[POST_USED];
-    const start = used === 0 ? 0 : used + 1;
-    const length = text.length;
-    if (start + length > postText.length) return false;
-    if (used !== 0) postText[used] = 44; // ,
-    for (let i = 0; i < length; i++) postText[start + i] = charCodeAt(text, i);
-    postHeader[POST_USED] = start + length;
-    return true;
+    posted++;
   }
   const g: any = globalThis;
   const R = Reflect;
@@ -112,13 +88,6 @@ export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOpti
   const MathMin = Math.min;
   const MathMax = Math.max;
   const WeakSetCtor = WeakSet;
-  const Int32ArrayCtor = Int32Array;
-  const Uint16ArrayCtor = Uint16Array;
-  const charCodeAt: (s: string, i: number) => number = Function.prototype.call.bind(String.prototype.charCodeAt) as any;
-  // the shared memory's layout: a header of Int32 (text used, in UTF-16 units; flags; posts made in all), then the text
-  const POST_USED = 0, POST_FLAGS = 1, POST_COUNT = 2, POST_TEXT_OFFSET = 16;
-  /** A flag for the host: take a snapshot after this turn (posts that did not fit, or clock readings). */
-  const NEEDS_SNAPSHOT = 1;
   const weakSetAdd = WeakSet.prototype.add;
   const weakSetHas = WeakSet.prototype.has;
 
@@ -162,7 +131,6 @@ export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOpti
       clockLog[clockLogCount++] = t;
       clockTotal++;
     } else clockOverflow = true;
-    postHeader[POST_FLAGS] |= NEEDS_SNAPSHOT; // the readings go to the journal with the snapshot
     return t;
   }
 
@@ -645,12 +613,8 @@ export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOpti
     value: function start(settings: SandboxSetup, record: boolean, program: () => Promise<unknown>) {
       delete g.__atp_start;
       postToHost = g.__atp_post;
-      postHeader = new Int32ArrayCtor(g.__atp_posts, 0, 4);
-      postText = new Uint16ArrayCtor(g.__atp_posts, POST_TEXT_OFFSET);
       delete g.__atp_post;
-      delete g.__atp_posts;
       recording = record;
-      spilled = false;
       setup(settings);
       let result: any;
       try {
@@ -685,7 +649,6 @@ export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOpti
    */
   function deliver(text: string, goLive: boolean, record: boolean): void {
     recording = record;
-    spilled = false;
     const batch: any[] = jsonParse(text);
     if (goLive && !live) {
       if (replayClock !== null && replayIndex < replayClock.length) diverge('the code read the clock fewer times than when it first ran');

@@ -20,39 +20,10 @@ const NO_READINGS: number[] = [];
 /** Receives everything the sandbox posts: calls, logs, progress and the end of the program. */
 export type SandboxListener = (type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => void;
 
-/** Bytes of memory shared with each isolate for the posts of its inline turns: 32,760 characters of JSON a turn. */
-const POST_BUFFER_BYTES = 64 * 1024;
-const POST_TEXT_OFFSET = 16;
-
-/**
- * Memory the runtime writes an inline turn's posts into, as JSON text (see post() in runtime-source.ts): the
- * host reads them when the turn ends without entering the isolate a second time, which would cost about as
- * much again as a short turn. Its layout: Int32 header [text used in UTF-16 units, flags, posts made in all],
- * then the entries' JSON separated by commas. Only this thread and the runtime of the isolate touch it, and
- * never at once: the host reads it between turns run on its own thread.
- */
-class PostBuffer {
-  readonly memory = new SharedArrayBuffer(POST_BUFFER_BYTES);
-  private readonly header = new Int32Array(this.memory, 0, 4);
-
-  /** Adds the posts written since the last take to `into`, in order; says whether a snapshot must follow. */
-  take(into: unknown[][]): { posted: number; needsSnapshot: boolean } {
-    const used = this.header[0];
-    const flags = this.header[1];
-    if (used > 0) {
-      const posts = JSON.parse(`[${Buffer.from(this.memory, POST_TEXT_OFFSET, used * 2).toString('utf16le')}]`) as unknown[][];
-      for (const post of posts) into.push(post);
-    }
-    this.header[0] = 0;
-    this.header[1] = 0;
-    return { posted: this.header[2], needsSnapshot: flags !== 0 };
-  }
-}
-
 interface Holder {
   listener: SandboxListener | null;
   onListenerError?: (error: unknown) => void;
-  /** What a turn run on this thread posted, in order (from collectTurnSync), until dispatchRecorded. */
+  /** What a turn run on this thread posted, in order (from postsAndClockSync), until dispatchRecorded. */
   recorded: unknown[][];
 }
 
@@ -126,16 +97,14 @@ export class Sandbox {
   private readonly postedRef: ivm.Reference;
   private readonly waitingRef: ivm.Reference;
   private readonly holder: Holder;
-  private readonly posts: PostBuffer;
   private readonly release: () => Promise<void>;
   private disposedByHost = false;
   /** Set when V8 lost control of the isolate (isolated-vm's catastrophic error). */
   catastrophe?: string;
 
   private constructor(parts: {
-    isolate: ivm.Isolate; context: ivm.Context; refs: ivm.Reference[]; holder: Holder; posts: PostBuffer; memoryLimit: number; release: () => Promise<void>; apiGeneration: number;
+    isolate: ivm.Isolate; context: ivm.Context; refs: ivm.Reference[]; holder: Holder; memoryLimit: number; release: () => Promise<void>; apiGeneration: number;
   }) {
-    this.posts = parts.posts;
     this.apiGeneration = parts.apiGeneration;
     this.release = parts.release;
     this.isolate = parts.isolate;
@@ -159,13 +128,11 @@ export class Sandbox {
       onCatastrophe?.(message);
     });
     try {
-      // the isolate is idle: set on this thread at once, no hop to another (the runtime takes them at start)
-      const posts = new PostBuffer();
+      // the isolate is idle: set on this thread at once, no hop to another (the runtime takes it at start)
       built.context.global.setSync('__atp_post', post);
-      built.context.global.setSync('__atp_posts', new ivm.ExternalCopy(posts.memory).copyInto({ release: true }));
       if (!bootstrap.cachedData && built.cachedData) bootstrap.cachedData = built.cachedData;
       const { isolate, context, exports: refs, release } = built;
-      sandbox = new Sandbox({ isolate, context, refs, holder, posts, memoryLimit, release, apiGeneration: generation });
+      sandbox = new Sandbox({ isolate, context, refs, holder, memoryLimit, release, apiGeneration: generation });
       return sandbox;
     } catch (error) {
       void built.release();
@@ -256,17 +223,10 @@ export class Sandbox {
 
   /**
    * After startSync or deliverSync, on this thread: how many posts the sandbox has made in all, and the clock
-   * readings since the last snapshot (none, in the common case). What the turn posted is taken too, for
-   * dispatchRecorded. Mostly read from the shared memory; a snapshot only when the turn read the clock or
-   * posted more than fits.
+   * readings since the last snapshot (none, in the common case, which costs no copy of an object). What the
+   * turn posted is taken too, for dispatchRecorded.
    */
-  collectTurnSync(): { posted: number; clock: number[]; clockOverflow: boolean } {
-    const { posted, needsSnapshot } = this.posts.take(this.holder.recorded);
-    return needsSnapshot ? this.snapshotSync() : { posted, clock: NO_READINGS, clockOverflow: false };
-  }
-
-  /** The runtime's postedOrSnapshot: clock readings, and posts kept in the isolate (that did not fit the shared memory). */
-  private snapshotSync(): { posted: number; clock: number[]; clockOverflow: boolean } {
+  postsAndClockSync(): { posted: number; clock: number[]; clockOverflow: boolean } {
     const answer = this.postedRef.applySync(undefined, [], { result: { copy: true } }) as number | string | RecordedTurn;
     if (typeof answer === 'number') return { posted: answer, clock: NO_READINGS, clockOverflow: false };
     const turn = typeof answer === 'string' ? (JSON.parse(answer) as RecordedTurn) : answer;
@@ -275,7 +235,7 @@ export class Sandbox {
   }
 
   /**
-   * Hands what the last startSync or deliverSync posted (taken by collectTurnSync) to the listener, in order,
+   * Hands what the last startSync or deliverSync posted (taken by postsAndClockSync) to the listener, in order,
    * as if each post had come on its own (which would cost the event loop a pass per post). The caller decides
    * when: after its own bookkeeping of the turn.
    */
