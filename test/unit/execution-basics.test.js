@@ -198,3 +198,17 @@ test('close() cancels what is still running after the grace period and refuses n
   const refused = await closing.execute(request('return 1'));
   assert.equal(refused.status, 'cancelled');
 });
+
+test('a turn\'s posts arrive in order with its clock readings, whatever their size', async () => {
+  const logs = [];
+  const result = await run(`
+    console.log('before');
+    const echoed = await api.demo.echo({ big: 'x'.repeat(40000), at: Date.now() > 0 });
+    console.log('after', echoed.big.length);
+    const again = await api.demo.echo({ small: true });
+    console.log('last');
+    return { length: echoed.big.length, at: echoed.at, again, tail: 'y'.repeat(50000).length };`, { onLog: (event) => logs.push(event.message) });
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.deepEqual(result.result, { length: 40000, at: true, again: { small: true }, tail: 50000 });
+  assert.deepEqual(logs, ['before', 'after 40000', 'last']);
+});
