@@ -3,7 +3,6 @@
 // and bounded in size: an input or result past MAX_FIELD_CHARS of JSON is recorded by its size alone.
 
 import type { Config } from '../config/index.js';
-import type { Logger } from '../logging/index.js';
 import { AuditRedactor, configSecrets } from './redact.js';
 import { openSink, type AuditSink, type SinkOptions } from './sinks.js';
 

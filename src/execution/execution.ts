@@ -16,7 +16,7 @@ import {
   divergedOutcome, internalOutcome, memoryOutcome, parseErrorOutcome, stalledOutcome, thrownOutcome, timeoutOutcome, tooLargeOutcome, type Outcome,
 } from './outcome.js';
 import type { ExecutionSpec, ExecutionStateStore, FrozenTimer, PauseHeader, PendingCallback } from './state-store.js';
-import type { CallbackRequest, ExecuteRequest, ExecutionResult, LogEvent, ProgressEvent } from './types.js';
+import type { ExecuteRequest, ExecutionResult, LogEvent, ProgressEvent } from './types.js';
 
 export type Hooks = Pick<ExecuteRequest, 'onProgress' | 'onLog'>;
 
