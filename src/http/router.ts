@@ -32,6 +32,7 @@ export function router(routes: Route[]) {
       const allow = [...new Set(matching.map((candidate) => candidate.method))].join(', ');
       throw new HttpError(405, `${ctx.method} is not allowed on ${ctx.path}; use ${allow}`, { Allow: allow });
     }
+    ctx.state.route = route.path; // the template, for logs and traces: /api/resume/:executionId
     const values = route.pattern.exec(ctx.path)!.slice(1);
     const params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(values[i])]));
     await route.handler(ctx, params);

@@ -1,5 +1,6 @@
 // OpenTelemetry traces over OTLP/HTTP (config `telemetry`). Three kinds of span:
-//   - one per HTTP request (SERVER), continuing the W3C `traceparent` the client sent, if any;
+//   - one per HTTP request (SERVER), named by its route (`POST /api/resume/:executionId`), continuing the
+//     W3C `traceparent` the client sent, if any;
 //   - one per run of an execution under it: `atp.execute`, then `atp.resume` for each resume, so a paused
 //     execution's runs link up through the client's requests even when another instance resumes it;
 //   - one per tool call under the run: `execute_tool api.<group>.<fn>` (OpenTelemetry's GenAI naming).
@@ -86,13 +87,19 @@ export class Telemetry {
   /** Koa middleware: a span per request, in effect while the request is handled. */
   readonly middleware: Koa.Middleware = async (ctx, next) => {
     const parent = this.propagator.extract(ROOT_CONTEXT, ctx.headers, defaultTextMapGetter);
-    const span = this.tracer.startSpan(`${ctx.method} ${ctx.path}`, {
+    // named by the method until the router knows the route: span names stay few, the path is an attribute
+    const span = this.tracer.startSpan(ctx.method, {
       kind: SpanKind.SERVER,
       attributes: { 'http.request.method': ctx.method, 'url.path': ctx.path, 'atp.request.id': String(ctx.state.requestId ?? '') },
     }, parent);
     try {
       await this.requests.run(span, next);
     } finally {
+      const route = ctx.state.route as string | undefined;
+      if (route) {
+        span.updateName(`${ctx.method} ${route}`);
+        span.setAttribute('http.route', route);
+      }
       span.setAttribute('http.response.status_code', ctx.status);
       if (ctx.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();

@@ -65,6 +65,7 @@ test('a request, its execution runs and tool calls become one trace, continued f
     assert.equal(executeRequest.parentSpanId, CLIENT_SPAN);
     assert.equal(executeRequest.kind, 2); // SERVER
     assert.equal(executeRequest.attributes['http.response.status_code'], 200);
+    assert.equal(executeRequest.attributes['http.route'], '/api/execute');
     const first = spans.find((span) => span.name === 'atp.execute');
     assert.equal(first.traceId, TRACE_ID);
     assert.equal(first.parentSpanId, executeRequest.spanId);
@@ -84,7 +85,8 @@ test('a request, its execution runs and tool calls become one trace, continued f
     assert.match(divide.status.message, /cannot divide by zero/);
 
     // the resume is a request of its own (a new trace: the client sent no traceparent), with the second run under it
-    const resumeRequest = spans.find((span) => span.name === `POST /api/resume/${id}`);
+    const resumeRequest = spans.find((span) => span.name === 'POST /api/resume/:executionId');
+    assert.equal(resumeRequest.attributes['url.path'], `/api/resume/${id}`);
     const second = spans.find((span) => span.name === 'atp.resume');
     assert.equal(second.parentSpanId, resumeRequest.spanId);
     assert.equal(second.traceId, resumeRequest.traceId);
