@@ -98,8 +98,8 @@ export class HostRuntime {
     const run = (signal: AbortSignal) => entry.tool.invoke(input ?? {}, {
       signal, executionId: scope.executionId, clientId: scope.clientId, onProgress: scope.onToolProgress,
     });
-    const recorded = this.audit ? audited(this.audit, entry, input ?? {}, scope, run) : run;
-    return { kind: 'server', label: `api.${id}`, run: this.telemetry ? traced(this.telemetry, entry, scope, recorded) : recorded };
+    const watched = this.audit || this.telemetry ? observed(entry, input ?? {}, scope, run, this.audit, this.telemetry) : run;
+    return { kind: 'server', label: `api.${id}`, run: watched };
   }
 
   private askApproval(id: string, input: unknown, scope: CallScope): CallPlan {
@@ -174,34 +174,21 @@ export function deliveredError(error: unknown, label: string): DeliveredError {
   return out;
 }
 
-/** The call, recorded in the audit trail when it settles. */
-function audited(audit: Audit, entry: CatalogEntry, input: unknown, scope: CallScope, run: (signal: AbortSignal) => Promise<unknown>) {
+/** The call, recorded in the audit trail and traced as a span under its execution's run, whichever is on. */
+function observed(entry: CatalogEntry, input: unknown, scope: CallScope, run: (signal: AbortSignal) => Promise<unknown>, audit?: Audit, telemetry?: Telemetry) {
+  const record = { function: entry.id, group: entry.group.name, kind: entry.group.kind, source: entry.tool.sourceName, input };
   return async (signal: AbortSignal): Promise<unknown> => {
     const started = performance.now();
-    const record = { function: entry.id, group: entry.group.name, kind: entry.group.kind, source: entry.tool.sourceName, input };
+    const span = telemetry?.toolCall(scope, { fn: entry.id, group: record.group, kind: record.kind, source: record.source });
     try {
       const result = await run(signal);
-      audit.toolCall(scope, { ...record, ms: elapsed(started), result });
+      span?.end();
+      audit?.toolCall(scope, { ...record, ms: elapsed(started), result });
       return result;
     } catch (error) {
       const { message, code, status } = deliveredError(error, `api.${entry.id}`);
-      audit.toolCall(scope, { ...record, ms: elapsed(started), error: { message, ...(code && { code }), ...(status !== undefined && { status }) } });
-      throw error;
-    }
-  };
-}
-
-/** The call, as a span under its execution's run. */
-function traced(telemetry: Telemetry, entry: CatalogEntry, scope: CallScope, run: (signal: AbortSignal) => Promise<unknown>) {
-  return async (signal: AbortSignal): Promise<unknown> => {
-    const span = telemetry.toolCall(scope, { fn: entry.id, group: entry.group.name, kind: entry.group.kind, source: entry.tool.sourceName });
-    try {
-      const result = await run(signal);
-      span.end();
-      return result;
-    } catch (error) {
-      const { message, code } = deliveredError(error, `api.${entry.id}`);
-      span.end({ message, ...(code && { code }) });
+      span?.end({ message, ...(code && { code }) });
+      audit?.toolCall(scope, { ...record, ms: elapsed(started), error: { message, ...(code && { code }), ...(status !== undefined && { status }) } });
       throw error;
     }
   };

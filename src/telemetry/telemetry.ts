@@ -5,7 +5,8 @@
 //     execution's runs link up through the client's requests even when another instance resumes it;
 //   - one per tool call under the run: `execute_tool api.<group>.<fn>` (OpenTelemetry's GenAI naming).
 // Spans carry names, ids, statuses, error messages and timings, never a call's input or result or a
-// request's headers, which may hold secrets. Nothing is registered globally: the tracer is ours alone.
+// request's headers, which may hold secrets. The tracer provider is ours alone (not registered globally);
+// OpenTelemetry's diagnostics logger, which is global, is pointed at our log.
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, defaultTextMapGetter, type Span, type Tracer } from '@opentelemetry/api';
@@ -57,6 +58,8 @@ export class Telemetry {
   private readonly runs = new Map<string, Span>();
 
   private readonly logger: Logger;
+  /** telemetry.endpoint as the log shows it. */
+  private readonly endpoint: string;
 
   /**
    * OpenTelemetry's standard variables tune the batching (OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_MAX_QUEUE_SIZE,
@@ -80,7 +83,8 @@ export class Telemetry {
     this.tracer = this.provider.getTracer('atp', options.version);
     // the exporter reports a collector it cannot reach through OpenTelemetry's diagnostics: into our log,
     // without the stack trace OpenTelemetry serializes with a failed export
-    const warn = (message: string) => options.logger.warn(`telemetry: ${plainDiagnostic(message)}`, { endpoint: config.endpoint });
+    const endpoint = (this.endpoint = withoutCredentials(config.endpoint));
+    const warn = (message: string) => options.logger.warn(`telemetry: ${plainDiagnostic(message)}`, { endpoint });
     diag.setLogger({ error: warn, warn, info: () => {}, debug: () => {}, verbose: () => {} }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   }
 
@@ -160,13 +164,13 @@ export class Telemetry {
     let timer: NodeJS.Timeout | undefined;
     const done = await Promise.race([
       this.provider.shutdown().then(() => true, (error: Error) => {
-        this.logger.warn(`telemetry: ${unsent(error.message)}`);
+        this.logger.warn(`telemetry: ${unsent(error.message)}`, { endpoint: this.endpoint });
         return true;
       }),
       new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), SHUTDOWN_TIMEOUT_MS))),
     ]);
     clearTimeout(timer);
-    if (!done) this.logger.warn(`telemetry: the collector did not take the last spans within ${SHUTDOWN_TIMEOUT_MS} ms of shutdown; they are dropped`);
+    if (!done) this.logger.warn(`telemetry: the collector did not take the last spans within ${SHUTDOWN_TIMEOUT_MS} ms of shutdown; they are dropped`, { endpoint: this.endpoint });
   }
 }
 
@@ -182,6 +186,18 @@ function plainDiagnostic(message: string): string {
     // not JSON after all
   }
   return message;
+}
+
+/** The endpoint as the log may show it: a user or password in the URL is left out. */
+function withoutCredentials(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    url.username = '';
+    url.password = '';
+    return url.toString();
+  } catch {
+    return '[the configured endpoint]';
+  }
 }
 
 /** A whole number above zero from an environment variable, else undefined (OpenTelemetry's default applies). */

@@ -108,7 +108,7 @@ test('sampleRatio 0 exports nothing, and an unreachable collector is a warning, 
   // OpenTelemetry's own variables tune the batching and the exporter: here, fail fast
   const unreachable = await startAtp({
     apis: [{ name: 'math', type: 'module', module: path.join(here, '../fixtures/modules/math.js') }],
-    telemetry: { endpoint: 'http://127.0.0.1:9/v1/traces' },
+    telemetry: { endpoint: 'http://collector:pw-in-url-6d2e@127.0.0.1:9/v1/traces' },
   }, { env: { OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '300' } });
   try {
     for (const atp of [sampledOut, unreachable]) {
@@ -122,6 +122,8 @@ test('sampleRatio 0 exports nothing, and an unreachable collector is a warning, 
     assert.equal((await stopProcess(unreachable.child)).code, 0);
     assert.match(unreachable.stderr(), /telemetry: spans could not be sent \(connect ECONNREFUSED 127\.0\.0\.1:9\); check telemetry\.endpoint/);
     assert.doesNotMatch(unreachable.stderr(), /    at /, 'no stack trace in the log');
+    assert.doesNotMatch(unreachable.stderr(), /pw-in-url-6d2e/, 'no credential from the endpoint URL in the log');
+    assert.match(unreachable.stderr(), /endpoint=http:\/\/127\.0\.0\.1:9\/v1\/traces/);
   } finally {
     await sampledOut.stop().catch(() => undefined);
     await unreachable.stop().catch(() => undefined);
