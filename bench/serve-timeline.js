@@ -26,6 +26,7 @@ const SKIP = Math.min(30, Math.floor(N / 4));
 const CODE = process.env.CODE ?? 'return 1 + 1';
 
 let marks = null;
+globalThis.__mark = (n) => mark(n);
 const mark = (name) => marks?.push([name, performance.now()]);
 
 /** Marks entry to and return from proto[name] (and the settling of a promise it returns). */
@@ -46,6 +47,9 @@ wrap(Execution.prototype, 'run', 'execution');
 wrap(Execution.prototype, 'finish', 'execution finish');
 wrap(Sandbox.prototype, 'compile', 'sandbox compile');
 wrap(Sandbox.prototype, 'startSync', 'sandbox first turn');
+wrap(Sandbox.prototype, 'heapUsedIdle', 'heap stats');
+wrap(Sandbox.prototype, 'postsAndClockSync', 'posts');
+wrap(IsolatePool.prototype, 'discard', 'discard');
 const emit = http.Server.prototype.emit;
 http.Server.prototype.emit = function (event, request, response) {
   if (event === 'request') {
