@@ -167,28 +167,29 @@ export class Sandbox {
    * fresh isolate's first turn answers in about 50 µs here instead of 350). Past `budgetMs` V8 stops it.
    */
   startSync(setup: SandboxSetup, script: string, budgetMs: number): TurnFailure | undefined {
-    const compiled = this.compile(setup, script, true);
-    if (!(compiled instanceof ivm.Script)) return compiled;
+    const code = programSource(setup, script, true);
     const limit = turnTimeout(budgetMs);
     const started = performance.now();
     try {
-      compiled.runSync(this.context, { timeout: limit, release: true });
+      // compiled and run in one entry into the isolate (about 30 µs less than compiling first, here)
+      this.context.evalSync(code, { filename: AGENT_FILENAME, timeout: limit });
       return undefined;
     } catch (error) {
+      // only V8 rejecting the code ends this call with a SyntaxError: the runtime's start throws nothing, and
+      // what the program throws, synchronously or not, rejects its async function instead
+      if (!this.disposed && (error as Error)?.name === 'SyntaxError') throw compileError(error);
       return this.failure(error, started, limit);
     }
   }
 
   /** `record`: the turn runs on this thread, which takes what it posted when it ends (dispatchRecorded). */
   private compile(setup: SandboxSetup, script: string, record: boolean): ivm.Script | TurnFailure {
-    if (!script.startsWith(START_CALL)) throw new Error('the transpiled program does not start with the runtime entry point');
-    const code = `${START_CALL}${JSON.stringify(setup)}, ${record}, ${script.slice(START_CALL.length)}`;
+    const code = programSource(setup, script, record);
     try {
       return this.isolate.compileScriptSync(code, { filename: AGENT_FILENAME });
     } catch (error) {
       if (this.disposed) return this.lost();
-      const match = /agent\.ts:(\d+)(?::(\d+))?/.exec(String((error as Error).stack ?? ''));
-      throw new ScriptCompileError((error as Error).message, match ? Number(match[1]) : undefined, match?.[2] ? Number(match[2]) : undefined);
+      throw compileError(error);
     }
   }
 
@@ -335,6 +336,18 @@ export class Sandbox {
     if (started > 0 && elapsed >= limit - 1) return { kind: 'timeout', stack: String((error as Error)?.stack ?? '') };
     return { kind: 'unhandled', message: String((error as Error)?.message ?? error) };
   }
+}
+
+/** The transpiled program (it starts with `__atp_start(`, see transpile.ts) with its settings as first arguments. */
+function programSource(setup: SandboxSetup, script: string, record: boolean): string {
+  if (!script.startsWith(START_CALL)) throw new Error('the transpiled program does not start with the runtime entry point');
+  return `${START_CALL}${JSON.stringify(setup)}, ${record}, ${script.slice(START_CALL.length)}`;
+}
+
+/** V8 rejected the program: its message, and where in the transpiled code. */
+function compileError(error: unknown): ScriptCompileError {
+  const match = /agent\.ts:(\d+)(?::(\d+))?/.exec(String((error as Error).stack ?? ''));
+  return new ScriptCompileError((error as Error).message, match ? Number(match[1]) : undefined, match?.[2] ? Number(match[2]) : undefined);
 }
 
 /** One post to the listener: whatever the sandbox sends, the server process must not go down with it. */

@@ -76,6 +76,19 @@ test('syntax errors are parse_error with the line and column of the user\'s code
   assert.equal(unclosed.error.line, 2);
 });
 
+test('code that only V8 rejects (an invalid regular expression) is parse_error at the user\'s line', async () => {
+  const result = await run('const ok: number = 1;\nconst r = /[b-a]/;\nreturn ok;');
+  assert.equal(result.status, 'parse_error');
+  assert.equal(result.error.code, 'SYNTAX_ERROR');
+  assert.match(result.error.message, /Range out of order in character class/);
+  assert.equal(result.error.line, 2);
+  // a SyntaxError the code throws itself is a failure of the program, not of its syntax
+  const thrown = await run('throw new SyntaxError("made by the code");');
+  assert.deepEqual([thrown.status, thrown.error.message], ['failed', 'made by the code']);
+  const parsed = await run('return JSON.parse("{");');
+  assert.equal(parsed.status, 'failed');
+});
+
 test('runtime errors carry the user\'s line even after TypeScript was stripped', async () => {
   const result = await run('type T = {\n  a: string;\n};\nconst t: T = { a: "x" };\n\nnull.boom;');
   assert.equal(result.status, 'failed');
