@@ -39,7 +39,7 @@ export interface SnapshotData { issued: number; posted: number; clock: number[];
 /** What the runtime's postedOrSnapshot answers after a turn that posted (as JSON text, mostly): the posts are [type, a?, b?, c?, d?]. */
 interface RecordedTurn extends SnapshotData { posts: Record<number, unknown[]>; postCount: number }
 
-/** The code compiled by esbuild was still rejected by V8. */
+/** The transpiled code was still rejected by V8 (the transpiler leaves some checks to it). */
 export class ScriptCompileError extends Error {
   readonly line?: number;
   readonly column?: number;
@@ -344,10 +344,11 @@ function programSource(setup: SandboxSetup, script: string, record: boolean): st
   return `${START_CALL}${JSON.stringify(setup)}, ${record}, ${script.slice(START_CALL.length)}`;
 }
 
-/** V8 rejected the program: its message, and where in the transpiled code. */
+/** V8 rejected the program: its message (without isolated-vm's note of the place), and where in the transpiled code. */
 function compileError(error: unknown): ScriptCompileError {
   const match = /agent\.ts:(\d+)(?::(\d+))?/.exec(String((error as Error).stack ?? ''));
-  return new ScriptCompileError((error as Error).message, match ? Number(match[1]) : undefined, match?.[2] ? Number(match[2]) : undefined);
+  const message = String((error as Error).message).replace(/ \[agent\.ts:\d+(?::\d+)?\]$/, '');
+  return new ScriptCompileError(message, match ? Number(match[1]) : undefined, match?.[2] ? Number(match[2]) : undefined);
 }
 
 /** One post to the listener: whatever the sandbox sends, the server process must not go down with it. */

@@ -82,6 +82,11 @@ test('code that only V8 rejects (an invalid regular expression) is parse_error a
   assert.equal(result.error.code, 'SYNTAX_ERROR');
   assert.match(result.error.message, /Range out of order in character class/);
   assert.equal(result.error.line, 2);
+  assert.doesNotMatch(result.error.message, /agent\.ts/); // no position in the transpiled code
+  // import and export declarations get as far as V8, which rejects them at the user's line
+  const imported = await run('const x = 1;\nimport fs from "fs";\nreturn 1;');
+  assert.deepEqual([imported.status, imported.error.line, imported.error.column], ['parse_error', 2, 1]);
+  assert.match(imported.error.message, /^Cannot use import statement outside a module/);
   // a SyntaxError the code throws itself is a failure of the program, not of its syntax
   const thrown = await run('throw new SyntaxError("made by the code");');
   assert.deepEqual([thrown.status, thrown.error.message], ['failed', 'made by the code']);
