@@ -76,6 +76,13 @@ export class GroupLoadError extends Error {
   }
 }
 
+/**
+ * The largest answer a tool source takes for one call (an MCP message, an HTTP body): a larger one is refused
+ * with an error that says so, rather than held in this process's memory. Parsed, JSON takes several times
+ * its text, so a sandbox with the default 128 MB could not hold even this much.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
 /** Why a tool call failed, in terms an agent can act on; `code` follows the protocol's error codes. */
 export type ToolCallErrorCode = 'VALIDATION_FAILED' | 'HTTP_ERROR' | 'NETWORK_ERROR' | 'TIMEOUT_ERROR' | 'RATE_LIMIT_EXCEEDED';
 

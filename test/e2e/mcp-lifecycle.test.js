@@ -22,7 +22,7 @@ test('results, errors and names from a small stdio server', async () => {
   const { logger } = recordingLogger();
   const group = await loadGroup(config(), { logger, configDir: fixtures });
   try {
-    assert.deepEqual(group.tools.map((tool) => tool.path[0]).sort(), ['addTool', 'fail', 'ping', 'sleep', 'userLookup']);
+    assert.deepEqual(group.tools.map((tool) => tool.path[0]).sort(), ['addTool', 'blob', 'fail', 'ping', 'sleep', 'userLookup']);
     assert.equal(fn(group, 'userLookup').sourceName, 'user.lookup');
     assert.deepEqual(await fn(group, 'userLookup').invoke({ id: 3 }, ctx()), { id: 3, name: 'user 3', tags: ['odd'] });
     const error = await fn(group, 'fail').invoke({}, ctx()).catch((e) => e);
@@ -83,6 +83,19 @@ test('a server that writes a log line to stdout keeps working, and the log says 
     assert.equal(warned.length, 3);
     assert.equal(warned[0].group, 'local');
     assert.equal(warned[0].level, 'warn');
+  } finally {
+    await group.close();
+  }
+});
+
+test('an answer above the size limit fails its call at once with the reason; the server goes on', async () => {
+  const { logger, lines } = recordingLogger();
+  const group = await loadGroup(config(), { logger, configDir: fixtures });
+  try {
+    await assert.rejects(fn(group, 'blob').invoke({ bytes: 65 * 1024 * 1024 }, ctx()), /api\.local\.blob: .*the MCP server sent a message of \d+ bytes, above the limit of 67108864 bytes for one answer; ask it for less/);
+    assert.ok(lines.some((line) => line.level === 'warn' && /above the limit of 67108864 bytes/.test(line.msg)));
+    assert.equal((await fn(group, 'blob').invoke({ bytes: 1000 }, ctx())).length, 1000);
+    assert.equal((await fn(group, 'ping').invoke({}, ctx())).pong, true);
   } finally {
     await group.close();
   }
@@ -190,7 +203,7 @@ test('lazy: listed once and stopped; with a stored list, nothing starts until th
   const group = await loadGroup(lazy, { logger, configDir: fixtures, store });
   try {
     assert.deepEqual(childPids(serverFile), [], 'the stored tool list was enough');
-    assert.deepEqual(group.tools.map((tool) => tool.path[0]).sort(), ['addTool', 'fail', 'ping', 'sleep', 'userLookup']);
+    assert.deepEqual(group.tools.map((tool) => tool.path[0]).sort(), ['addTool', 'blob', 'fail', 'ping', 'sleep', 'userLookup']);
     const { pid } = await fn(group, 'ping').invoke({}, ctx());
     assert.deepEqual(childPids(serverFile), [pid]);
   } finally {

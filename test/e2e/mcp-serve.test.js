@@ -23,7 +23,7 @@ test('atp serve runs MCP servers, restarts a killed one, and leaves none behind 
   let stopped = false;
   try {
     assert.match(atp.stderr(), /everything \(mcp, 13 functions/);
-    assert.match(atp.stderr(), /local \(mcp, 5 functions/);
+    assert.match(atp.stderr(), /local \(mcp, 6 functions/);
     assert.match(atp.stderr(), /math \(module, 3 functions/);
     assert.match(atp.stderr(), /Starting default \(STDIO\) server\.\.\. group=everything stream=stderr/);
 

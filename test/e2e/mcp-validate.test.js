@@ -65,8 +65,8 @@ test('validate --connect reports MCP groups that loaded and why others did not, 
     assert.equal(wrong.code, 1, wrong.stderr);
     const lines = wrong.stdout.trimEnd().split('\n');
     assert.equal(lines[0], 'atp.yaml: valid; 5 API groups: local (mcp), lazyLocal (mcp), remote (mcp), missing (mcp), greeter (module)');
-    assert.match(lines[1], /^ {2}ok {4}local: 5 functions in \d+ ms$/);
-    assert.match(lines[2], /^ {2}ok {4}lazyLocal: 5 functions in \d+ ms$/);
+    assert.match(lines[1], /^ {2}ok {4}local: 6 functions in \d+ ms$/);
+    assert.match(lines[2], /^ {2}ok {4}lazyLocal: 6 functions in \d+ ms$/);
     assert.match(lines[3], /^ {2}FAIL {2}remote: the MCP server at http:\/\/127\.0\.0\.1:\d+\/mcp refused the credentials \(HTTP 401\); check headers/);
     assert.doesNotMatch(wrong.stdout, /wrong-token/);
     assert.equal(lines[4], '  FAIL  missing: could not start "atp-no-such-mcp-server": no such program; check command, PATH or cwd');
@@ -76,7 +76,7 @@ test('validate --connect reports MCP groups that loaded and why others did not, 
     const right = await atp(['validate', '--connect', '--json', '-c', 'atp.yaml'], dir, { REMOTE_TOKEN: 'right-token' });
     const report = JSON.parse(right.stdout);
     assert.deepEqual(report.groups.map((group) => [group.name, group.ok, group.functions]), [
-      ['local', true, 5], ['lazyLocal', true, 5], ['remote', true, 2], ['missing', false, undefined], ['greeter', true, 1],
+      ['local', true, 6], ['lazyLocal', true, 6], ['remote', true, 2], ['missing', false, undefined], ['greeter', true, 1],
     ]);
     assert.deepEqual(processesWith(marker), [], 'validate leaves no MCP server running');
   } finally {

@@ -6,6 +6,7 @@ import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js
 import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { MAX_ANSWER_BYTES } from '../../types.js';
 import { descendantsOf, signalAll } from './process-tree.js';
 
 export interface StdioParams {
@@ -15,6 +16,8 @@ export interface StdioParams {
   env?: Record<string, string>;
   cwd?: string;
   onStderrLine(line: string): void;
+  /** The largest message taken (default MAX_ANSWER_BYTES); tests make it small. */
+  maxMessageBytes?: number;
 }
 
 export interface ChildExit {
@@ -26,6 +29,8 @@ const GRACE_MS = 2000;
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const MAX_STDERR_LINE = 2000;
+/** Of a message over the limit, only its first and last bytes are kept: enough to find its id. */
+const KEPT_ENDS = 256;
 
 export class ChildProcessTransport implements Transport {
   onclose?: () => void;
@@ -34,14 +39,20 @@ export class ChildProcessTransport implements Transport {
   /** How the child ended, once it did. */
   exit?: ChildExit;
   private child?: ChildProcess;
-  /** The start of a line not complete yet. */
-  private partial?: Buffer;
+  /** The start of a line not complete yet, in the pieces it came in (joined once, when its end arrives). */
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
+  /** A line over the limit being skipped: its size so far, first and last bytes. */
+  private oversized?: { bytes: number; head: Buffer; tail: Buffer };
   private stderrTail = '';
   private closed = false;
   private finished = false;
   private readonly killOnExit = () => this.signalTree('SIGKILL');
+  private readonly maxMessageBytes: number;
 
-  constructor(private readonly params: StdioParams) {}
+  constructor(private readonly params: StdioParams) {
+    this.maxMessageBytes = params.maxMessageBytes ?? MAX_ANSWER_BYTES;
+  }
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -114,14 +125,63 @@ export class ChildProcessTransport implements Transport {
    * (several µs a message).
    */
   private read(chunk: Buffer): void {
-    const data = this.partial ? Buffer.concat([this.partial, chunk]) : chunk;
     let start = 0;
-    for (let end = data.indexOf(NEWLINE); end >= 0; end = data.indexOf(NEWLINE, start)) {
-      const line = data.toString('utf8', start, end > start && data[end - 1] === CARRIAGE_RETURN ? end - 1 : end);
+    for (let end = chunk.indexOf(NEWLINE); end >= 0; end = chunk.indexOf(NEWLINE, start)) {
+      const piece = chunk.subarray(start, end);
       start = end + 1;
-      this.deliver(line);
+      if (this.oversized) {
+        this.skip(piece);
+        this.refuse(this.oversized);
+        this.oversized = undefined;
+        continue;
+      }
+      let line = piece;
+      if (this.partialBytes > 0) {
+        line = Buffer.concat([...this.partial, piece], this.partialBytes + piece.length);
+        this.partial = [];
+        this.partialBytes = 0;
+      }
+      if (line.length > this.maxMessageBytes) {
+        this.refuse({ bytes: line.length, head: line.subarray(0, KEPT_ENDS), tail: line.subarray(-KEPT_ENDS) });
+        continue;
+      }
+      this.deliver(line.toString('utf8', 0, line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN ? line.length - 1 : line.length));
     }
-    this.partial = start < data.length ? data.subarray(start) : undefined;
+    if (start < chunk.length) this.keep(chunk.subarray(start));
+  }
+
+  /** The start of a line; past the limit only its ends are kept, and the line is refused when it ends. */
+  private keep(piece: Buffer): void {
+    if (this.oversized) return this.skip(piece);
+    if (this.partialBytes + piece.length <= this.maxMessageBytes) {
+      this.partial.push(piece);
+      this.partialBytes += piece.length;
+      return;
+    }
+    const start = Buffer.concat([...this.partial, piece], this.partialBytes + piece.length);
+    this.partial = [];
+    this.partialBytes = 0;
+    this.oversized = { bytes: start.length, head: Buffer.from(start.subarray(0, KEPT_ENDS)), tail: Buffer.from(start.subarray(-KEPT_ENDS)) };
+  }
+
+  private skip(piece: Buffer): void {
+    const skipped = this.oversized!;
+    skipped.bytes += piece.length;
+    skipped.tail = Buffer.concat([skipped.tail, piece]).subarray(-KEPT_ENDS);
+  }
+
+  /**
+   * A message too large to take: reported, and when it is an answer whose id can be read from its ends, that
+   * request fails at once with the reason (else it ends at its timeout).
+   */
+  private refuse(message: { bytes: number; head: Buffer; tail: Buffer }): void {
+    const reason = `the MCP server sent a message of ${message.bytes} bytes, above the limit of ${this.maxMessageBytes} bytes for one answer; ask it for less (a page, a filter, a range)`;
+    this.onerror?.(new Error(reason));
+    const head = message.head.toString('latin1');
+    // a request from the server has ids of its own: answering one of ours with its id would fail another call
+    if (/"method"\s*:/.test(head)) return;
+    const id = answerId(head, message.tail.toString('latin1'));
+    if (id !== undefined) this.onmessage?.({ jsonrpc: '2.0', id, error: { code: -32603, message: reason } });
   }
 
   private deliver(line: string): void {
@@ -154,7 +214,9 @@ export class ChildProcessTransport implements Transport {
     this.finished = true;
     if (this.stderrTail.trim()) this.params.onStderrLine(this.stderrTail.slice(0, MAX_STDERR_LINE));
     this.stderrTail = '';
-    this.partial = undefined;
+    this.partial = [];
+    this.partialBytes = 0;
+    this.oversized = undefined;
     process.removeListener('exit', this.killOnExit);
     this.onclose?.();
   }
@@ -179,6 +241,23 @@ export class ChildProcessTransport implements Transport {
     const pid = this.child?.pid;
     if (!pid || this.exit) return;
     signalAll([pid, ...descendantsOf(pid)], signal);
+  }
+}
+
+/**
+ * The id of a JSON-RPC answer from the first and last bytes of its text: where serializers put it, first
+ * (`{"jsonrpc":"2.0","id":3,...`) or last (`...,"id":3}`, as the TypeScript SDK does). Undefined when neither
+ * place holds one: an id nested in the result is never taken for it.
+ */
+export function answerId(head: string, tail: string): string | number | undefined {
+  const ID = String.raw`"id"\s*:\s*(-?\d+|"(?:[^"\\]|\\.)*")`;
+  const first = new RegExp(String.raw`^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?${ID}\s*,`).exec(head);
+  const last = first ?? new RegExp(String.raw`[,{]\s*${ID}\s*\}\s*$`).exec(tail);
+  if (!last) return undefined;
+  try {
+    return JSON.parse(last[1]) as string | number;
+  } catch {
+    return undefined;
   }
 }
 
