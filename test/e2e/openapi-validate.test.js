@@ -50,7 +50,7 @@ test('a good OpenAPI group loads, is counted, and its converted spec is cached',
 `);
   const run = await atp(['validate', '--connect', '-c', 'good.yaml'], { XDG_CACHE_HOME: path.join(dir, 'cache') });
   assert.equal(run.code, 0, run.stdout + run.stderr);
-  assert.match(run.stdout, /^ {2}ok {4}shop: 16 functions in \d+ ms$/m);
+  assert.match(run.stdout, /^ {2}ok {4}shop: 17 functions in \d+ ms$/m);
   assert.match(run.stdout, /^ {2}ok {4}pets: 3 functions in \d+ ms$/m);
   const cached = (await readdir(path.join(dir, 'cache/atp/openapi'))).filter((name) => name.startsWith('model-'));
   assert.equal(cached.length, 1, 'swagger2.json is cached (shop.yaml has external $refs and is not)');

@@ -133,7 +133,7 @@ test('filters select groups, namespaces or functions; the index lists names and 
   assert.equal(generateDefinitions(catalog, { filter: ['nothing'] }).includes('get('), false);
 
   const index = generateDefinitions(catalog, { mode: 'index', clientTools });
-  assert.match(index, /^\/\/ Index of api\.\*: 23 functions in 6 groups\./);
+  assert.match(index, /^\/\/ Index of api\.\*: 24 functions in 6 groups\./);
   assert.match(index, / get: F; \/\/ Get an item\n/);
   assert.match(index, / files: \{ \/\/ An MCP server\n/);
   assert.doesNotMatch(index, /type Echo|itemId/, 'no signatures in the index');

@@ -32,7 +32,7 @@ after(() => upstream.close());
 
 test('names follow the operationIds, and method and path without one', () => {
   assert.deepEqual([...tools.keys()].sort(), [
-    'blobs.get', 'blobs.put', 'forms.submit', 'getThingsByThingIdParts', 'items.create', 'items.delete_', 'items.get', 'items.replace',
+    'big.get', 'blobs.get', 'blobs.put', 'forms.submit', 'getThingsByThingIdParts', 'items.create', 'items.delete_', 'items.get', 'items.replace',
     'notes.create', 'reset.get', 'reset.post', 'slow.get', 'status.get', 'status.post', 'tree.get', 'uploads.create',
   ]);
   const get = tools.get('items.get');
@@ -129,6 +129,23 @@ test('a binary answer above the cap is refused with a clear message', async () =
     assert.match(error.message, /^shop\.blobs\.get \(GET \/blobs\): the answer is 9437184 bytes of application\/octet-stream, above the 8388608-byte limit/);
     return true;
   });
+});
+
+test('a JSON answer above the limit for one answer is refused, declared or not; an error body is read only for its excerpt', async () => {
+  const limit = 64 * 1024 * 1024;
+  for (const chunked of [false, true]) {
+    await assert.rejects(call('big.get', { bytes: limit + 1024, chunked }), (error) => {
+      assert.equal(error.code, 'HTTP_ERROR');
+      assert.equal(error.message, `shop.big.get (GET /big): the answer is ${limit + 1024} bytes of application/json, above the ${limit}-byte limit for one answer; ask for less (a page, a filter, fewer fields)`);
+      return true;
+    });
+  }
+  await assert.rejects(call('big.get', { bytes: 2 * 1024 * 1024, status: 500 }), (error) => {
+    assert.equal(error.status, 500);
+    assert.match(error.message, /HTTP 500 Internal Server Error: \(a body of more than 1048576 bytes\)$/);
+    return true;
+  });
+  assert.equal((await call('big.get', { bytes: 1000, chunked: true })).length, 998); // the pool's sockets still work
 });
 
 test('a non-2xx answer throws a ToolCallError with the status and a body excerpt', async () => {

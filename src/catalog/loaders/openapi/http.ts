@@ -28,6 +28,8 @@ const RETRIED_STATUSES = new Set([502, 503, 504]);
 const RETRIED_NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 /** A longer Retry-After is reported to the caller instead of waited for. */
 const MAX_RETRY_AFTER_MS = 30_000;
+/** An error answer is read up to this for its excerpt; a larger one is only said to be large. */
+const ERROR_BODY_BYTES = 1024 * 1024;
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_MAX_MS = 5_000;
 
@@ -130,9 +132,9 @@ export class Transport {
   private async httpError(label: string, response: UpstreamResponse, retryAfterMs: number | undefined): Promise<ToolCallError> {
     let text = '';
     try {
-      text = await response.text();
-    } catch {
-      text = '(the body could not be read)';
+      text = await response.text(ERROR_BODY_BYTES); // only an excerpt is kept
+    } catch (error) {
+      text = (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? `(a body of more than ${ERROR_BODY_BYTES} bytes)` : '(the body could not be read)';
     }
     const body = this.options.redactor.excerpt(text);
     const status = `HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`;

@@ -1,9 +1,9 @@
 // An upstream's 2xx answer as a sandbox value: JSON parsed, text as a string, bytes as base64 up to a cap.
 
-import { ToolCallError } from '../../types.js';
+import { MAX_ANSWER_BYTES, ToolCallError } from '../../types.js';
 import type { UpstreamResponse } from './upstream.js';
 
-/** Larger binary answers are refused rather than copied into the sandbox. */
+/** Larger binary answers are refused rather than copied into the sandbox (base64 adds a third). */
 export const MAX_BINARY_BYTES = 8 * 1024 * 1024;
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b|^[\w.+-]+\/[\w.+-]+\+json\b/i;
@@ -17,37 +17,42 @@ export async function readResult(response: UpstreamResponse, method: string, lab
     return null;
   }
   const contentType = response.header('content-type') ?? '';
-  if (JSON_TYPE.test(contentType)) {
-    const text = await response.text();
-    if (text.trim() === '') return null;
-    try {
-      return JSON.parse(text);
-    } catch {
-      return text; // a server that mislabels text as JSON: the text is still useful
-    }
+  const kind = JSON_TYPE.test(contentType) ? 'json' : !contentType || TEXT_TYPE.test(contentType) ? 'text' : 'binary';
+  const bytes = await readBody(response, kind === 'binary' ? MAX_BINARY_BYTES : MAX_ANSWER_BYTES, label, contentType);
+  if (kind === 'binary') {
+    const result: BinaryResult = { contentType, size: bytes.length, base64: bytes.toString('base64') };
+    return result;
   }
-  if (!contentType || TEXT_TYPE.test(contentType)) {
-    const text = await response.text();
-    return text === '' ? null : text;
+  const text = bytes.toString('utf8');
+  if (kind === 'text') return text === '' ? null : text;
+  if (text.trim() === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text; // a server that mislabels text as JSON: the text is still useful
   }
+}
+
+/** The body, or a clear error when it is above `limit` (refused before reading when its declared length says so). */
+async function readBody(response: UpstreamResponse, limit: number, label: string, contentType: string): Promise<Buffer> {
   const declared = Number(response.header('content-length'));
-  if (declared > MAX_BINARY_BYTES && !response.header('content-encoding')) {
+  if (declared > limit && !response.header('content-encoding')) {
     response.abandon();
-    throw tooLarge(label, contentType, String(declared));
+    throw tooLarge(label, contentType, String(declared), limit);
   }
   let bytes: Buffer;
   try {
-    bytes = await response.bytes(MAX_BINARY_BYTES);
+    bytes = await response.bytes(limit);
   } catch (error) {
     const failure = error as { code?: string; size?: number };
-    if (failure.code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(label, contentType, failure.size !== undefined ? String(failure.size) : `more than ${MAX_BINARY_BYTES}`);
+    if (failure.code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(label, contentType, failure.size !== undefined ? String(failure.size) : `more than ${limit}`, limit);
     throw error;
   }
-  if (bytes.length > MAX_BINARY_BYTES) throw tooLarge(label, contentType, String(bytes.length));
-  const result: BinaryResult = { contentType, size: bytes.length, base64: bytes.toString('base64') };
-  return result;
+  if (bytes.length > limit) throw tooLarge(label, contentType, String(bytes.length), limit); // decompressed past it
+  return bytes;
 }
 
-function tooLarge(label: string, contentType: string, size: string): ToolCallError {
-  return new ToolCallError(`${label}: the answer is ${size} bytes of ${contentType}, above the ${MAX_BINARY_BYTES}-byte limit for binary results; ask for a smaller range or a link instead`, { code: 'HTTP_ERROR' });
+function tooLarge(label: string, contentType: string, size: string, limit: number): ToolCallError {
+  const advice = limit === MAX_BINARY_BYTES ? 'for binary results; ask for a smaller range or a link instead' : 'for one answer; ask for less (a page, a filter, fewer fields)';
+  return new ToolCallError(`${label}: the answer is ${size} bytes of ${contentType || 'unlabelled content'}, above the ${limit}-byte limit ${advice}`, { code: 'HTTP_ERROR' });
 }

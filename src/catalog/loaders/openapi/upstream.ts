@@ -60,8 +60,9 @@ export class UpstreamResponse {
     this.request.destroy();
   }
 
-  async text(): Promise<string> {
-    return (await this.bytes()).toString('utf8');
+  /** The decoded body as UTF-8; `limit` bytes or more reject as bytes() does. */
+  async text(limit = Infinity): Promise<string> {
+    return (await this.bytes(limit)).toString('utf8');
   }
 
   /** The decoded body; `limit` bytes or more reject with a RangeError (code ERR_BUFFER_TOO_LARGE). */
