@@ -11,6 +11,7 @@ export function normalize(raw: Record<string, unknown>, filepath: string): Confi
   const dir = path.dirname(filepath);
   const converted = convertUnits(configSchema, raw) as Omit<Config, 'file' | 'dir'> & { $schema?: string };
   delete converted.$schema;
+  for (const key of Object.keys(converted)) if (key.startsWith('x-')) delete (converted as Record<string, unknown>)[key]; // anchors and notes
   const config: Config = { file: filepath, dir, ...converted };
   config.audit.sinks ??= [];
   for (const group of config.apis) {

@@ -1,6 +1,6 @@
 // A config file parsed with `yaml`, keeping every node's position so problems can name file:line:col.
 
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { ConfigFileError, type ConfigProblem } from './errors.js';
 
 export type ConfigPath = readonly (string | number)[];
@@ -22,7 +22,8 @@ export interface Position { line: number; col: number }
 /** Parses YAML (JSON is YAML too); a syntax error is a ConfigFileError with its position. */
 export function parseConfigText(text: string, file: string, filepath: string, root: ConfigPath = []): ConfigSource {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  // merge keys (<<: *defaults) as YAML 1.1 has them: a config with many similar entries is written once
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, merge: true });
   const source: ConfigSource = { file, filepath, text, document, lineCounter, root };
   if (document.errors.length > 0) {
     const problems = document.errors.map((error): ConfigProblem => {
@@ -62,7 +63,7 @@ export function locate(source: ConfigSource, path: ConfigPath, key = false): Pos
   let node: unknown = source.document.contents;
   let keyNode: Node | undefined;
   for (const part of full) {
-    const next = child(node, part);
+    const next = child(node, part, source.document);
     if (!next) break;
     node = next.value;
     keyNode = next.key;
@@ -72,17 +73,30 @@ export function locate(source: ConfigSource, path: ConfigPath, key = false): Pos
   return positionAt(source, offset);
 }
 
-function child(node: unknown, part: string | number): { key?: Node; value: unknown } | undefined {
+function child(node: unknown, part: string | number, document?: Document.Parsed): { key?: Node; value: unknown } | undefined {
+  if (isAlias(node) && document) node = node.resolve(document);
   if (isMap(node)) {
+    const merged: unknown[] = [];
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
       const keyValue = isScalar(pair.key) ? pair.key.value : pair.key;
       if (String(keyValue) === String(part)) return { key: pair.key as Node, value: pair.value ?? pair.key };
+      if (isMergeKey(keyValue)) merged.push(...(isSeq(pair.value) ? pair.value.items : [pair.value]));
+    }
+    // a key the map has from a merge (<<: *defaults) is where the anchored mapping writes it
+    for (const source of merged) {
+      const found = child(source, part, document);
+      if (found) return found;
     }
     return undefined;
   }
   if (isSeq(node) && typeof part === 'number' && part < node.items.length) return { value: node.items[part] };
   return undefined;
+}
+
+/** With `merge: true` the parser makes the key of `<<: *defaults` a symbol (a plain "<<" string otherwise). */
+function isMergeKey(value: unknown): boolean {
+  return value === '<<' || (typeof value === 'symbol' && value.description === '<<');
 }
 
 /** The parser often points at the start of a line; the mistake is at its first visible character. */

@@ -36,7 +36,9 @@ function describe(error: ErrorObject, path: ConfigPath): Described | undefined {
       const key = String(params.additionalProperty);
       const allowed = Object.keys((parent.properties ?? {}) as object).filter((name) => name !== '$schema');
       const guess = closest(key, allowed);
-      const hint = guess ? `did you mean "${guess}"?` : `allowed keys here: ${allowed.join(', ')}`;
+      const hint = key.startsWith('x-')
+        ? 'x- keys are accepted at the top level only (a place for anchors); here, write a # comment instead'
+        : guess ? `did you mean "${guess}"?` : `allowed keys here: ${allowed.join(', ')}`;
       return { path: [...path, key], message: `unknown key "${key}"`, hint, atKey: true };
     }
     case 'required': {

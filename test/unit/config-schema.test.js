@@ -150,3 +150,31 @@ test('every file in test/fixtures/config-unparseable is a ConfigFileError, place
     });
   }
 });
+
+test('merge keys write shared settings once; top-level x- keys hold the anchors and are dropped', () => {
+  const text = [
+    'x-defaults: &defaults',
+    '  timeout: 10s',
+    '  retries: 1',
+    'x-note: shared settings above',
+    'apis:',
+    '  - { name: a, type: openapi, spec: https://example.com/a.json, <<: *defaults }',
+    '  - name: b',
+    '    type: openapi',
+    '    spec: https://example.com/b.json',
+    '    <<: *defaults',
+    '    timeout: 20s',
+    '',
+  ].join('\n');
+  const config = configFromText(text, { filepath: path.join(DIR, 'atp.yaml'), cwd: DIR, env: {} });
+  assert.deepEqual(config.apis.map((group) => [group.name, group.timeout, group.retries]), [['a', 10_000, 1], ['b', 20_000, 1]]);
+  assert.equal(Object.keys(config).some((key) => key.startsWith('x-')), false);
+});
+
+test('a mistake in merged settings is shown where the anchor writes it; x- keys below the top level are refused', () => {
+  const text = 'x-defaults: &defaults\n  timeout: soon\napis:\n  - name: a\n    type: openapi\n    spec: https://example.com/a.json\n    x-owner: me\n    <<: *defaults\n';
+  assert.deepEqual(brief(problemsOf(text)), [
+    [2, 12, 'apis[0].timeout', '"soon" is not a duration', 'write a number with a unit: 500ms, 30s, 5m, 1h, 1d (or an integer of milliseconds)'],
+    [7, 5, 'apis[0]["x-owner"]', 'unknown key "x-owner"', 'x- keys are accepted at the top level only (a place for anchors); here, write a # comment instead'],
+  ]);
+});
