@@ -1,6 +1,6 @@
 // Which file is the config: -c wins, else cosmiconfig searches the usual names.
 
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigFileError } from './errors.js';
 
@@ -45,7 +45,12 @@ export async function findConfig(options: { configPath?: string; cwd?: string } 
     });
     result = await explorer.search(cwd);
   } catch (error) {
-    throw new ConfigFileError(`cannot search for the config: ${oneLine((error as Error).message)}`);
+    // cosmiconfig reads package.json in the working directory for settings of its own before any search, and
+    // one that is not valid JSON stops it; our config is most likely in atp.yaml beside it, so look for that
+    const broken = /package\.json/.test((error as Error).message);
+    const filepath = broken ? await searchBesidePackageJson(cwd) : undefined;
+    if (!filepath) throw new ConfigFileError(`cannot search for the config: ${oneLine((error as Error).message)}; fix it or pass -c <file>`);
+    result = { filepath };
   }
   if (!result) {
     throw new ConfigFileError(
@@ -56,12 +61,31 @@ export async function findConfig(options: { configPath?: string; cwd?: string } 
   return { filepath, text: await readConfigFile(filepath, filepath), root: isPackageJson(filepath) ? ['atp'] : [] };
 }
 
+/** The search cosmiconfig makes (strategy "project"), for every place but package.json. */
+async function searchBesidePackageJson(cwd: string): Promise<string | undefined> {
+  for (let dir = cwd; ; dir = path.dirname(dir)) {
+    for (const place of SEARCH_PLACES) {
+      const candidate = path.join(dir, place);
+      if (place !== 'package.json' && (await isFile(candidate))) return candidate;
+    }
+    if ((await isFile(path.join(dir, 'package.json'))) || path.dirname(dir) === dir) return undefined;
+  }
+}
+
+async function isFile(filepath: string): Promise<boolean> {
+  try {
+    return (await stat(filepath)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 function pickFile(filepath: string, content: string): unknown {
   if (!isPackageJson(filepath)) return {};
   try {
     return JSON.parse(content) as unknown;
   } catch (error) {
-    throw new Error(`${filepath} is not valid JSON (${(error as Error).message}); fix it or pass -c <file>`);
+    throw new Error(`${filepath} is not valid JSON (${(error as Error).message})`);
   }
 }
 

@@ -232,7 +232,7 @@ test('no config anywhere: exit 2 with what to do; --json has file null', async (
   assert.match(result.error, /^no config found/);
 });
 
-test('the config is found by search from the working directory, and a broken package.json is exit 2 without a stack', async () => {
+test('the config is found by search from the working directory; a broken package.json is exit 2 without a stack, unless an atp.yaml is beside it', async () => {
   const dir = path.join(scratch, 'found');
   await mkdir(path.join(dir, 'sub'), { recursive: true });
   await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'found' }));
@@ -241,12 +241,22 @@ test('the config is found by search from the working directory, and a broken pac
   const broken = path.join(scratch, 'broken');
   await mkdir(broken, { recursive: true });
   await writeFile(path.join(broken, 'package.json'), '{ "name": "broken", }');
-  const [found, bad] = await Promise.all([atp(['validate'], { cwd: path.join(dir, 'sub') }), atp(['validate'], { cwd: broken })]);
+  // the same broken package.json beside an atp.yaml: the config is still found
+  const beside = path.join(scratch, 'broken-beside');
+  await mkdir(beside, { recursive: true });
+  await writeFile(path.join(beside, 'package.json'), '{ "name": "broken", }');
+  await writeFile(path.join(beside, 'atp.yaml'), 'apis:\n  - name: tools\n    type: module\n    module: ./tools.mjs\n');
+  await writeFile(path.join(beside, 'tools.mjs'), 'export async function ping() { return "pong"; }\n');
+  const [found, bad, besides] = await Promise.all([
+    atp(['validate'], { cwd: path.join(dir, 'sub') }), atp(['validate'], { cwd: broken }), atp(['validate'], { cwd: beside }),
+  ]);
   assertExit(found, 0);
   assert.equal(found.stdout, `${path.join(dir, '.atprc.yml')}: valid; 1 API group: tools (module)\n`);
   assertExit(bad, 2);
   noStack(bad);
-  assert.match(bad.stderr, /^atp: cannot search for the config: .*package\.json.*\n$/);
+  assert.match(bad.stderr, /^atp: cannot search for the config: .*package\.json.*; fix it or pass -c <file>\n$/);
+  assertExit(besides, 0);
+  assert.equal(besides.stdout, 'atp.yaml: valid; 1 API group: tools (module)\n');
 });
 
 test('--version, help validate, unknown command, unknown option', async () => {

@@ -100,6 +100,20 @@ test('a package.json without "atp" is skipped: the search reports no config', as
   });
 });
 
+test('a package.json that is not JSON does not hide the atp.yaml beside it, nor one up the tree; alone it is the error', async () => {
+  const dir = await project('broken-package-beside', { 'atp.yaml': yamlWithPort(1301), 'sub/deeper/.keep': '' });
+  await writeFile(path.join(dir, 'package.json'), '{ "name": "broken", }');
+  assert.equal((await loadConfig({ cwd: dir, env: {} })).server.port, 1301);
+  assert.equal((await loadConfig({ cwd: path.join(dir, 'sub', 'deeper'), env: {} })).server.port, 1301);
+  const alone = await project('broken-alone');
+  await writeFile(path.join(alone, 'package.json'), '{ "name": ');
+  await assert.rejects(loadConfig({ cwd: alone, env: {} }), (error) => {
+    assert.ok(error instanceof ConfigFileError);
+    assert.match(error.message, /^cannot search for the config: .*package\.json is not valid JSON .*; fix it or pass -c <file>$/);
+    return true;
+  });
+});
+
 test('search walks up from a subfolder to the project root, and stops there', async () => {
   const dir = await project('walk', { 'atp.yaml': yamlWithPort(3001) });
   const deep = path.join(dir, 'src', 'deeper');
