@@ -61,7 +61,9 @@ export async function main(argv: string[]): Promise<number> {
   });
   try {
     const program = await buildProgram(argv, (value) => (code = value));
-    await program.parseAsync(argv);
+    // `atp help help` asks about the help command itself, which commander does not count among its commands
+    const [first, second, ...rest] = argv.slice(2);
+    await program.parseAsync(first === 'help' && second === 'help' ? [...argv.slice(0, 2), 'help', ...rest] : argv);
     return code;
   } catch (error) {
     if (error instanceof CommanderError) {

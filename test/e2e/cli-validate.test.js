@@ -259,14 +259,20 @@ test('the config is found by search from the working directory; a broken package
   assert.equal(besides.stdout, 'atp.yaml: valid; 1 API group: tools (module)\n');
 });
 
-test('--version, help validate, unknown command, unknown option', async () => {
+test('--version, help validate, help help, unknown command, unknown option', async () => {
   const pkg = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8'));
-  const [version, help, unknown, badOption] = await Promise.all([
+  const [version, help, unknown, badOption, helpHelp, helpUnknown] = await Promise.all([
     atp(['--version'], { direct: true }),
     atp(['help', 'validate']),
     atp(['frobnicate']),
     atp(['validate', '--strict']),
+    atp(['help', 'help']),
+    atp(['help', 'frobnicate']),
   ]);
+  assertExit(helpHelp, 0); // help about help: the general help, which lists it
+  assert.match(helpHelp.stdout, /^Usage: atp \[options\] \[command\]/);
+  assert.match(helpHelp.stdout, /help \[command\]\s+show help for a command/);
+  assertExit(helpUnknown, 2);
   assertExit(version, 0);
   assert.equal(version.stdout, `${pkg.version}\n`);
   assertExit(help, 0);
