@@ -5,6 +5,7 @@ import path from 'node:path';
 import { formatPath, type ConfigProblem } from './errors.js';
 import { locate, type ConfigPath, type ConfigSource } from './source.js';
 import { isUrl } from './schema.js';
+import { closest } from './suggest.js';
 import { parseDuration, parseSize } from './units.js';
 
 type Raw = Record<string, unknown>;
@@ -20,7 +21,18 @@ export function semanticProblems(data: Raw, source: ConfigSource): ConfigProblem
   const written = (at: ConfigPath) => source.document.hasIn([...source.root, ...at]);
   checkGroups(data.apis, dir, report);
   checkLimits(data, report, written);
+  checkTimezone((data.execution as Raw | undefined)?.timezone, report);
   return problems;
+}
+
+function checkTimezone(zone: unknown, report: Report): void {
+  if (typeof zone !== 'string' || zone === '') return; // the schema reports it
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+  } catch {
+    const guess = closest(zone, [...Intl.supportedValuesOf('timeZone'), 'UTC']);
+    report(['execution', 'timezone'], `"${zone}" is not a time zone this Node knows`, guess ? `did you mean "${guess}"?` : 'use an IANA name such as Europe/Paris or America/New_York, or UTC');
+  }
 }
 
 type Report = (at: ConfigPath, message: string, hint?: string, atKey?: boolean) => void;

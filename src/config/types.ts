@@ -49,6 +49,8 @@ export interface ExecutionConfig {
   pool: number;
   maxResultSize: number;
   maxLogEntries: number;
+  /** IANA time zone agent code sees (default UTC). */
+  timezone: string;
   provenance: ProvenanceMode;
 }
 

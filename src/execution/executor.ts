@@ -76,11 +76,13 @@ class IsolateExecutor implements EngineExecutor {
   private readonly telemetry?: Telemetry;
   private closing = false;
   private readonly unsubscribeCatalog: () => void;
+  private readonly timezone: string;
 
   constructor(options: ExecutorOptions) {
     const { config, catalog, logger } = options;
     const execution = config.execution;
     addHostRoot(config.dir);
+    this.timezone = useTimeZone(execution.timezone || 'UTC');
     this.maxPauseDuration = config.state.maxPauseDuration;
     this.audit = options.audit;
     this.telemetry = options.telemetry;
@@ -164,6 +166,7 @@ class IsolateExecutor implements EngineExecutor {
         ...(request.allowedApis && { allowedApis: request.allowedApis }),
         allowLLMCalls: request.allowLLMCalls ?? true,
         seed,
+        timezone: this.timezone,
         createdAt: Date.now(),
       };
       this.audit?.executionStarted(subject, request.code);
@@ -251,6 +254,11 @@ class IsolateExecutor implements EngineExecutor {
     }
     const journal = await this.states.journal(header);
     if (!journal || journal.spec.clientId !== header.clientId) throw new ExecutionNotFoundError();
+    const pausedIn = journal.spec.timezone ?? 'UTC';
+    if (pausedIn !== this.timezone) {
+      await forget();
+      return standalone(header.id, notReplayableOutcome(`it was paused on an instance whose execution.timezone is ${pausedIn}, and this one's is ${this.timezone}; give every instance the same`), header);
+    }
     const execution = new Execution(journal.spec, this.deps, hooks);
     this.audit?.executionResumed({ executionId: header.id, clientId: header.clientId }, 'replay');
     return this.track(execution, async () => {
@@ -342,6 +350,15 @@ function newIdentity(): { id: string; seed: number[] } {
     id: `exe_${bytes.toString('base64url', at, at + 18)}`,
     seed: [bytes.readInt32LE(at + 18), bytes.readInt32LE(at + 22), bytes.readInt32LE(at + 26), bytes.readInt32LE(at + 30)],
   };
+}
+
+/**
+ * Makes `zone` the time zone of every isolate built from now on, and returns it. V8 takes it from the process
+ * (TZ), so it is set there: the server itself writes times in UTC (toISOString) and is not affected.
+ */
+function useTimeZone(zone: string): string {
+  if (process.env.TZ !== zone) process.env.TZ = zone;
+  return zone;
 }
 
 function apiIdsOf(catalog: Catalog): string[] {

@@ -108,7 +108,7 @@ export function divergedOutcome(detail: string): Outcome {
     error: {
       message: `this execution could not be resumed: the instance that paused it no longer holds it, and replaying its journal diverged: ${detail}`,
       code: 'REPLAY_DIVERGED',
-      suggestion: 'run the code again; code that depends on anything outside the journal (such as the time zone) cannot be replayed',
+      suggestion: 'run the code again; code that depends on anything outside the journal (such as the host locale) cannot be replayed',
     },
   };
 }

@@ -19,6 +19,8 @@ export interface ExecutionSpec {
   allowLLMCalls: boolean;
   /** Seed of Math.random inside the sandbox. */
   seed: number[];
+  /** The time zone the code saw (execution.timezone); a replay needs the same. Absent in older journals. */
+  timezone?: string;
   createdAt: number;
 }
 

@@ -178,3 +178,11 @@ test('a mistake in merged settings is shown where the anchor writes it; x- keys 
     [7, 5, 'apis[0]["x-owner"]', 'unknown key "x-owner"', 'x- keys are accepted at the top level only (a place for anchors); here, write a # comment instead'],
   ]);
 });
+
+test('execution.timezone must be a time zone Node knows; a near miss gets a suggestion', () => {
+  assert.deepEqual(brief(problemsOf('apis: []\nexecution:\n  timezone: Europe/Pariss\n')), [
+    [3, 13, 'execution.timezone', '"Europe/Pariss" is not a time zone this Node knows', 'did you mean "Europe/Paris"?'],
+  ]);
+  const config = configFromText('apis: []\n', { filepath: path.join(DIR, 'atp.yaml'), cwd: DIR, env: {} });
+  assert.equal(config.execution.timezone, 'UTC');
+});
