@@ -35,6 +35,21 @@ test('streamable HTTP: the configured headers (with ${VAR} secrets) reach the se
   }
 });
 
+test('an answer above the size limit fails its call at once with the reason; the session goes on', async () => {
+  const server = await startMcpHttpServer({ token });
+  const { logger } = recordingLogger();
+  const group = await loadGroup(groupConfig(server.url), { logger, configDir: process.cwd() });
+  try {
+    // the reason, not the group's 10 s timeout: the error answer was made for this request
+    await assert.rejects(fn(group, 'blob').invoke({ bytes: 65 * 1024 * 1024 }, ctx()), /api\.remote\.blob: .*the MCP server at http:\/\/127\.0\.0\.1:\d+\/mcp sent a message of more than 67108864 bytes, above the limit for one answer; ask it for less/);
+    assert.equal((await fn(group, 'blob').invoke({ bytes: 100_000 }, ctx())).length, 100_000);
+    assert.deepEqual(await fn(group, 'whoami').invoke({}, ctx()), { mode: 'streamable' });
+  } finally {
+    await group.close();
+    await server.close();
+  }
+});
+
 test('a server that only speaks SSE is reached through the fallback', async () => {
   const server = await startMcpHttpServer({ token, mode: 'sse' });
   const { logger } = recordingLogger();

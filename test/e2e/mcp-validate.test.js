@@ -76,7 +76,7 @@ test('validate --connect reports MCP groups that loaded and why others did not, 
     const right = await atp(['validate', '--connect', '--json', '-c', 'atp.yaml'], dir, { REMOTE_TOKEN: 'right-token' });
     const report = JSON.parse(right.stdout);
     assert.deepEqual(report.groups.map((group) => [group.name, group.ok, group.functions]), [
-      ['local', true, 6], ['lazyLocal', true, 6], ['remote', true, 2], ['missing', false, undefined], ['greeter', true, 1],
+      ['local', true, 6], ['lazyLocal', true, 6], ['remote', true, 3], ['missing', false, undefined], ['greeter', true, 1],
     ]);
     assert.deepEqual(processesWith(marker), [], 'validate leaves no MCP server running');
   } finally {

@@ -9,6 +9,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { McpGroupConfig } from '../../../config/index.js';
 import type { Logger } from '../../../logging/index.js';
+import { limitedFetch } from './limited-fetch.js';
 import { ChildProcessTransport, describeExit } from './stdio.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -88,7 +89,8 @@ async function openRemote(config: McpGroupConfig, options: OpenOptions): Promise
   const url = new URL(config.url!);
   const shown = `${url.origin}${url.pathname}`; // never the query or credentials
   const requestInit = { headers: { ...config.headers } };
-  const streamable = new StreamableHTTPClientTransport(url, { requestInit });
+  const fetch = limitedFetch(shown);
+  const streamable = new StreamableHTTPClientTransport(url, { requestInit, fetch });
   let client = newClient(options);
   try {
     await client.connect(streamable, { timeout: handshakeTimeout(config) });
@@ -98,7 +100,7 @@ async function openRemote(config: McpGroupConfig, options: OpenOptions): Promise
     if (!speaksOnlySse(error)) throw new Error(describeRemoteFailure(shown, error));
     options.logger.debug('streamable HTTP refused, trying the SSE transport', { url: shown, error: (error as Error).message });
   }
-  const sse = new SSEClientTransport(url, { requestInit });
+  const sse = new SSEClientTransport(url, { requestInit, fetch });
   client = newClient(options);
   try {
     await client.connect(sse, { timeout: handshakeTimeout(config) });
