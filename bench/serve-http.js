@@ -6,7 +6,7 @@
 // server never idles and its isolate builds compete with the requests for the 2 cores), and paced, one
 // request every PACE_MS (the server idle in between, as with an agent that thinks between programs). A third
 // paced series sends a new small program every time, as agents do, so nothing made from the last
-// program's text (transpiled code, a compiled script) can be reused.
+// program's text (transpiled code, a compiled script) can be reused; executions/s is measured both ways too.
 //
 //   node --no-node-snapshot bench/serve-http.js [--quick] [--only ours|reference] [--github]
 //
