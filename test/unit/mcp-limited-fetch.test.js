@@ -13,6 +13,10 @@ before(async () => {
     const url = new URL(req.url, 'http://localhost');
     const size = Number(url.searchParams.get('size'));
     const text = 'x'.repeat(size);
+    if (url.pathname === '/moved') {
+      res.writeHead(307, { location: '/json?size=10' });
+      return res.end();
+    }
     if (url.pathname === '/json') {
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ jsonrpc: '2.0', id: 4, result: { text } }));
@@ -37,6 +41,10 @@ test('a JSON answer within the limit passes unchanged; above it, the request get
   const small = await fetchLimited(`${base}/json?size=500`, request);
   assert.equal((await small.json()).result.text.length, 500);
   assert.equal(small.headers.get('content-type'), 'application/json');
+  assert.equal(small.url, `${base}/json?size=500`);
+  assert.equal(small.redirected, false);
+  const moved = await fetchLimited(`${base}/moved`, request); // the SSE client reconnects to where it was sent
+  assert.deepEqual([moved.url, moved.redirected, (await moved.json()).result.text.length], [`${base}/json?size=10`, true, 10]);
   const large = await fetchLimited(`${base}/json?size=5000`, request);
   assert.deepEqual(await large.json(), { jsonrpc: '2.0', id: 4, error: { code: -32603, message: REASON } });
 });

@@ -20,7 +20,10 @@ export function limitedFetch(shown: string, limit = MAX_ANSWER_BYTES): FetchLike
     const id = requestId(init?.body);
     const stream = /^text\/event-stream\b/i.test(response.headers.get('content-type') ?? '');
     const body = response.body.pipeThrough(stream ? boundedLines(limit, reason, id) : boundedWhole(limit, reason, id));
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    const bounded = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    // what a constructed Response cannot be given: the SSE client reconnects to the URL it was redirected to
+    Object.defineProperties(bounded, { url: { value: response.url }, redirected: { value: response.redirected } });
+    return bounded;
   };
 }
 
