@@ -159,6 +159,22 @@ test('another instance sharing the store resumes by replay: no call repeated, ti
   await assert.rejects(a.executor.resume(first.executionId, 'client-a', { result: 'from A' }), ExecutionNotFoundError);
 });
 
+test('a result of undefined replays as undefined, not null, on another instance', async () => {
+  const store = new Keyv();
+  const nothing = demoTool('nothing', async () => undefined);
+  const a = executorOn(store, { extraTools: [nothing] });
+  const b = executorOn(store, { extraTools: [nothing] });
+  const first = await a.executor.execute(request(`
+    const none = await api.demo.nothing({});
+    const seen = none === undefined ? 'undefined' : String(none);
+    return [seen, await atp.llm.call({ prompt: seen })];`));
+  assert.equal(first.status, 'paused');
+  assert.equal(first.needsCallback.payload.prompt, 'undefined');
+  const result = await b.executor.resume(first.executionId, 'client-a', { result: 'ok' });
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.deepEqual(result.result, ['undefined', 'ok']);
+});
+
 test('replay keeps the order in which Promise.all results arrived (push-on-settle)', async () => {
   const store = new Keyv();
   const a = executorOn(store);
