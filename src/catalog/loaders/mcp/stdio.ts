@@ -127,47 +127,38 @@ export class ChildProcessTransport implements Transport {
   private read(chunk: Buffer): void {
     let start = 0;
     for (let end = chunk.indexOf(NEWLINE); end >= 0; end = chunk.indexOf(NEWLINE, start)) {
-      const piece = chunk.subarray(start, end);
+      this.keep(chunk.subarray(start, end));
       start = end + 1;
-      if (this.oversized) {
-        this.skip(piece);
-        this.refuse(this.oversized);
-        this.oversized = undefined;
-        continue;
-      }
-      let line = piece;
-      if (this.partialBytes > 0) {
-        line = Buffer.concat([...this.partial, piece], this.partialBytes + piece.length);
-        this.partial = [];
-        this.partialBytes = 0;
-      }
-      if (line.length > this.maxMessageBytes) {
-        this.refuse({ bytes: line.length, head: line.subarray(0, KEPT_ENDS), tail: line.subarray(-KEPT_ENDS) });
-        continue;
-      }
-      this.deliver(line.toString('utf8', 0, line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN ? line.length - 1 : line.length));
+      this.lineEnded();
     }
     if (start < chunk.length) this.keep(chunk.subarray(start));
   }
 
-  /** The start of a line; past the limit only its ends are kept, and the line is refused when it ends. */
+  /** A piece of the current line: kept until the line ends, or past the limit only counted (its ends kept). */
   private keep(piece: Buffer): void {
-    if (this.oversized) return this.skip(piece);
-    if (this.partialBytes + piece.length <= this.maxMessageBytes) {
-      this.partial.push(piece);
-      this.partialBytes += piece.length;
+    if (this.oversized) {
+      this.oversized.bytes += piece.length;
+      this.oversized.tail = lastBytes([this.oversized.tail, piece]);
       return;
     }
-    const start = Buffer.concat([...this.partial, piece], this.partialBytes + piece.length);
+    this.partial.push(piece);
+    this.partialBytes += piece.length;
+    if (this.partialBytes <= this.maxMessageBytes) return;
+    this.oversized = { bytes: this.partialBytes, head: Buffer.concat(this.partial, Math.min(KEPT_ENDS, this.partialBytes)), tail: lastBytes(this.partial) };
     this.partial = [];
     this.partialBytes = 0;
-    this.oversized = { bytes: start.length, head: Buffer.from(start.subarray(0, KEPT_ENDS)), tail: Buffer.from(start.subarray(-KEPT_ENDS)) };
   }
 
-  private skip(piece: Buffer): void {
-    const skipped = this.oversized!;
-    skipped.bytes += piece.length;
-    skipped.tail = Buffer.concat([skipped.tail, piece]).subarray(-KEPT_ENDS);
+  private lineEnded(): void {
+    if (this.oversized) {
+      this.refuse(this.oversized);
+      this.oversized = undefined;
+      return;
+    }
+    const line = this.partial.length === 1 ? this.partial[0] : Buffer.concat(this.partial, this.partialBytes);
+    this.partial = [];
+    this.partialBytes = 0;
+    this.deliver(line.toString('utf8', 0, line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN ? line.length - 1 : line.length));
   }
 
   /**
@@ -242,6 +233,17 @@ export class ChildProcessTransport implements Transport {
     if (!pid || this.exit) return;
     signalAll([pid, ...descendantsOf(pid)], signal);
   }
+}
+
+/** The last KEPT_ENDS bytes of `pieces` taken together, copying no more than those. */
+function lastBytes(pieces: Buffer[]): Buffer {
+  const kept: Buffer[] = [];
+  let size = 0;
+  for (let i = pieces.length - 1; i >= 0 && size < KEPT_ENDS; i--) {
+    kept.unshift(pieces[i]);
+    size += pieces[i].length;
+  }
+  return Buffer.from(Buffer.concat(kept).subarray(-KEPT_ENDS));
 }
 
 /**
