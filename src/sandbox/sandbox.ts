@@ -156,7 +156,7 @@ export class Sandbox {
    * `__atp_start(`, see transpile.ts. Throws ScriptCompileError if V8 rejects the code.
    */
   async start(setup: SandboxSetup, script: string, timeoutMs: number): Promise<TurnFailure | undefined> {
-    const compiled = this.compile(setup, script, false);
+    const compiled = this.compile(setup, script);
     if (!(compiled instanceof ivm.Script)) return compiled;
     const limit = turnTimeout(timeoutMs);
     return this.turn(() => compiled.run(this.context, { timeout: limit, release: true }), limit);
@@ -182,9 +182,9 @@ export class Sandbox {
     }
   }
 
-  /** `record`: the turn runs on this thread, which takes what it posted when it ends (dispatchRecorded). */
-  private compile(setup: SandboxSetup, script: string, record: boolean): ivm.Script | TurnFailure {
-    const code = programSource(setup, script, record);
+  /** The program for a first turn off this thread (start): its posts reach the host one by one. */
+  private compile(setup: SandboxSetup, script: string): ivm.Script | TurnFailure {
+    const code = programSource(setup, script, false);
     try {
       return this.isolate.compileScriptSync(code, { filename: AGENT_FILENAME });
     } catch (error) {
@@ -338,7 +338,10 @@ export class Sandbox {
   }
 }
 
-/** The transpiled program (it starts with `__atp_start(`, see transpile.ts) with its settings as first arguments. */
+/**
+ * The transpiled program (it starts with `__atp_start(`, see transpile.ts) with its settings as first arguments.
+ * `record`: the turn runs on this thread, which takes what it posted when it ends (dispatchRecorded).
+ */
 function programSource(setup: SandboxSetup, script: string, record: boolean): string {
   if (!script.startsWith(START_CALL)) throw new Error('the transpiled program does not start with the runtime entry point');
   return `${START_CALL}${JSON.stringify(setup)}, ${record}, ${script.slice(START_CALL.length)}`;
