@@ -740,6 +740,7 @@ export class Execution implements LiveEntry {
       v: 1, runtime: this.deps.runtimeVersion, id: this.id, clientId: this.spec.clientId, seq: this.seq, pausedAt: Date.now(),
       usedMs: this.usedMs, memoryUsed: this.memoryUsedBytes, counters: { ...this.scope.counters }, callbacks,
       timers: this.frozenTimers, segments: this.segments, refreshedAt: this.refreshedAt, ...(this.journal.issue && { issue: this.journal.issue }),
+      ...(this.spec.timezone && { timezone: this.spec.timezone }),
     };
     try {
       await this.deps.states.savePause(header, this.journal.takeSegment(), this.seq === 1 ? this.spec : undefined);

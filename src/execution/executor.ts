@@ -16,7 +16,7 @@ import { Admission } from './admission.js';
 import { matchAnswer } from './answers.js';
 import { DEFAULT_INLINE_TURNS, Execution, type ExecutionDeps, type Hooks, type InlineTurns } from './execution.js';
 import { LivePaused } from './live.js';
-import { internalOutcome, notReplayableOutcome, type Outcome } from './outcome.js';
+import { internalOutcome, notReplayableOutcome, otherTimeZoneOutcome, type Outcome } from './outcome.js';
 import { ExecutionStateStore, type ExecutionSpec, type PauseHeader } from './state-store.js';
 import {
   ExecutionNotFoundError, ResumeConflictError, type ExecuteRequest, type ExecutionResult, type Executor, type ResumeAnswer,
@@ -214,6 +214,10 @@ class IsolateExecutor implements EngineExecutor {
         header = await this.header(executionId, clientId);
         values = matchAnswer(answer, header.callbacks);
       }
+      // checked before claiming: this instance cannot replay it, but one with the right time zone still can
+      if (header!.timezone !== undefined && header!.timezone !== this.timezone) {
+        return this.audited(subject, standalone(executionId, otherTimeZoneOutcome(header!.timezone, this.timezone), header));
+      }
       if (!(await this.states.claim(executionId, header!.seq))) throw new ResumeConflictError();
       return this.audited(subject, await this.replayAndResume(header!, values, hooks));
     } finally {
@@ -254,11 +258,6 @@ class IsolateExecutor implements EngineExecutor {
     }
     const journal = await this.states.journal(header);
     if (!journal || journal.spec.clientId !== header.clientId) throw new ExecutionNotFoundError();
-    const pausedIn = journal.spec.timezone ?? 'UTC';
-    if (pausedIn !== this.timezone) {
-      await forget();
-      return standalone(header.id, notReplayableOutcome(`it was paused on an instance whose execution.timezone is ${pausedIn}, and this one's is ${this.timezone}; give every instance the same`), header);
-    }
     const execution = new Execution(journal.spec, this.deps, hooks);
     this.audit?.executionResumed({ executionId: header.id, clientId: header.clientId }, 'replay');
     return this.track(execution, async () => {

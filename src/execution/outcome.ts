@@ -113,6 +113,19 @@ export function divergedOutcome(detail: string): Outcome {
   };
 }
 
+/** A replay here would show the code other local times; the pause is left for an instance that can replay it. */
+export function otherTimeZoneOutcome(pausedIn: string, here: string): Outcome {
+  return {
+    status: 'failed',
+    error: {
+      message: `this execution cannot be resumed on this instance: it runs in time zone ${pausedIn}, and this instance's execution.timezone is ${here}. Its pause is kept`,
+      code: 'EXECUTION_FAILED',
+      retryable: true,
+      suggestion: `resume it on an instance whose execution.timezone is ${pausedIn}, and give every instance sharing the state store the same one`,
+    },
+  };
+}
+
 export function notReplayableOutcome(issue: string): Outcome {
   return {
     status: 'failed',

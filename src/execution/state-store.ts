@@ -19,7 +19,7 @@ export interface ExecutionSpec {
   allowLLMCalls: boolean;
   /** Seed of Math.random inside the sandbox. */
   seed: number[];
-  /** The time zone the code saw (execution.timezone); a replay needs the same. Absent in older journals. */
+  /** The time zone the code sees (execution.timezone); each pause's header repeats it. Absent in older journals. */
   timezone?: string;
   createdAt: number;
 }
@@ -49,6 +49,8 @@ export interface PauseHeader {
   refreshedAt: number;
   /** Set when the execution can only resume on the instance that holds it live. */
   issue?: string;
+  /** The time zone the code saw (execution.timezone): only an instance with the same replays it. */
+  timezone?: string;
 }
 
 export interface StateStoreOptions {

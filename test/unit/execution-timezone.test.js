@@ -24,14 +24,20 @@ test('agent code sees UTC by default, whatever the host\'s time zone, and the co
   assert.deepEqual(tokyo.result, [9, -540, 'Asia/Tokyo']);
 });
 
-test('a pause is not replayed on an instance with another time zone: a clear failure, not a silent divergence', async () => {
+test('a pause is not replayed on an instance with another time zone; it stays for one with the same zone', async () => {
   const store = new Keyv();
   const paris = executor('execution:\n  timezone: Europe/Paris\n', store);
   const first = await paris.execute(request('const h = new Date(0).getHours(); return [h, await atp.llm.call({ prompt: String(h) })];'));
   assert.equal(first.status, 'paused');
   assert.equal(first.needsCallback.payload.prompt, '1');
   const utc = executor('', store);
-  const result = await utc.resume(first.executionId, 'client-a', { result: 'answer' });
-  assert.equal(result.status, 'failed');
-  assert.match(result.error.message, /cannot be replayed because it was paused on an instance whose execution\.timezone is Europe\/Paris, and this one's is UTC; give every instance the same/);
+  const refused = await utc.resume(first.executionId, 'client-a', { result: 'answer' });
+  assert.equal(refused.status, 'failed');
+  assert.equal(refused.error.retryable, true);
+  assert.match(refused.error.message, /cannot be resumed on this instance: it runs in time zone Europe\/Paris, and this instance's execution\.timezone is UTC\. Its pause is kept/);
+  // another instance in Paris replays it: the code sees the same hour as when it first ran
+  const paris2 = executor('execution:\n  timezone: Europe/Paris\n', store);
+  const result = await paris2.resume(first.executionId, 'client-a', { result: 'answer' });
+  assert.equal(result.status, 'completed', JSON.stringify(result.error));
+  assert.deepEqual(result.result, [1, 'answer']);
 });
