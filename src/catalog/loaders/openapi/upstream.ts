@@ -60,12 +60,12 @@ export class UpstreamResponse {
     this.request.destroy();
   }
 
-  /** The decoded body as UTF-8; `limit` bytes or more reject as bytes() does. */
+  /** The decoded body as UTF-8; a body of more than `limit` bytes rejects, as with bytes(). */
   async text(limit = Infinity): Promise<string> {
     return (await this.bytes(limit)).toString('utf8');
   }
 
-  /** The decoded body; `limit` bytes or more reject with a RangeError (code ERR_BUFFER_TOO_LARGE). */
+  /** The decoded body; more than `limit` bytes rejects with a RangeError (code ERR_BUFFER_TOO_LARGE). */
   async bytes(limit = Infinity): Promise<Buffer> {
     const raw = await collect(this.message, limit);
     return decode(raw, this.header('content-encoding'), limit);
