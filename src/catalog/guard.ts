@@ -1,5 +1,5 @@
-// What the catalog adds to every loaded group, whatever its source: the per-group cap on calls in flight,
-// and output types learned from results for tools that declare none.
+// What the catalog adds to every loaded group, whatever its source: the per-group cap on calls in flight, shared
+// fairly between clients, and output types learned from results for tools that declare none.
 
 import type { Logger } from '../logging/index.js';
 import { OutputLearner, outputStoreKey } from './learn.js';
@@ -9,6 +9,8 @@ import type { KeyValueStore, Tool, ToolGroup } from './types.js';
 export interface GuardOptions {
   /** Calls in flight to the group at once; the rest wait in order. */
   concurrency: number;
+  /** Of those, calls of one client (CallContext.clientId) at once; concurrency when absent. */
+  clientConcurrency?: number;
   store?: KeyValueStore;
   logger: Logger;
 }
@@ -21,7 +23,7 @@ export interface GuardedGroup extends ToolGroup {
 }
 
 export async function guardGroup(inner: ToolGroup, options: GuardOptions): Promise<GuardedGroup> {
-  const limit = new ConcurrencyLimit(options.concurrency);
+  const limit = new ConcurrencyLimit(options.concurrency, options.clientConcurrency);
   const listeners = new Set<() => void>();
   const learners = new Map<string, OutputLearner>();
   const wrappers = new WeakMap<Tool, Tool>();
@@ -61,7 +63,7 @@ export async function guardGroup(inner: ToolGroup, options: GuardOptions): Promi
     const known = wrappers.get(tool);
     if (known) return known;
     const learner = tool.outputSchema === undefined ? learnerFor(tool) : undefined;
-    const invoke = (input: unknown, ctx: Parameters<Tool['invoke']>[1]) => limit.run(() => tool.invoke(input, ctx), ctx.signal);
+    const invoke = (input: unknown, ctx: Parameters<Tool['invoke']>[1]) => limit.run(() => tool.invoke(input, ctx), ctx.signal, ctx.clientId);
     const wrapper: Tool = {
       path: tool.path,
       sourceName: tool.sourceName,

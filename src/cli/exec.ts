@@ -66,6 +66,8 @@ async function runExec(command: Command, file: string, options: ExecOptions): Pr
   if (typeof limits === 'string') return usage(limits);
   const logger = createLogger({ level: global.logLevel ?? 'warn', format: config.logging.format });
   config.execution.pool = 0; // one execution: no warm isolates to keep
+  // one client: the shares that keep clients of a server from starving each other would only slow it down
+  for (const group of config.apis) group.clientConcurrency = group.concurrency;
   const interactive = file !== '-' && Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY);
 
   const groups: ToolGroup[] = [];

@@ -14,14 +14,27 @@ export function normalize(raw: Record<string, unknown>, filepath: string): Confi
   for (const key of Object.keys(converted)) if (key.startsWith('x-')) delete (converted as Record<string, unknown>)[key]; // anchors and notes
   const config: Config = { file: filepath, dir, ...converted };
   config.audit.sinks ??= [];
+  const { execution } = config;
+  execution.clientConcurrency ??= clientShare(execution.concurrency);
+  execution.clientQueue ??= Math.ceil((execution.queue * 3) / 4); // rounded up: a client alone may still queue when queue is 1
   for (const group of config.apis) {
     if (group.type === 'openapi' && !isUrl(group.spec)) group.spec = path.resolve(dir, group.spec);
     if (group.type === 'module') group.module = path.resolve(dir, group.module);
     if (group.type === 'mcp' && group.cwd) group.cwd = path.resolve(dir, group.cwd);
     group.timeout ??= 30_000;
+    group.clientConcurrency ??= clientShare(group.concurrency);
   }
   for (const sink of config.audit.sinks) if (sink.type === 'file') sink.path = path.resolve(dir, sink.path);
   return config;
+}
+
+/**
+ * The default share of one client in slots: three quarters, rounded down so that a burst of one client leaves at least
+ * one slot to the others (from 2 slots on), while a client alone still gets most of them. It depends on the total,
+ * so the schema cannot give it as a default.
+ */
+function clientShare(concurrency: number): number {
+  return Math.max(1, Math.floor((concurrency * 3) / 4));
 }
 
 /** Walks data alongside its schema, turning every duration into ms and every size into bytes. */

@@ -48,6 +48,10 @@ function checkGroups(apis: unknown, dir: string, report: Report): void {
       if (first !== undefined) report([...at, 'name'], `duplicate group name "${group.name}" (also apis[${first}])`, 'give each group its own name: it becomes api.<name>');
       else seen.set(group.name, index);
     }
+    if (typeof group.clientConcurrency === 'number' && typeof group.concurrency === 'number' && group.clientConcurrency > group.concurrency) {
+      report([...at, 'clientConcurrency'], `clientConcurrency (${group.clientConcurrency}) is above the group's concurrency (${group.concurrency})`,
+        'lower clientConcurrency or raise concurrency; equal to concurrency lets one client take every slot');
+    }
     if (group.type === 'mcp') checkMcp(group, at, dir, report);
     if (group.type === 'openapi' && typeof group.spec === 'string' && !isUrl(group.spec)) checkFile(group.spec, [...at, 'spec'], dir, report, 'the OpenAPI document');
     if (group.type === 'module' && typeof group.module === 'string') checkFile(group.module, [...at, 'module'], dir, report, 'the module');
@@ -87,6 +91,8 @@ function checkLimits(data: Raw, report: Report, written: (at: ConfigPath) => boo
     ['timeout', 'maxTimeout', parseDuration],
     ['memory', 'maxMemory', parseSize],
     ['llmCalls', 'maxLLMCalls', (v) => (typeof v === 'number' ? v : undefined)],
+    ['clientConcurrency', 'concurrency', (v) => (typeof v === 'number' ? v : undefined)],
+    ['clientQueue', 'queue', (v) => (typeof v === 'number' ? v : undefined)],
   ];
   for (const [key, maxKey, parse] of pairs) {
     const value = parseUnit(execution[key], parse);

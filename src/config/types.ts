@@ -46,6 +46,10 @@ export interface ExecutionConfig {
   maxLLMCalls: number;
   concurrency: number;
   queue: number;
+  /** Of `concurrency`, executions of one client at once (default three quarters of it, at least 1). */
+  clientConcurrency: number;
+  /** Of `queue`, executions of one client waiting (default three quarters of it, rounded up). */
+  clientQueue: number;
   pool: number;
   maxResultSize: number;
   maxLogEntries: number;
@@ -74,6 +78,8 @@ interface GroupBase {
   description?: string;
   timeout: number;
   concurrency: number;
+  /** Of `concurrency`, calls of one client in flight (default three quarters of it, at least 1). */
+  clientConcurrency: number;
 }
 
 export interface OperationFilter {

@@ -1,4 +1,4 @@
-// The Executor the HTTP layer and `atp exec` use: admission (concurrency, queue), new executions, and resumes
+// The Executor the HTTP layer and `atp exec` use: admission (fair between clients), new executions, and resumes
 // that continue in place when the isolate is live here, or by replay from the shared state store otherwise.
 
 import { randomFillSync } from 'node:crypto';
@@ -12,7 +12,7 @@ import type { Telemetry } from '../telemetry/index.js';
 import { IsolatePool, RUNTIME_VERSION } from '../sandbox/index.js';
 import { ClientCache, HostRuntime, addHostRoot } from '../runtime/index.js';
 import { claimFor } from '../store/index.js';
-import { Admission } from './admission.js';
+import { Admission, type Refusal } from './admission.js';
 import { matchAnswer } from './answers.js';
 import { DEFAULT_INLINE_TURNS, Execution, type ExecutionDeps, type Hooks, type InlineTurns } from './execution.js';
 import { LivePaused } from './live.js';
@@ -86,7 +86,7 @@ class IsolateExecutor implements EngineExecutor {
     this.maxPauseDuration = config.state.maxPauseDuration;
     this.audit = options.audit;
     this.telemetry = options.telemetry;
-    this.admission = new Admission(execution.concurrency, execution.queue);
+    this.admission = new Admission(execution);
     this.pool = new IsolatePool({
       size: execution.pool,
       memoryLimit: execution.memory,
@@ -151,8 +151,8 @@ class IsolateExecutor implements EngineExecutor {
   private async start(request: ExecuteRequest, subject: AuditSubject, seed: number[]): Promise<ExecutionResult> {
     const id = subject.executionId;
     if (this.closing) return this.audited(subject, standalone(id, closingOutcome()));
-    const slot = this.admission.acquire();
-    if (!slot) return this.audited(subject, standalone(id, this.rateLimited()));
+    const slot = this.admission.acquire(request.clientId);
+    if (typeof slot === 'string') return this.audited(subject, standalone(id, this.rateLimited(slot, request.clientId)));
     const release = await slot;
     try {
       if (this.closing) return this.audited(subject, standalone(id, closingOutcome()));
@@ -186,8 +186,9 @@ class IsolateExecutor implements EngineExecutor {
     if (local && local.clientId !== clientId) throw new ExecutionNotFoundError();
     let header = local ? undefined : await this.header(executionId, clientId);
     let values = matchAnswer(answer, local ? local.pending() : header!.callbacks);
-    const slot = this.admission.acquire();
-    if (!slot) return this.audited(subject, standalone(executionId, this.rateLimited()));
+    // a resume waits its turn under its client like a new execution: pausing gave the slot back
+    const slot = this.admission.acquire(clientId);
+    if (typeof slot === 'string') return this.audited(subject, standalone(executionId, this.rateLimited(slot, clientId)));
     const release = await slot;
     try {
       if (local) {
@@ -317,11 +318,16 @@ class IsolateExecutor implements EngineExecutor {
     execution.spill('evicted');
   }
 
-  private rateLimited(): Outcome {
+  private rateLimited(refusal: Refusal, clientId: string): Outcome {
+    const { clientConcurrency, clientQueue } = this.admission.limits;
+    const { running, queued } = this.admission.usage(clientId);
+    const message = refusal === 'client'
+      ? `this client has ${running} executions running and ${queued} waiting, its limit (execution.clientConcurrency ${clientConcurrency}, execution.clientQueue ${clientQueue}); wait for one to finish before starting another`
+      : `this server is running ${this.admission.active} executions with ${this.admission.queued} more waiting, its limit; retry in a moment`;
     return {
       status: 'rate_limited',
       error: {
-        message: `this server is running ${this.admission.active} executions with ${this.admission.queued} more waiting, its limit; retry in a moment`,
+        message,
         code: 'CONCURRENT_LIMIT_EXCEEDED',
         retryable: true,
       },

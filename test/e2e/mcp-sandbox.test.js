@@ -27,6 +27,7 @@ apis:
     type: module
     module: ${JSON.stringify(path.join(modules, 'counter.js'))}
     concurrency: 4
+    clientConcurrency: 4   # one client here: it may take every slot
 `;
 const services = { hasLLM: false, hasApproval: false, hasEmbedding: false, hasTools: false };
 let catalog;

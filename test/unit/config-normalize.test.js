@@ -31,6 +31,7 @@ test('defaults are filled, in ms and bytes', async () => {
   assert.deepEqual(config.execution, {
     timeout: 30_000, maxTimeout: 300_000, memory: 128_000_000, maxMemory: 512_000_000, llmCalls: 100, maxLLMCalls: 1000,
     concurrency: 16, queue: 256, pool: 4, maxResultSize: 8_000_000, maxLogEntries: 1000, timezone: 'UTC', provenance: 'none',
+    clientConcurrency: 12, clientQueue: 192,
   });
   assert.deepEqual(config.state, { store: 'memory://', ttl: 3_600_000, maxPauseDuration: 3_600_000, live: { max: 64, memory: 1_000_000_000 } });
   assert.deepEqual(config.cache, { store: 'memory://', namespace: 'atp', defaultTTL: 3_600_000 });
@@ -40,7 +41,7 @@ test('defaults are filled, in ms and bytes', async () => {
   assert.deepEqual(config.telemetry, { serviceName: 'atp', sampleRatio: 1 });
   assert.deepEqual(config.logging, { level: 'info', format: 'text' });
   assert.deepEqual(config.apis, [{
-    name: 'petstore', type: 'openapi', spec: path.join(VALID, 'specs/petstore.yaml'), timeout: 30_000, retries: 2, concurrency: 16,
+    name: 'petstore', type: 'openapi', spec: path.join(VALID, 'specs/petstore.yaml'), timeout: 30_000, retries: 2, concurrency: 16, clientConcurrency: 12,
   }]);
 });
 
@@ -56,6 +57,7 @@ test('full.yaml: every section carries its written values, converted', async () 
   assert.deepEqual(config.execution, {
     timeout: 20_000, maxTimeout: 120_000, memory: 64 * 1024 * 1024, maxMemory: 256_000_000, llmCalls: 10, maxLLMCalls: 50,
     concurrency: 4, queue: 32, pool: 2, maxResultSize: 4_000_000, maxLogEntries: 500, timezone: 'Europe/Paris', provenance: 'proxy',
+    clientConcurrency: 3, clientQueue: 24,
   });
   assert.deepEqual(config.state, { store: 'redis://127.0.0.1:6379/2', ttl: 1_800_000, maxPauseDuration: 900_000, live: { max: 8, memory: 512_000_000 } });
   assert.deepEqual(config.cache, { store: 'postgres://atp:secret@127.0.0.1:5432/atp', namespace: 'atp-test', defaultTTL: 300_000 });
@@ -95,7 +97,7 @@ test('full.yaml: each kind of API group, with paths resolved against the config 
     spec: path.join(VALID, 'specs/petstore.yaml'), baseUrl: 'https://petstore.example.com/v2', serverVariables: { region: 'eu' },
     auth: { type: 'bearer', token: 'dev-token' }, headers: { 'User-Agent': 'atp-tests' },
     include: { tags: ['pets'], methods: ['get', 'POST'] }, exclude: { operations: ['delete*'], paths: ['/admin/**'] },
-    timeout: 15_000, retries: 3, concurrency: 8,
+    timeout: 15_000, retries: 3, concurrency: 8, clientConcurrency: 6,
   });
   // A URL spec stays a URL; `specs/x` without ./ is relative too.
   assert.equal(byName.remotePets.spec, 'https://petstore.example.com/openapi.json');
@@ -108,13 +110,13 @@ test('full.yaml: each kind of API group, with paths resolved against the config 
   assert.deepEqual(byName.legacy.auth, { type: 'basic', username: 'admin', password: '' });
   assert.deepEqual(byName.files, {
     name: 'files', type: 'mcp', description: "The workspace's files.", command: 'node', args: ['server.js', '--root', '${HOME}'],
-    env: { LOG_LEVEL: 'warn' }, cwd: path.join(VALID, 'mcp-work'), lazy: true, timeout: 90_000, concurrency: 2,
+    env: { LOG_LEVEL: 'warn' }, cwd: path.join(VALID, 'mcp-work'), lazy: true, timeout: 90_000, concurrency: 2, clientConcurrency: 1,
   });
   assert.deepEqual(byName.docs, {
     name: 'docs', type: 'mcp', url: 'https://mcp.example.com/mcp', headers: { Authorization: 'Bearer none' },
-    lazy: false, timeout: 60_000, concurrency: 16,
+    lazy: false, timeout: 60_000, concurrency: 16, clientConcurrency: 12,
   });
-  assert.deepEqual(byName.math, { name: 'math', type: 'module', module: path.join(VALID, 'tools/math.mjs'), timeout: 1_000, concurrency: 16 });
+  assert.deepEqual(byName.math, { name: 'math', type: 'module', module: path.join(VALID, 'tools/math.mjs'), timeout: 1_000, concurrency: 16, clientConcurrency: 12 });
 });
 
 test('full.yaml: environment values replace the defaults written in it', async () => {

@@ -186,3 +186,26 @@ test('execution.timezone must be a time zone Node knows; a near miss gets a sugg
   const config = configFromText('apis: []\n', { filepath: path.join(DIR, 'atp.yaml'), cwd: DIR, env: {} });
   assert.equal(config.execution.timezone, 'UTC');
 });
+
+test('a per-client share above its total is a problem; unwritten shares follow the written totals', () => {
+  const text = [
+    'execution:',
+    '  concurrency: 4',
+    '  clientConcurrency: 6',
+    'apis:',
+    '  - name: m',
+    '    type: module',
+    '    module: m.js',
+    '    concurrency: 2',
+    '    clientConcurrency: 3',
+    '',
+  ].join('\n');
+  const problems = problemsOf(text).filter((p) => /clientConcurrency/.test(p.path));
+  assert.deepEqual(brief(problems), [
+    [3, 22, 'execution.clientConcurrency', 'execution.clientConcurrency (6) is above execution.concurrency (4)', 'lower clientConcurrency or raise concurrency'],
+    [9, 24, 'apis[0].clientConcurrency', "clientConcurrency (3) is above the group's concurrency (2)",
+      'lower clientConcurrency or raise concurrency; equal to concurrency lets one client take every slot'],
+  ]);
+  const config = configFromText('execution:\n  concurrency: 2\n  queue: 1\napis: []\n', { filepath: path.join(DIR, 'atp.yaml'), cwd: DIR, env: {} });
+  assert.deepEqual([config.execution.clientConcurrency, config.execution.clientQueue], [1, 1]);
+});
