@@ -73,6 +73,11 @@ export class Catalog {
   }
 }
 
+/** `group.path.to.function` for every function of the groups, including those `visible` would leave out. */
+export function functionIds(groups: readonly ToolGroup[]): string[] {
+  return groups.flatMap((group) => group.tools.map((tool) => [group.name, ...tool.path].join('.')));
+}
+
 function index(groups: readonly ToolGroup[], visible?: (id: string) => boolean): Map<string, CatalogEntry> {
   const byId = new Map<string, CatalogEntry>();
   for (const group of groups) {

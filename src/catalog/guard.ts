@@ -73,6 +73,7 @@ export async function guardGroup(inner: ToolGroup, options: GuardOptions): Promi
       // inferred only once something was learned: until then the output type is simply unknown
       outputInferred: learner ? learner.schema !== undefined : tool.outputInferred,
       annotations: tool.annotations,
+      checkInput: tool.checkInput,
       invoke: learner
         ? async (input, ctx) => {
           const result = await invoke(input, ctx);

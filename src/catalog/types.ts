@@ -35,6 +35,11 @@ export interface Tool {
   outputInferred?: boolean;
   annotations: ToolAnnotations;
   invoke(input: unknown, ctx: CallContext): Promise<unknown>;
+  /**
+   * The error invoke would throw for this input before running anything (VALIDATION_FAILED), or undefined: lets
+   * a call be refused before a person is asked to approve it. A source without it is asked for as it is.
+   */
+  checkInput?(input: unknown): Error | undefined;
 }
 
 export interface ToolGroup {

@@ -6,11 +6,11 @@ import { createInterface, type Interface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import Keyv from 'keyv';
 import { createAudit, type Audit } from '../audit/index.js';
-import { Catalog, loadGroup, type ToolGroup } from '../catalog/index.js';
+import { Catalog, functionIds, loadGroup, type ToolGroup } from '../catalog/index.js';
 import { formatDuration, parseDuration, parseSize, type Config } from '../config/index.js';
 import { createExecutor, type CallbackRequest, type ExecutionResult, type ExecutionStatus, type LogEvent, type ProgressEvent } from '../execution/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
-import { functionFilter } from '../policy/index.js';
+import { checkPatterns, functionFilter } from '../policy/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { EXIT, globalOptions, loadConfigOrReport, printJson } from './output.js';
 
@@ -76,6 +76,7 @@ async function runExec(command: Command, file: string, options: ExecOptions): Pr
   try {
     audit = createAudit(config, { logger, stdout: process.stderr }); // standard output carries the result
     groups.push(...(await loadGroups(config, logger)));
+    checkPatterns(config, functionIds(groups)); // a policy pattern that matches no function guards nothing
     cache = await openStore(config.cache.store, { namespace: `${config.cache.namespace}:cache` });
   } catch (error) {
     await closeAll(groups, cache, audit);

@@ -2,9 +2,13 @@
 
 import type { Command } from 'commander';
 import { ConfigError, ConfigFileError, displayName, formatProblem, loadConfig, notInEffect, type Config, type ConfigProblem } from '../config/index.js';
+import { unmatchedPatternProblems } from '../policy/index.js';
 import { EXIT, globalOptions, printJson } from './output.js';
 
 interface GroupReport { name: string; type: string; ok: boolean; functions?: number; ms: number; error?: string }
+
+/** What --connect found: each group's report, and the names of all functions when every group loaded. */
+interface Connected { groups: GroupReport[]; ids?: string[] }
 
 export function registerValidate(program: Command, setExit: (code: number) => void): void {
   const command = program
@@ -25,20 +29,25 @@ async function runValidate(command: Command, options: { connect?: boolean }): Pr
     if (error instanceof ConfigFileError) return reportProblems(error.problems, error.file, EXIT.usage, global.json, error.message);
     throw error;
   }
-  const groups = options.connect ? await connectAll(config, global.logLevel ?? 'silent') : undefined;
-  const ok = !groups || groups.every((group) => group.ok);
+  const connected = options.connect ? await connectAll(config, global.logLevel ?? 'silent') : undefined;
+  const groups = connected?.groups;
+  // only against every group's functions: a pattern may be meant for a group that failed to load
+  const problems = connected?.ids ? unmatchedPatternProblems(config, connected.ids) : [];
+  const ok = (!groups || groups.every((group) => group.ok)) && problems.length === 0;
   const notes = notInEffect(config);
   if (global.json) {
-    printJson({ valid: ok, file: displayName(config.file), apis: config.apis.map((g) => ({ name: g.name, type: g.type })), problems: [], notes, ...(groups && { groups }) });
+    printJson({ valid: ok, file: displayName(config.file), apis: config.apis.map((g) => ({ name: g.name, type: g.type })), problems, notes, ...(groups && { groups }) });
   } else {
     const list = config.apis.map((g) => `${g.name} (${g.type})`).join(', ') || 'none';
-    process.stdout.write(`${displayName(config.file)}: valid; ${config.apis.length} API group${config.apis.length === 1 ? '' : 's'}: ${list}\n`);
+    process.stdout.write(`${displayName(config.file)}: ${problems.length > 0 ? 'invalid' : 'valid'}; ${config.apis.length} API group${config.apis.length === 1 ? '' : 's'}: ${list}\n`);
     for (const note of notes) process.stdout.write(`  note  ${note}\n`);
     for (const group of groups ?? []) {
       process.stdout.write(group.ok
         ? `  ok    ${group.name}: ${group.functions} function${group.functions === 1 ? '' : 's'} in ${group.ms} ms\n`
         : `  FAIL  ${group.name}: ${group.error}\n`);
     }
+    for (const problem of problems) process.stdout.write(formatProblem(problem) + '\n');
+    if (problems.length > 0) process.stdout.write(`${problems.length} problem${problems.length === 1 ? '' : 's'} found\n`);
   }
   return ok ? EXIT.ok : EXIT.failure;
 }
@@ -57,18 +66,21 @@ function reportProblems(problems: ConfigProblem[], file: string | undefined, cod
 }
 
 /** Loads every group in parallel, closing each afterwards; a failure names the group and the cause. */
-async function connectAll(config: Config, level: NonNullable<ReturnType<typeof globalOptions>['logLevel']>): Promise<GroupReport[]> {
+async function connectAll(config: Config, level: NonNullable<ReturnType<typeof globalOptions>['logLevel']>): Promise<Connected> {
   // Loaded here, not at the top: plain `atp validate` should not pay for the loaders' start-up.
-  const [{ loadGroup }, { createLogger }] = await Promise.all([import('../catalog/index.js'), import('../logging/index.js')]);
+  const [{ functionIds, loadGroup }, { createLogger }] = await Promise.all([import('../catalog/index.js'), import('../logging/index.js')]);
   const logger = createLogger({ level, format: config.logging.format });
-  return Promise.all(config.apis.map(async (group): Promise<GroupReport> => {
+  const ids: string[][] = []; // per group, in config order: suggestions do not depend on which group loaded first
+  const groups = await Promise.all(config.apis.map(async (group, index): Promise<GroupReport> => {
     const started = performance.now();
     try {
       const loaded = await loadGroup(group, { logger: logger.child({ group: group.name }), configDir: config.dir });
+      ids[index] = functionIds([loaded]);
       await loaded.close();
       return { name: group.name, type: group.type, ok: true, functions: loaded.tools.length, ms: Math.round(performance.now() - started) };
     } catch (error) {
       return { name: group.name, type: group.type, ok: false, error: (error as Error).message, ms: Math.round(performance.now() - started) };
     }
   }));
+  return { groups, ids: groups.every((group) => group.ok) ? ids.flat() : undefined };
 }

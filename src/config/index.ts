@@ -53,7 +53,16 @@ export function configFromText(text: string, options: { filepath: string; root?:
   }));
   problems.push(...later.filter((p) => !skip.has(`${p.path}@${p.line}:${p.col}`)));
   if (problems.length > 0) throw new ConfigError(sortProblems(problems), source.file);
-  return normalize(raw as Record<string, unknown>, options.filepath);
+  return normalize(raw as Record<string, unknown>, options.filepath, { name: shown, text, root: options.root ?? [] });
+}
+
+/**
+ * Where a value of the config is written, for problems found only once the API groups have loaded (a policy
+ * pattern that matches no function). A path not in the file gives its nearest parent. Parses again: rare, and cheap.
+ */
+export function locateIn(config: Config, at: readonly (string | number)[]): { file: string; line: number; col: number } {
+  const source = parseConfigText(config.source.text, config.source.name, config.file, config.source.root);
+  return { file: source.file, ...locate(source, at) };
 }
 
 function rootValue(source: ConfigSource): unknown {

@@ -7,12 +7,12 @@ import { parseDuration, parseSize } from './units.js';
 
 const CONVERTERS: Record<string, (value: string | number) => number | undefined> = { duration: parseDuration, size: parseSize };
 
-export function normalize(raw: Record<string, unknown>, filepath: string): Config {
+export function normalize(raw: Record<string, unknown>, filepath: string, source: Config['source']): Config {
   const dir = path.dirname(filepath);
-  const converted = convertUnits(configSchema, raw) as Omit<Config, 'file' | 'dir'> & { $schema?: string };
+  const converted = convertUnits(configSchema, raw) as Omit<Config, 'file' | 'dir' | 'source'> & { $schema?: string };
   delete converted.$schema;
   for (const key of Object.keys(converted)) if (key.startsWith('x-')) delete (converted as Record<string, unknown>)[key]; // anchors and notes
-  const config: Config = { file: filepath, dir, ...converted };
+  const config: Config = { file: filepath, dir, source, ...converted };
   config.audit.sinks ??= [];
   const { execution } = config;
   execution.clientConcurrency ??= clientShare(execution.concurrency);

@@ -9,6 +9,8 @@ export interface Config {
   /** Absolute path of the file this came from, and its folder (relative paths resolve against it). */
   file: string;
   dir: string;
+  /** The text it was read from, named as problems name it: locateIn places problems found once the API groups loaded. */
+  source: ConfigText;
   server: ServerConfig;
   auth: AuthConfig;
   execution: ExecutionConfig;
@@ -20,6 +22,14 @@ export interface Config {
   audit: AuditConfig;
   telemetry: TelemetryConfig;
   logging: LoggingConfig;
+}
+
+export interface ConfigText {
+  /** The file relative to the working directory when inside it, else absolute. */
+  name: string;
+  text: string;
+  /** Where the config sits in the document: [] for atp.yaml, ['atp'] inside package.json. */
+  root: readonly string[];
 }
 
 export interface ServerConfig {
@@ -130,11 +140,17 @@ export interface SearchConfig {
   embeddings: { provider: 'none' | 'openai'; url?: string; model?: string; apiKey?: string; dimensions?: number };
 }
 
+/**
+ * A function pattern as written: `github.issues.*`, or `{ pattern, optional: true }` for one that may match no
+ * loaded function (otherwise that is a start-up error: atp serve, atp exec, atp validate --connect).
+ */
+export type FunctionPattern = string | { pattern: string; optional?: boolean };
+
 export interface PoliciesConfig {
-  allow?: string[];
-  deny?: string[];
-  requireApproval?: string[];
-  rules?: { rule: 'preventDataExfiltration' | 'requireUserOrigin' | 'blockLLMRecipients' | 'auditSensitiveAccess'; action: 'block' | 'approve' | 'log'; functions?: string[] }[];
+  allow?: FunctionPattern[];
+  deny?: FunctionPattern[];
+  requireApproval?: FunctionPattern[];
+  rules?: { rule: 'preventDataExfiltration' | 'requireUserOrigin' | 'blockLLMRecipients' | 'auditSensitiveAccess'; action: 'block' | 'approve' | 'log'; functions?: FunctionPattern[] }[];
 }
 
 export type AuditSinkConfig =

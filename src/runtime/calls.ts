@@ -94,12 +94,22 @@ export class HostRuntime {
     const entry = this.catalog.get(id);
     if (!entry) return { kind: 'reject', error: { message: `api.${id} does not exist; see /api/definitions for the functions this server has` } };
     if (!scope.isAllowed(id)) return forbidden(`api.${id}`);
-    if (!approved && this.needsApproval?.(id)) return this.askApproval(id, input ?? {}, scope);
-    const run = (signal: AbortSignal) => entry.tool.invoke(input ?? {}, {
+    const value = input ?? {};
+    if (!approved && this.needsApproval?.(id)) {
+      // input first: a person is never asked to approve a call the function would refuse
+      const invalid = refusal(entry, value);
+      if (!invalid) return this.askApproval(id, value, scope);
+      return this.serverCall(entry, value, scope, () => Promise.reject(invalid));
+    }
+    return this.serverCall(entry, value, scope, (signal) => entry.tool.invoke(value, {
       signal, executionId: scope.executionId, clientId: scope.clientId, onProgress: scope.onToolProgress,
-    });
-    const watched = this.audit || this.telemetry ? observed(entry, input ?? {}, scope, run, this.audit, this.telemetry) : run;
-    return { kind: 'server', label: `api.${id}`, run: watched };
+    }));
+  }
+
+  /** A call that runs here, audited and traced when those are on; a refused input fails in it like any error. */
+  private serverCall(entry: CatalogEntry, input: unknown, scope: CallScope, run: (signal: AbortSignal) => Promise<unknown>): CallPlan {
+    const watched = this.audit || this.telemetry ? observed(entry, input, scope, run, this.audit, this.telemetry) : run;
+    return { kind: 'server', label: `api.${entry.id}`, run: watched };
   }
 
   private askApproval(id: string, input: unknown, scope: CallScope): CallPlan {
@@ -172,6 +182,15 @@ export function deliveredError(error: unknown, label: string): DeliveredError {
   if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) out.code = code;
   if (typeof retryable === 'boolean') out.retryable = retryable;
   return out;
+}
+
+/** The error the function would refuse this input with, found without running it; undefined when it takes it. */
+function refusal(entry: CatalogEntry, input: unknown): Error | undefined {
+  try {
+    return entry.tool.checkInput?.(input);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error)); // invoke would fail the same way
+  }
 }
 
 /** The call, recorded in the audit trail and traced as a span under its execution's run, whichever is on. */

@@ -4,10 +4,11 @@ import { readFileSync } from 'node:fs';
 import type Koa from 'koa';
 import { createAudit, type Audit } from '../audit/index.js';
 import { notInEffect, type Config } from '../config/index.js';
-import type { Catalog } from '../catalog/index.js';
+import { functionIds, type Catalog } from '../catalog/index.js';
 import type { EngineExecutor } from '../execution/index.js';
 import { createApp, type Discovery, type Lifecycle } from '../http/index.js';
 import type { Logger } from '../logging/index.js';
+import { checkPatterns } from '../policy/index.js';
 import { Sessions } from '../session/index.js';
 import { createTelemetry, type Telemetry } from '../telemetry/index.js';
 import { openStore, type Store } from '../store/index.js';
@@ -54,6 +55,7 @@ export async function build(config: Config, logger: Logger): Promise<Daemon> {
       openStore(config.cache.store, { namespace: `${config.cache.namespace}:cache` }).then((store) => (opened.push(store), store)),
       statePromise.then((store) => loadCatalog(config, logger, store.keyv)).then((result) => (opened.push(result.catalog), result)),
     ]);
+    checkPatterns(config, functionIds(catalog.groups)); // a policy pattern that matches no function guards nothing
     const sessions = new Sessions({ store: state, auth: config.auth, ttl: config.state.ttl, logger });
     if (sessions.secretSource === 'random') {
       logger.warn('auth.jwtSecret is not set: tokens are signed with a random secret of this process, so sessions end when it restarts; instances that share a state store need one shared auth.jwtSecret');

@@ -135,6 +135,20 @@ export async function startAtp(config, { env = {}, args = [], timeoutMs = 30_000
   };
 }
 
+/** Runs bin/atp.js with `args` in `cwd` to its end, with only PATH (and `env`) from the environment. */
+export function runAtp(args, { cwd, env = {}, stdin = '' } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--no-node-snapshot', ATP_BIN, ...args], { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
 /** Runs `atp serve` expecting it to fail at start-up; resolves with its exit code and stderr. */
 export async function failingAtp(config, { args = [] } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'atp-serve-'));

@@ -3,9 +3,15 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Keyv from 'keyv';
+import { loadGroup } from '../../dist/catalog/index.js';
 import { ExecutionNotFoundError, ResumeConflictError, ResumeInputError } from '../../dist/execution/index.js';
+import { createLogger } from '../../dist/logging/index.js';
 import { demoState, demoTool, makeExecutor, request } from './execution-harness.js';
+
+const MODULES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/modules');
 
 const closers = [];
 after(() => Promise.all(closers.map((close) => close())));
@@ -384,6 +390,33 @@ test('policies.requireApproval without an approval service, or with an __error a
   const refused = await executor.resume(paused.executionId, 'client-a', { result: { __error: true, message: 'no one is there to ask' } });
   assert.equal(refused.result, 'no one is there to ask');
   assert.equal(state.counter, 0);
+});
+
+test('policies.requireApproval: the input is checked first; an invalid call fails as an ungated one does, and no one is asked', async () => {
+  // a real module tool (validated against its inputSchema, through the catalog's guard) in the demo group
+  const math = await loadGroup({ name: 'math', type: 'module', module: path.join(MODULES, 'math.js'), timeout: 30_000, concurrency: 16 }, { logger: createLogger({ level: 'silent', format: 'text' }), configDir: MODULES });
+  closers.push(() => math.close());
+  const divide = math.tools.find((tool) => tool.path[0] === 'divide');
+  const gated = executorOn(new Keyv(), { yaml: 'policies:\n  requireApproval: [demo.divide]\n', extraTools: [divide] });
+  const ungated = executorOn(new Keyv(), { extraTools: [divide] });
+  const code = 'try { return await api.demo.divide({ a: 1, b: "two" }); } catch (error) { return { message: error.message, code: error.code }; }';
+  const [refused, plain] = await Promise.all([gated.executor.execute(request(code)), ungated.executor.execute(request(code))]);
+  assert.equal(refused.status, 'completed', `no pause for approval: ${JSON.stringify(refused.needsCallback)}`);
+  assert.equal(refused.stats.approvalCallsCount, 0);
+  assert.equal(refused.result.code, 'VALIDATION_FAILED');
+  assert.match(refused.result.message, /^api\.math\.divide: invalid input: \/b must be number/);
+  assert.deepEqual(refused.result, plain.result, 'the same error as without requireApproval');
+  const noService = await gated.executor.execute(request(code, { services: { hasLLM: false, hasApproval: false, hasEmbedding: false, hasTools: false } }));
+  assert.equal(noService.result.code, 'VALIDATION_FAILED', 'invalid input is named before the missing approval service');
+
+  // valid input: the person is asked, and the call runs once approved
+  const paused = await gated.executor.execute(request('return await api.demo.divide({ a: 6, b: 3 })'));
+  assert.equal(paused.status, 'paused');
+  assert.deepEqual(paused.needsCallback.payload.context, { function: 'api.demo.divide', input: { a: 6, b: 3 } });
+  const done = await gated.executor.resume(paused.executionId, 'client-a', { result: { approved: true } });
+  assert.equal(done.status, 'completed', JSON.stringify(done.error));
+  assert.equal(done.result, 2);
+  assert.equal(done.stats.approvalCallsCount, 1);
 });
 
 test('policies.requireApproval: gated calls started together come as one batch; each answer decides its own call', async () => {

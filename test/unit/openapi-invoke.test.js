@@ -115,6 +115,22 @@ test('invalid input is refused before any request, listing every missing, unknow
   assert.equal(upstream.requests.length, before, 'nothing was sent');
 });
 
+test('checkInput answers the error invoke would throw, without sending anything; undefined for a valid input', async () => {
+  const before = upstream.requests.length;
+  const replace = tools.get('items.replace');
+  const input = { itemID: '7', price: 'cheap' };
+  const checked = replace.checkInput(input);
+  assert.ok(checked instanceof ToolCallError);
+  assert.equal(checked.code, 'VALIDATION_FAILED');
+  await assert.rejects(replace.invoke(input, ctx()), (error) => error.message === checked.message && error.code === checked.code);
+  const unsafe = tools.get('items.get').checkInput({ itemId: '..' });
+  assert.equal(unsafe?.code, 'VALIDATION_FAILED', 'what the request builder refuses counts too');
+  await assert.rejects(tools.get('items.get').invoke({ itemId: '..' }, ctx()), { message: unsafe.message, code: 'VALIDATION_FAILED' });
+  assert.equal(tools.get('items.get').checkInput({ itemId: '1' }), undefined);
+  assert.equal(tools.get('tree.get').checkInput(undefined), undefined, 'no input is an empty input');
+  assert.equal(upstream.requests.length, before, 'nothing was sent');
+});
+
 test('values a request cannot carry safely are refused: dot segments in a path, line breaks in a header', async () => {
   const before = upstream.requests.length;
   await assert.rejects(call('items.get', { itemId: '..' }), (error) => error.code === 'VALIDATION_FAILED' && /"itemId" cannot be "\.\."/.test(error.message));

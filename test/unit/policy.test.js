@@ -1,11 +1,14 @@
 // policies.allow and policies.deny: a function outside them is left out of the catalog, so agent code can
 // neither see nor call it; requireApproval matches the same way (execution-pause tests what it does); the parts
-// of policies not enforced yet are named so that serve can warn.
+// of policies not enforced yet are named so that serve can warn; a pattern that matches no loaded function is
+// an error placed at its line, with the nearest name, unless marked optional.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Catalog } from '../../dist/catalog/index.js';
+import { Catalog, functionIds } from '../../dist/catalog/index.js';
 import { configFromText, notInEffect } from '../../dist/config/index.js';
-import { approvalFilter, functionFilter } from '../../dist/policy/index.js';
+import { approvalFilter, checkPatterns, functionFilter, unmatchedPatternProblems, unmatchedPatterns, UnmatchedPatternsError } from '../../dist/policy/index.js';
+
+const IDS = ['notes.notes.list', 'notes.notes.delete_', 'text.textStats', 'text.slugify', 'github.issues.create', 'github.issues.list', 'github.repos.get'];
 
 test('allow keeps only matching functions, deny removes matching ones even when allowed; * spans dots', () => {
   assert.equal(functionFilter({}), undefined);
@@ -39,6 +42,90 @@ test('requireApproval matches like allow and deny', () => {
   assert.equal(approvalFilter({}), undefined);
   const gated = approvalFilter({ requireApproval: ['github.issues.create', '*.merge*'] });
   assert.deepEqual(['github.issues.create', 'github.pulls.merge', 'github.issues.get'].map(gated), [true, true, false]);
+});
+
+test('allow is case-sensitive; deny and requireApproval ignore case, so a slip of case still restricts', () => {
+  const allowed = functionFilter({ allow: ['text.textstats', 'text.slugify'] });
+  assert.deepEqual(['text.textStats', 'text.slugify'].map(allowed), [false, true]);
+  const denied = functionFilter({ deny: ['text.textstats', 'FILES.delete*'] });
+  assert.deepEqual(['text.textStats', 'files.deleteAll', 'files.read'].map(denied), [false, false, true]);
+  const gated = approvalFilter({ requireApproval: ['text.textstats'] });
+  assert.deepEqual(['text.textStats', 'text.slugify'].map(gated), [true, false]);
+});
+
+test('a pattern written as { pattern, optional } matches like the plain string', () => {
+  const visible = functionFilter({ allow: [{ pattern: 'github.issues.*', optional: true }], deny: [{ pattern: '*.create' }] });
+  assert.deepEqual(['github.issues.list', 'github.issues.create', 'github.repos.get'].map(visible), [true, false, false]);
+  const gated = approvalFilter({ requireApproval: [{ pattern: 'github.repos.*', optional: true }] });
+  assert.deepEqual(['github.repos.get', 'github.issues.list'].map(gated), [true, false]);
+});
+
+test('every list is checked against all loaded functions; the unmatched ones come with the nearest name', () => {
+  const found = unmatchedPatterns({
+    allow: ['notes.*', 'text.textstats', 'Text.*', 'github.*'],
+    deny: ['notes.notes.delete', 'notes.notes.delete_', 'github.isues.*', 'nothing.like.it'],
+    requireApproval: ['text.textstats', 'githb.*'],
+    rules: [{ rule: 'preventDataExfiltration', action: 'block', functions: ['notes.notes.lst'] }],
+  }, IDS);
+  assert.deepEqual(found.map(({ at, list, pattern, suggestion }) => [at.join('/'), list, pattern, suggestion]), [
+    ['policies/allow/1', 'allow', 'text.textstats', 'text.textStats'],
+    ['policies/allow/2', 'allow', 'Text.*', 'text.*'],
+    ['policies/deny/0', 'deny', 'notes.notes.delete', 'notes.notes.delete_'],
+    ['policies/deny/2', 'deny', 'github.isues.*', 'github.issues.*'],
+    ['policies/deny/3', 'deny', 'nothing.like.it', undefined],
+    ['policies/requireApproval/1', 'requireApproval', 'githb.*', 'github.*'],
+    ['policies/rules/0/functions/0', 'rules[0].functions', 'notes.notes.lst', 'notes.notes.list'],
+  ]);
+  // deny removes notes.notes.delete_ from the catalog, yet it exists: the check sees every loaded function
+  assert.deepEqual(unmatchedPatterns({ deny: ['notes.notes.delete_'] }, IDS), []);
+  assert.equal(unmatchedPatterns({ allow: ['notes.*'] }, []).length, 1, 'with no function at all, every pattern is unmatched');
+});
+
+test('a pattern marked optional may match nothing; written as a mapping, it is placed at its pattern', () => {
+  const policies = { deny: [{ pattern: 'legacy.*', optional: true }, { pattern: 'legacy.purge' }, { pattern: 'legacy.drop', optional: false }] };
+  assert.deepEqual(unmatchedPatterns(policies, IDS).map((found) => found.at.join('/')), ['policies/deny/1/pattern', 'policies/deny/2/pattern']);
+});
+
+test('unmatched patterns are config problems at their own line and column, with a did-you-mean and the optional form', () => {
+  const yaml = [
+    'apis: []',
+    'policies:',
+    '  allow: [notes.*, text.textstats]',
+    '  deny:',
+    '    - notes.notes.delete',
+    '    - { pattern: legacy.*, optional: true }',
+    '    - { pattern: old.thing }',
+    '  requireApproval: [text.textstats]',
+    '',
+  ].join('\n');
+  const config = configFromText(yaml, { filepath: '/tmp/atp-policy.yaml', cwd: '/tmp' });
+  const problems = unmatchedPatternProblems(config, IDS);
+  assert.deepEqual(problems.map(({ file, line, col, path }) => `${file}:${line}:${col} ${path}`), [
+    'atp-policy.yaml:3:20 policies.allow[1]',
+    'atp-policy.yaml:5:7 policies.deny[0]',
+    'atp-policy.yaml:7:18 policies.deny[2].pattern',
+  ]);
+  assert.equal(problems[0].message, 'allow pattern "text.textstats" matches no function, so it allows nothing');
+  assert.match(problems[0].hint, /^did you mean "text\.textStats"\? Names in allow are case-sensitive\. If it names a function that may be absent, write \{ pattern: "text\.textstats", optional: true \}$/);
+  assert.equal(problems[1].message, 'deny pattern "notes.notes.delete" matches no function, so it denies nothing');
+  assert.match(problems[1].hint, /^did you mean "notes\.notes\.delete_"\? If it names/);
+  assert.match(problems[2].hint, /^no function has a name close to it/);
+
+  assert.doesNotThrow(() => checkPatterns(configFromText('apis: []\npolicies:\n  deny: [notes.*]\n', { filepath: '/tmp/atp-policy.yaml' }), IDS));
+  assert.throws(() => checkPatterns(config, IDS), (error) => {
+    assert.ok(error instanceof UnmatchedPatternsError);
+    assert.deepEqual(error.problems, problems);
+    const lines = error.message.split('\n');
+    assert.equal(lines[0], '3 policy patterns match no function of the loaded API groups; correct them, or mark a pattern whose function may be absent optional');
+    assert.equal(lines[1], 'atp-policy.yaml:3:20: allow pattern "text.textstats" matches no function, so it allows nothing (at policies.allow[1])');
+    return true;
+  });
+});
+
+test('functionIds names every function of the groups, those a policy hides included', () => {
+  const tools = ['read', 'deleteFile'].map((name) => ({ path: [name], sourceName: name, description: name, inputSchema: {}, annotations: {}, invoke: async () => name }));
+  const groups = [{ name: 'files', kind: 'mcp', tools, close: async () => {} }, { name: 'gh', kind: 'openapi', tools: [{ ...tools[0], path: ['issues', 'get'] }], close: async () => {} }];
+  assert.deepEqual(functionIds(groups), ['files.read', 'files.deleteFile', 'gh.issues.get']);
 });
 
 test('of the settings, only policies.rules is named as not in effect', () => {

@@ -5,6 +5,7 @@ import { CallToolResultSchema, ErrorCode, McpError, ResultSchema, type Tool as M
 import type { McpGroupConfig } from '../../../config/index.js';
 import { toIdentifier, uniqueName } from '../../naming.js';
 import { ToolTimeoutError } from '../../timeout.js';
+import { lazyInputCheck } from '../../input-check.js';
 import { ToolCallError, type CallContext, type JsonSchema, type Tool, type ToolAnnotations } from '../../types.js';
 import { plainMcpMessage } from './connect.js';
 import { linkedCancel } from './cancel.js';
@@ -21,6 +22,7 @@ export function toTools(list: McpTool[], config: McpGroupConfig, connection: Mcp
 
 function toTool(mcpTool: McpTool, id: string, config: McpGroupConfig, connection: McpConnection): Tool {
   const label = `api.${config.name}.${id}`;
+  const check = lazyInputCheck(() => checkableSchema(mcpTool.inputSchema), label);
   return {
     path: [id],
     sourceName: mcpTool.name,
@@ -50,7 +52,24 @@ function toTool(mcpTool: McpTool, id: string, config: McpGroupConfig, connection
       }
       return resultValue(result);
     },
+    /**
+     * Before a person is asked to approve a call (policies.requireApproval): the input against the declared
+     * schema. Calls themselves are checked by the server, which may be more lenient (some coerce types).
+     */
+    checkInput(input: unknown): Error | undefined {
+      try {
+        return check(input ?? {});
+      } catch {
+        return undefined; // a schema ajv cannot compile: the server is the judge
+      }
+    },
   };
+}
+
+/** The declared schema without its `$schema` (servers name draft-07 or 2020-12; the checker reads both). */
+function checkableSchema(schema: McpTool['inputSchema']): JsonSchema {
+  const { $schema: _dialect, ...rest } = schema as Record<string, unknown>;
+  return { ...rest, type: 'object' };
 }
 
 function annotationsOf(tool: McpTool): ToolAnnotations {

@@ -46,6 +46,10 @@ function toTool(entry: FoundTool, taken: Set<string>, config: ModuleGroupConfig,
   const check = compileInputCheck(tool.inputSchema, `${config.name}.${name}`);
   const id = uniqueName(toIdentifier(name), taken);
   const label = `api.${config.name}.${id}`;
+  const checkInput = (input: unknown): ToolCallError | undefined => {
+    const problem = check(input);
+    return problem ? new ToolCallError(`${label}: invalid input: ${problem}`, { code: 'VALIDATION_FAILED' }) : undefined;
+  };
   return {
     path: [id],
     sourceName: name,
@@ -54,8 +58,8 @@ function toTool(entry: FoundTool, taken: Set<string>, config: ModuleGroupConfig,
     outputSchema: tool.outputSchema,
     annotations: { ...tool.annotations },
     invoke(input, ctx) {
-      const problem = check(input);
-      if (problem) return Promise.reject(new ToolCallError(`${label}: invalid input: ${problem}`, { code: 'VALIDATION_FAILED' }));
+      const invalid = checkInput(input);
+      if (invalid) return Promise.reject(invalid);
       return callWithTimeout(label, config.timeout, ctx, (call) =>
         tool.handler(input as Record<string, unknown>, {
           get signal() { return call.signal; },
@@ -65,5 +69,6 @@ function toTool(entry: FoundTool, taken: Set<string>, config: ModuleGroupConfig,
           logger,
         }));
     },
+    checkInput,
   };
 }

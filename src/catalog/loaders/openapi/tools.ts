@@ -6,7 +6,7 @@ import type { Transport } from './http.js';
 import type { ApiModel, OperationModel } from './model.js';
 import { buildRequest } from './request.js';
 import { isObject, refsIn, type Schema } from './schemas.js';
-import { lazyInputCheck } from './validate.js';
+import { lazyInputCheck } from '../../input-check.js';
 
 const READ_ONLY = new Set(['get', 'head']);
 const IDEMPOTENT = new Set(['get', 'put', 'delete', 'head']);
@@ -41,8 +41,20 @@ function createTool(operation: OperationModel, defs: DefsIndex, options: ToolFac
     },
     async invoke(input: unknown, ctx: CallContext): Promise<unknown> {
       const value = input ?? {};
-      check(value);
+      const invalid = check(value);
+      if (invalid) throw invalid;
       return options.transport.send(label, () => buildRequest(operation, baseUrl, value as Record<string, unknown>, label), ctx.signal);
+    },
+    checkInput(input: unknown): Error | undefined {
+      const value = input ?? {};
+      const invalid = check(value);
+      if (invalid) return invalid;
+      try {
+        buildRequest(operation, baseUrl, value as Record<string, unknown>, label); // values no request can carry safely
+        return undefined;
+      } catch (error) {
+        return error as Error; // what invoke would throw: send() builds the same request before anything leaves
+      }
     },
   };
   if (operation.output !== undefined) tool.outputSchema = defs.selfContained(operation.output, operation.outputRefs);

@@ -3,9 +3,9 @@
 
 import { createRequire } from 'node:module';
 import type { ErrorObject, Options, ValidateFunction } from 'ajv';
-import { closest } from '../../../config/index.js';
-import { toIdentifier } from '../../naming.js';
-import { ToolCallError, type JsonSchema } from '../../types.js';
+import { closest } from '../config/index.js';
+import { toIdentifier } from './naming.js';
+import { ToolCallError, type JsonSchema } from './types.js';
 
 type AjvClass = new (options: Options) => { compile(schema: object): ValidateFunction };
 
@@ -19,18 +19,19 @@ function ajv(): InstanceType<AjvClass> {
   return (shared ??= new Ajv2020({ allErrors: true, strict: false, validateFormats: false, verbose: true }));
 }
 
-export type InputCheck = (input: unknown) => void;
+/** The error for an invalid input (code VALIDATION_FAILED), undefined for a valid one. */
+export type InputCheck = (input: unknown) => ToolCallError | undefined;
 
 /** Compiles on first use: most of a large API's functions are never called. */
 export function lazyInputCheck(schema: () => JsonSchema, label: string): InputCheck {
   let validate: ValidateFunction | undefined;
   return (input) => {
     validate ??= (shared ?? ajv()).compile(schema() as object);
-    if (validate(input)) return;
+    if (validate(input)) return undefined;
     const problems = describe(validate.errors ?? []);
     const shown = problems.slice(0, MAX_LISTED);
     if (problems.length > MAX_LISTED) shown.push(`${problems.length - MAX_LISTED} more`);
-    throw new ToolCallError(`${label}: invalid input: ${shown.join('; ')}`, { code: 'VALIDATION_FAILED' });
+    return new ToolCallError(`${label}: invalid input: ${shown.join('; ')}`, { code: 'VALIDATION_FAILED' });
   };
 }
 
