@@ -133,11 +133,15 @@ test('checkInput answers the error invoke would throw, without sending anything;
 
 test('values a request cannot carry safely are refused: dot segments in a path, line breaks in a header', async () => {
   const before = upstream.requests.length;
-  await assert.rejects(call('items.get', { itemId: '..' }), (error) => error.code === 'VALIDATION_FAILED' && /"itemId" cannot be "\.\."/.test(error.message));
+  for (const itemId of ['..', '.', '']) {
+    await assert.rejects(call('items.get', { itemId }), (error) => error.code === 'VALIDATION_FAILED' && /path parameter "itemId" makes the path segment/.test(error.message), JSON.stringify(itemId));
+  }
   await assert.rejects(call('items.get', { itemId: '1', 'X-Trace-Id': 'a\r\nX-Evil: 1' }), /"X-Trace-Id" cannot contain line breaks/);
   assert.equal(upstream.requests.length, before);
   await call('items.get', { itemId: '...' });
   assert.equal(upstream.last().path, '/v1/items/...', 'three dots are an ordinary name');
+  await call('items.get', { itemId: '%2E%2E' });
+  assert.equal(upstream.last().path, '/v1/items/%252E%252E', 'an encoded dot segment is sent as the literal text it is');
 });
 
 test('a binary answer above the cap is refused with a clear message', async () => {

@@ -24,11 +24,8 @@ export function buildRequest(operation: OperationModel, baseUrl: string, input: 
   for (const parameter of operation.parameters) {
     const value = input[parameter.key];
     if (value === undefined || value === null) continue;
-    if (parameter.in === 'path') {
-      // URL parsing resolves `.`, `..` and their %2E forms: the request would reach another operation.
-      if (value === '.' || value === '..') throw invalid(label, `"${parameter.key}" cannot be "${value}"`);
-      pathValues.set(parameter.name, pathValue(parameter, value));
-    } else if (parameter.in === 'query') request.query.push(...queryPairs(parameter, value));
+    if (parameter.in === 'path') pathValues.set(parameter.name, pathValue(parameter, value));
+    else if (parameter.in === 'query') request.query.push(...queryPairs(parameter, value));
     else if (parameter.in === 'header') {
       const header = headerValue(parameter, value);
       if (/[\r\n\0]/.test(header)) throw invalid(label, `"${parameter.key}" cannot contain line breaks`);
@@ -36,14 +33,38 @@ export function buildRequest(operation: OperationModel, baseUrl: string, input: 
     }
     else request.cookies.push(`${parameter.name}=${encodeURIComponent(parameter.json ? JSON.stringify(value) : scalarList(value, ','))}`);
   }
-  const route = operation.route.replace(/\{([^}]+)\}/g, (_, name: string) => {
-    const value = pathValues.get(name);
-    if (value === undefined) throw new Error(`path parameter ${name} has no value`);
-    return value;
-  });
-  request.url = baseUrl.replace(/\/+$/, '') + route;
+  request.url = baseUrl.replace(/\/+$/, '') + routeWith(operation, pathValues, label);
   if (operation.body) encodeBody(operation.body, input, request);
   return request;
+}
+
+/**
+ * The route with its parameters filled in, each segment checked as serialised: an empty segment or a dot
+ * segment (`.`, `..`, in any case of %2E) would make the request reach another route, which URL parsing or
+ * the upstream resolves (`DELETE /items/{id}` with an empty id is `DELETE /items/`; `['..']` is `..`).
+ */
+function routeWith(operation: OperationModel, values: Map<string, string>, label: string): string {
+  return operation.route.split('/').map((segment) => {
+    if (!segment.includes('{')) return segment;
+    const names: string[] = [];
+    const filled = segment.replace(/\{([^}]+)\}/g, (_, name: string) => {
+      const value = values.get(name);
+      if (value === undefined) throw invalid(label, `the path parameter "${keyOf(operation, name)}" is required`);
+      names.push(name);
+      return value;
+    });
+    const dots = filled.replace(/%2e/gi, '.');
+    if (filled === '' || dots === '.' || dots === '..') {
+      const shown = filled === '' ? 'empty' : JSON.stringify(dots);
+      const which = names.map((name) => `"${keyOf(operation, name)}"`).join(' and ');
+      throw invalid(label, `the path parameter${names.length > 1 ? 's' : ''} ${which} make${names.length > 1 ? '' : 's'} the path segment ${shown}, which would reach another route; give a non-empty value that is not "." or ".."`);
+    }
+    return filled;
+  }).join('/');
+}
+
+function keyOf(operation: OperationModel, name: string): string {
+  return operation.parameters.find((parameter) => parameter.in === 'path' && parameter.name === name)?.key ?? name;
 }
 
 function invalid(label: string, problem: string): ToolCallError {
