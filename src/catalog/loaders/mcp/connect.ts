@@ -9,7 +9,9 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { McpGroupConfig } from '../../../config/index.js';
 import type { Logger } from '../../../logging/index.js';
+import { MAX_ANSWER_BYTES } from '../../types.js';
 import { limitedFetch } from './limited-fetch.js';
+import { originBoundFetch } from './redirects.js';
 import { ChildProcessTransport, describeExit } from './stdio.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -89,7 +91,7 @@ async function openRemote(config: McpGroupConfig, options: OpenOptions): Promise
   const url = new URL(config.url!);
   const shown = `${url.origin}${url.pathname}`; // never the query or credentials
   const requestInit = { headers: { ...config.headers } };
-  const fetch = limitedFetch(shown);
+  const fetch = limitedFetch(shown, MAX_ANSWER_BYTES, originBoundFetch(Object.keys(config.headers ?? {})));
   const streamable = new StreamableHTTPClientTransport(url, { requestInit, fetch });
   let client = newClient(options);
   try {

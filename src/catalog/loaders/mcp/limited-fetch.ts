@@ -11,10 +11,10 @@ type Id = string | number;
 const NEWLINE = 0x0a;
 const encoder = new TextEncoder();
 
-/** `shown`: the server as messages name it (no query, no credentials). */
-export function limitedFetch(shown: string, limit = MAX_ANSWER_BYTES): FetchLike {
+/** `shown`: the server as messages name it (no query, no credentials); `inner`: the fetch underneath. */
+export function limitedFetch(shown: string, limit = MAX_ANSWER_BYTES, inner: FetchLike = fetch): FetchLike {
   return async (url, init) => {
-    const response = await fetch(url, init);
+    const response = await inner(url, init);
     if (!response.body) return response;
     const reason = `the MCP server at ${shown} sent a message of more than ${limit} bytes, above the limit for one answer; ask it for less (a page, a filter, a range)`;
     const id = requestId(init?.body);

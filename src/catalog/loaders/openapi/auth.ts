@@ -6,32 +6,37 @@ import { ToolCallError } from '../../types.js';
 import type { HttpRequest } from './request.js';
 import { networkReason, printableUrl } from './source.js';
 import type { Redactor } from './redact.js';
+import type { OriginBound } from './upstream.js';
 
 export interface Authenticator {
+  /** What apply() adds that only the upstream's origin may receive (header names, encoded query pairs). */
+  readonly bound: OriginBound;
   apply(request: HttpRequest, signal: AbortSignal): Promise<void>;
   /** Forget a token the upstream refused; true when a new one can be fetched (worth one retry). */
   invalidate(): boolean;
 }
 
-const NO_AUTH: Authenticator = { apply: async () => {}, invalidate: () => false };
+const NO_AUTH: Authenticator = { bound: { headers: [], query: [] }, apply: async () => {}, invalidate: () => false };
 
 export function createAuthenticator(auth: HttpAuthConfig | undefined, redactor: Redactor, timeoutMs: number): Authenticator {
   if (!auth) return NO_AUTH;
   switch (auth.type) {
     case 'bearer':
       redactor.add(auth.token);
-      return fixed((request) => void (request.headers.authorization = `Bearer ${auth.token}`));
+      return fixed({ headers: ['authorization'], query: [] }, (request) => void (request.headers.authorization = `Bearer ${auth.token}`));
     case 'basic': {
       const credentials = Buffer.from(`${auth.username}:${auth.password}`).toString('base64');
       redactor.add(auth.password, credentials);
-      return fixed((request) => void (request.headers.authorization = `Basic ${credentials}`));
+      return fixed({ headers: ['authorization'], query: [] }, (request) => void (request.headers.authorization = `Basic ${credentials}`));
     }
     case 'apiKey': {
       redactor.add(auth.value);
       const where = auth.in ?? 'header';
-      return fixed((request) => {
+      const pair = `${encodeURIComponent(auth.name)}=${encodeURIComponent(auth.value)}`;
+      const bound = where === 'header' ? { headers: [auth.name.toLowerCase()], query: [] } : where === 'query' ? { headers: [], query: [pair] } : { headers: ['cookie'], query: [] };
+      return fixed(bound, (request) => {
         if (where === 'header') request.headers[auth.name.toLowerCase()] = auth.value;
-        else if (where === 'query') request.query.push(`${encodeURIComponent(auth.name)}=${encodeURIComponent(auth.value)}`);
+        else if (where === 'query') request.query.push(pair);
         else request.cookies.push(`${auth.name}=${encodeURIComponent(auth.value)}`);
       });
     }
@@ -41,8 +46,8 @@ export function createAuthenticator(auth: HttpAuthConfig | undefined, redactor: 
   }
 }
 
-function fixed(apply: (request: HttpRequest) => void): Authenticator {
-  return { apply: async (request) => apply(request), invalidate: () => false };
+function fixed(bound: OriginBound, apply: (request: HttpRequest) => void): Authenticator {
+  return { bound, apply: async (request) => apply(request), invalidate: () => false };
 }
 
 type OAuth2Config = Extract<HttpAuthConfig, { type: 'oauth2' }>;
@@ -51,6 +56,7 @@ type OAuth2Config = Extract<HttpAuthConfig, { type: 'oauth2' }>;
 const EARLY_REFRESH_MS = 30_000;
 
 class ClientCredentials implements Authenticator {
+  readonly bound: OriginBound = { headers: ['authorization'], query: [] };
   private token?: { value: string; expiresAt: number };
   private pending?: Promise<string>;
 

@@ -10,7 +10,7 @@ import type { Redactor } from './redact.js';
 import type { HttpRequest } from './request.js';
 import { readResult } from './response.js';
 import { networkReason } from './source.js';
-import { UpstreamClient, failedOnReusedSocket, type RequestStopper, type UpstreamResponse } from './upstream.js';
+import { UpstreamClient, failedOnReusedSocket, type OriginBound, type RequestStopper, type UpstreamResponse } from './upstream.js';
 
 export interface TransportOptions {
   timeoutMs: number;
@@ -38,9 +38,15 @@ export class Transport {
   private readonly debug: boolean;
   private readonly client: UpstreamClient;
   private readonly maxSockets: number;
+  /** The auth's credentials and every configured header: never sent to another origin on a redirect. */
+  private readonly originBound: OriginBound;
 
   constructor(private readonly options: TransportOptions) {
     this.debug = options.logger.enabled('debug');
+    this.originBound = {
+      headers: [...new Set([...options.auth.bound.headers, ...Object.keys(options.headers).map((name) => name.toLowerCase())])],
+      query: options.auth.bound.query,
+    };
     this.maxSockets = options.maxSockets > 0 ? options.maxSockets : 16;
     this.client = new UpstreamClient(this.maxSockets);
   }
@@ -71,7 +77,7 @@ export class Transport {
     try {
       let response: UpstreamResponse;
       try {
-        response = await this.client.send({ method: request.method, url: urlOf(request), headers: this.headersOf(request), body: request.body }, limit);
+        response = await this.client.send({ method: request.method, url: urlOf(request), headers: this.headersOf(request), body: request.body, originBound: this.originBound }, limit);
       } catch (error) {
         signal.throwIfAborted();
         if (limit.timedOut) throw this.timeoutError(label);

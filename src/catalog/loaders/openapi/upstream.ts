@@ -4,12 +4,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
+import { ORIGIN_BOUND_HEADERS, redirectHop } from '../../redirect.js';
 
-/** fetch's limit: more hops than this is a loop. */
-const MAX_REDIRECTS = 20;
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-/** Headers that carry credentials for one origin: not sent to another after a redirect (as fetch does). */
-const ORIGIN_BOUND_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 /** Idle sockets are closed before a typical server's keep-alive timeout (Node's is 5 s) closes them under us. */
 const IDLE_SOCKET_MS = 4_000;
 
@@ -20,6 +16,14 @@ export interface UpstreamRequest {
   url: string;
   headers: Record<string, string>;
   body?: RequestBody;
+  /** What only the first URL's origin may receive: dropped on a redirect to any other origin. */
+  originBound?: OriginBound;
+}
+
+/** The gateway's credentials in a request: header names (lower-case) and encoded `name=value` query pairs. */
+export interface OriginBound {
+  headers: readonly string[];
+  query: readonly string[];
 }
 
 /** An answer whose headers have arrived; its body is read (or discarded) exactly once. */
@@ -98,21 +102,32 @@ export class UpstreamClient {
   async send(request: UpstreamRequest, stopper: RequestStopper): Promise<UpstreamResponse> {
     let { method, headers, body } = request;
     let url = new URL(request.url);
+    const origin = url.origin;
+    let credentials = true;
     for (let hops = 0; ; hops++) {
       const response = await this.once(method, url, headers, body, stopper);
-      const location = response.header('location');
-      if (!REDIRECT_STATUSES.has(response.status) || location === undefined) return response;
+      let hop;
+      try {
+        hop = redirectHop(response.status, response.header('location'), url, method, hops);
+      } catch (error) {
+        await response.drain(); // the socket goes back to the pool
+        throw error;
+      }
+      if (!hop) return response;
       await response.drain();
-      if (hops >= MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects (a redirect loop?)`);
-      const next = new URL(location, url);
-      if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new Error(`redirected to an unsupported URL scheme ${next.protocol}`);
-      // As fetch: 303 becomes GET (HEAD stays), and so does a POST answered with 301/302; the body is dropped.
-      if ((response.status === 303 && method !== 'HEAD') || ((response.status === 301 || response.status === 302) && method === 'POST')) {
-        method = 'GET';
+      const next = hop.url;
+      method = hop.method;
+      if (hop.dropBody) {
         body = undefined;
         headers = withoutHeaders(headers, ['content-type', 'content-length']);
       }
-      if (next.origin !== url.origin) headers = withoutHeaders(headers, ORIGIN_BOUND_HEADERS);
+      // credentials are for the origin they were configured for: another one (a different host, port or
+      // scheme) gets the request without them, and keeps getting it so even if a later hop comes back
+      if (next.origin !== origin && credentials) {
+        credentials = false;
+        headers = withoutHeaders(headers, [...ORIGIN_BOUND_HEADERS, ...(request.originBound?.headers ?? [])]);
+      }
+      if (!credentials && request.originBound?.query.length) withoutQueryPairs(next, request.originBound.query);
       url = next;
     }
   }
@@ -167,6 +182,17 @@ function withoutHeaders(headers: Record<string, string>, names: string[]): Recor
   const kept = { ...headers };
   for (const name of names) delete kept[name];
   return kept;
+}
+
+/** Removes the `name=value` pairs (as encoded in the original request) that a Location carried over. */
+function withoutQueryPairs(url: URL, pairs: readonly string[]): void {
+  if (!url.search) return;
+  const unwanted = pairs.map((pair) => {
+    const at = pair.indexOf('=');
+    return [decodeURIComponent(pair.slice(0, at)), decodeURIComponent(pair.slice(at + 1))];
+  });
+  const params = url.searchParams;
+  for (const [name, value] of unwanted) if (params.has(name, value)) params.delete(name, value);
 }
 
 /** `size`: the whole body's size when it was read to the end, else undefined. */
