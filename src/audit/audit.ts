@@ -3,7 +3,8 @@
 // and bounded in size: an input or result past MAX_FIELD_CHARS of JSON is recorded by its size alone.
 
 import type { Config } from '../config/index.js';
-import { AuditRedactor, configSecrets } from './redact.js';
+import { secretsOf, type Secrets } from '../secrets/index.js';
+import { AuditRedactor } from './redact.js';
 import { openSink, type AuditSink, type SinkOptions } from './sinks.js';
 
 const MAX_FIELD_CHARS = 16_384;
@@ -96,7 +97,8 @@ export class Audit {
 }
 
 /** The audit trail the config asks for, or undefined when it names no sink. Throws if a sink cannot be opened. */
-export function createAudit(config: Config, options: SinkOptions): Audit | undefined {
+/** `secrets`: the process's set, so tokens fetched later are masked too (default: the config's). */
+export function createAudit(config: Config, options: SinkOptions & { secrets?: Secrets }): Audit | undefined {
   const { sinks, includeInputs, includeResults, redact } = config.audit;
   if (sinks.length === 0) return undefined;
   const opened: AuditSink[] = [];
@@ -106,5 +108,5 @@ export function createAudit(config: Config, options: SinkOptions): Audit | undef
     void Promise.allSettled(opened.map((sink) => sink.close()));
     throw error;
   }
-  return new Audit(opened, { includeInputs, includeResults }, new AuditRedactor(configSecrets(config), redact ?? []));
+  return new Audit(opened, { includeInputs, includeResults }, new AuditRedactor(options.secrets ?? secretsOf(config).secrets, redact ?? []));
 }

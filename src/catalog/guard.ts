@@ -2,6 +2,7 @@
 // fairly between clients, and output types learned from results for tools that declare none.
 
 import type { Logger } from '../logging/index.js';
+import type { Secrets } from '../secrets/index.js';
 import { OutputLearner, outputStoreKey } from './learn.js';
 import { ConcurrencyLimit } from './limit.js';
 import type { KeyValueStore, Tool, ToolGroup } from './types.js';
@@ -13,6 +14,8 @@ export interface GuardOptions {
   clientConcurrency?: number;
   store?: KeyValueStore;
   logger: Logger;
+  /** Masked out of every answer, error and progress message before it leaves the group (LoadContext.secrets). */
+  secrets?: Secrets;
 }
 
 /** A guarded view of a group: every call goes through the cap, untyped tools learn their output type. */
@@ -64,6 +67,7 @@ export async function guardGroup(inner: ToolGroup, options: GuardOptions): Promi
     if (known) return known;
     const learner = tool.outputSchema === undefined ? learnerFor(tool) : undefined;
     const invoke = (input: unknown, ctx: Parameters<Tool['invoke']>[1]) => limit.run(() => tool.invoke(input, ctx), ctx.signal, ctx.clientId);
+    const answer = options.secrets ? masked(options.secrets, invoke) : invoke;
     const wrapper: Tool = {
       path: tool.path,
       sourceName: tool.sourceName,
@@ -76,11 +80,11 @@ export async function guardGroup(inner: ToolGroup, options: GuardOptions): Promi
       checkInput: tool.checkInput,
       invoke: learner
         ? async (input, ctx) => {
-          const result = await invoke(input, ctx);
+          const result = await answer(input, ctx);
           learner.observe(result);
           return result;
         }
-        : invoke,
+        : answer,
     };
     if (learner) current.set(tool.sourceName, wrapper);
     wrappers.set(tool, wrapper);
@@ -132,4 +136,31 @@ export async function guardGroup(inner: ToolGroup, options: GuardOptions): Promi
       await inner.close();
     },
   };
+}
+
+type Invoke = Tool['invoke'];
+
+/**
+ * An upstream that echoes the request (whoami, debug, httpbin-style endpoints), an MCP server that prints its
+ * token: whatever a tool hands back passes through here, so the gateway's secrets never reach agent code.
+ */
+function masked(secrets: Secrets, invoke: Invoke): Invoke {
+  return async (input, ctx) => {
+    const onProgress = ctx.onProgress;
+    const call = onProgress ? { ...ctx, onProgress: (message: string, fraction?: number) => onProgress(secrets.mask(message), fraction) } : ctx;
+    try {
+      return secrets.maskValue(await invoke(input, call));
+    } catch (error) {
+      throw maskedError(secrets, error);
+    }
+  };
+}
+
+function maskedError(secrets: Secrets, error: unknown): unknown {
+  if (typeof error === 'string') return secrets.mask(error);
+  if (!(error instanceof Error)) return error;
+  if (secrets.test(error.message)) error.message = secrets.mask(error.message);
+  const body = (error as { body?: unknown }).body;
+  if (typeof body === 'string' && secrets.test(body)) Object.defineProperty(error, 'body', { value: secrets.mask(body), enumerable: true });
+  return error;
 }

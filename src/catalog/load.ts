@@ -24,7 +24,7 @@ export async function loadGroup(config: ApiGroupConfig, ctx: LoadContext): Promi
     if (error instanceof GroupLoadError) throw error;
     throw new GroupLoadError(config.name, (error as Error).message, { cause: error });
   }
-  return guardGroup(group, { concurrency: config.concurrency, clientConcurrency: config.clientConcurrency, store: ctx.store, logger: ctx.logger });
+  return guardGroup(group, { concurrency: config.concurrency, clientConcurrency: config.clientConcurrency, store: ctx.store, logger: ctx.logger, secrets: ctx.secrets });
 }
 
 export interface LoadedGroups {

@@ -3,6 +3,7 @@
 
 import type { ApiGroupConfig } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
+import type { Secrets } from '../secrets/index.js';
 
 export type JsonSchema = { [keyword: string]: unknown } | boolean;
 
@@ -65,6 +66,8 @@ export interface LoadContext {
   signal?: AbortSignal;
   /** Learned output types and MCP tool lists survive restarts here; in memory only when absent. */
   store?: KeyValueStore;
+  /** The process's secrets: a loader adds what it fetches (access tokens), so logs and answers mask them too. */
+  secrets?: Secrets;
 }
 
 export interface Loader<C extends ApiGroupConfig = ApiGroupConfig> {

@@ -11,6 +11,7 @@ import { formatDuration, parseDuration, parseSize, type Config } from '../config
 import { createExecutor, type CallbackRequest, type ExecutionResult, type ExecutionStatus, type LogEvent, type ProgressEvent } from '../execution/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
 import { checkPatterns, functionFilter } from '../policy/index.js';
+import { secretsOf, type Secrets } from '../secrets/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { EXIT, globalOptions, loadConfigOrReport, printJson } from './output.js';
 
@@ -64,7 +65,8 @@ async function runExec(command: Command, file: string, options: ExecOptions): Pr
   if (typeof config === 'number') return config;
   const limits = requestLimits(config, options);
   if (typeof limits === 'string') return usage(limits);
-  const logger = createLogger({ level: global.logLevel ?? 'warn', format: config.logging.format });
+  const { secrets } = secretsOf(config);
+  const logger = createLogger({ level: global.logLevel ?? 'warn', format: config.logging.format, secrets });
   config.execution.pool = 0; // one execution: no warm isolates to keep
   // one client: the shares that keep clients of a server from starving each other would only slow it down
   for (const group of config.apis) group.clientConcurrency = group.concurrency;
@@ -74,13 +76,13 @@ async function runExec(command: Command, file: string, options: ExecOptions): Pr
   let cache: Store | undefined;
   let audit: Audit | undefined;
   try {
-    audit = createAudit(config, { logger, stdout: process.stderr }); // standard output carries the result
-    groups.push(...(await loadGroups(config, logger)));
+    audit = createAudit(config, { logger, stdout: process.stderr, secrets }); // standard output carries the result
+    groups.push(...(await loadGroups(config, logger, secrets)));
     checkPatterns(config, functionIds(groups)); // a policy pattern that matches no function guards nothing
     cache = await openStore(config.cache.store, { namespace: `${config.cache.namespace}:cache` });
   } catch (error) {
     await closeAll(groups, cache, audit);
-    process.stderr.write(`atp exec: ${(error as Error).message}\n`);
+    process.stderr.write(`atp exec: ${secrets.mask((error as Error).message)}\n`);
     return EXIT.failure;
   }
   const executor = createExecutor({ config, catalog: new Catalog(groups, { visible: functionFilter(config.policies) }), stateStore: new Keyv(), cacheStore: cache.keyv, logger, audit });
@@ -119,8 +121,8 @@ function requestLimits(config: Config, options: ExecOptions): { timeout: number;
   return { timeout, memory, llmCalls };
 }
 
-async function loadGroups(config: Config, logger: Logger): Promise<ToolGroup[]> {
-  const settled = await Promise.allSettled(config.apis.map((spec) => loadGroup(spec, { logger: logger.child({ group: spec.name }), configDir: config.dir })));
+async function loadGroups(config: Config, logger: Logger, secrets: Secrets): Promise<ToolGroup[]> {
+  const settled = await Promise.allSettled(config.apis.map((spec) => loadGroup(spec, { logger: logger.child({ group: spec.name }), configDir: config.dir, secrets })));
   const groups = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
   const failures = settled.flatMap((outcome, i) => (outcome.status === 'rejected' ? [`API group '${config.apis[i].name}' failed to load: ${(outcome.reason as Error).message}`] : []));
   if (failures.length > 0) {

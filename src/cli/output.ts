@@ -67,15 +67,16 @@ export async function loadCatalogOrReport(config: Config, groups: readonly strin
     return reportFailure(global, EXIT.usage, `no API group named ${unknown.join(', ')}; ${hint}`);
   }
   // loaded here, not at the top: commands that never load groups should not pay for the loaders
-  const [{ loadCatalog }, { createLogger }] = await Promise.all([import('../server/catalog.js'), import('../logging/index.js')]);
+  const [{ loadCatalog }, { createLogger }, { secretsOf }] = await Promise.all([import('../server/catalog.js'), import('../logging/index.js'), import('../secrets/index.js')]);
   // group loaders log their progress at info: a command printing results keeps stderr for warnings
-  const logger = createLogger({ level: global.logLevel ?? 'warn', format: config.logging.format });
+  const { secrets } = secretsOf(config);
+  const logger = createLogger({ level: global.logLevel ?? 'warn', format: config.logging.format, secrets });
   const selected = groups.length > 0 ? config.apis.filter((api) => groups.includes(api.name)) : config.apis;
   try {
-    const { catalog } = await loadCatalog({ ...config, apis: selected }, logger);
+    const { catalog } = await loadCatalog({ ...config, apis: selected }, logger, undefined, secrets);
     return { catalog, logger };
   } catch (error) {
-    if (global.debug) process.stderr.write(`${(error as Error).stack}\n`);
-    return reportFailure(global, EXIT.failure, (error as Error).message);
+    if (global.debug) process.stderr.write(`${secrets.mask(String((error as Error).stack))}\n`);
+    return reportFailure(global, EXIT.failure, secrets.mask((error as Error).message));
   }
 }

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../config/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
+import { MIN_SECRET_LENGTH, secretsOf, type Secrets } from '../secrets/index.js';
 import { build, DEFAULT_GRACE_MS, summary, type Daemon } from '../server/index.js';
 import { EXIT, globalOptions, loadConfigOrReport } from './output.js';
 
@@ -32,12 +33,14 @@ async function runServe(command: Command, options: ServeOptions): Promise<number
   if (typeof config === 'number') return config;
   if (settings.port !== undefined) config.server.port = settings.port;
   if (settings.host !== undefined) config.server.host = settings.host;
-  const logger = createLogger({ level: global.logLevel ?? config.logging.level, format: config.logging.format });
+  const { secrets, short } = secretsOf(config);
+  const logger = createLogger({ level: global.logLevel ?? config.logging.level, format: config.logging.format, secrets });
+  if (short.length > 0) logger.warn(`${short.join(', ')}: shorter than ${MIN_SECRET_LENGTH} characters, too short to be told from ordinary text, so not masked in answers and logs; use a longer secret`);
   let daemon: Daemon;
   try {
-    daemon = await build(config, logger);
+    daemon = await build(config, logger, secrets);
   } catch (error) {
-    return cannotStart(logger, error, global.debug);
+    return cannotStart(logger, error, global.debug, secrets);
   }
   let url: string;
   try {
@@ -46,9 +49,9 @@ async function runServe(command: Command, options: ServeOptions): Promise<number
     await daemon.stop(0);
     const code = (error as NodeJS.ErrnoException).code;
     const where = `${config.server.host}:${config.server.port}`;
-    if (code === 'EADDRINUSE') return cannotStart(logger, new Error(`${where} is already in use; stop the other server or choose another server.port (or --port)`), false);
-    if (code === 'EACCES') return cannotStart(logger, new Error(`no permission to listen on ${where}; use a port above 1023`), false);
-    return cannotStart(logger, error, global.debug);
+    if (code === 'EADDRINUSE') return cannotStart(logger, new Error(`${where} is already in use; stop the other server or choose another server.port (or --port)`), false, secrets);
+    if (code === 'EACCES') return cannotStart(logger, new Error(`no permission to listen on ${where}; use a port above 1023`), false, secrets);
+    return cannotStart(logger, error, global.debug, secrets);
   }
   // handlers first: a signal sent as soon as the address is printed must find them installed
   const stopped = untilSignalled(daemon, logger, settings.grace);
@@ -107,9 +110,9 @@ function usage(message: string): number {
   return EXIT.usage;
 }
 
-function cannotStart(logger: Logger, error: unknown, debug: boolean | undefined): number {
-  process.stderr.write(`atp: cannot start: ${(error as Error).message}\n`);
-  if (debug) process.stderr.write(`${(error as Error).stack}\n`);
+function cannotStart(logger: Logger, error: unknown, debug: boolean | undefined, secrets: Secrets): number {
+  process.stderr.write(`atp: cannot start: ${secrets.mask((error as Error).message)}\n`);
+  if (debug) process.stderr.write(`${secrets.mask(String((error as Error).stack))}\n`);
   logger.debug('start-up failed', { stack: (error as Error).stack });
   return EXIT.failure;
 }

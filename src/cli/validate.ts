@@ -68,18 +68,19 @@ function reportProblems(problems: ConfigProblem[], file: string | undefined, cod
 /** Loads every group in parallel, closing each afterwards; a failure names the group and the cause. */
 async function connectAll(config: Config, level: NonNullable<ReturnType<typeof globalOptions>['logLevel']>): Promise<Connected> {
   // Loaded here, not at the top: plain `atp validate` should not pay for the loaders' start-up.
-  const [{ functionIds, loadGroup }, { createLogger }] = await Promise.all([import('../catalog/index.js'), import('../logging/index.js')]);
-  const logger = createLogger({ level, format: config.logging.format });
+  const [{ functionIds, loadGroup }, { createLogger }, { secretsOf }] = await Promise.all([import('../catalog/index.js'), import('../logging/index.js'), import('../secrets/index.js')]);
+  const { secrets } = secretsOf(config);
+  const logger = createLogger({ level, format: config.logging.format, secrets });
   const ids: string[][] = []; // per group, in config order: suggestions do not depend on which group loaded first
   const groups = await Promise.all(config.apis.map(async (group, index): Promise<GroupReport> => {
     const started = performance.now();
     try {
-      const loaded = await loadGroup(group, { logger: logger.child({ group: group.name }), configDir: config.dir });
+      const loaded = await loadGroup(group, { logger: logger.child({ group: group.name }), configDir: config.dir, secrets });
       ids[index] = functionIds([loaded]);
       await loaded.close();
       return { name: group.name, type: group.type, ok: true, functions: loaded.tools.length, ms: Math.round(performance.now() - started) };
     } catch (error) {
-      return { name: group.name, type: group.type, ok: false, error: (error as Error).message, ms: Math.round(performance.now() - started) };
+      return { name: group.name, type: group.type, ok: false, error: secrets.mask((error as Error).message), ms: Math.round(performance.now() - started) };
     }
   }));
   return { groups, ids: groups.every((group) => group.ok) ? ids.flat() : undefined };

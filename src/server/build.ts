@@ -9,6 +9,7 @@ import type { EngineExecutor } from '../execution/index.js';
 import { createApp, type Discovery, type Lifecycle } from '../http/index.js';
 import type { Logger } from '../logging/index.js';
 import { checkPatterns } from '../policy/index.js';
+import { secretsOf, type Secrets } from '../secrets/index.js';
 import { Sessions } from '../session/index.js';
 import { createTelemetry, type Telemetry } from '../telemetry/index.js';
 import { openStore, type Store } from '../store/index.js';
@@ -41,10 +42,11 @@ export interface Daemon {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function build(config: Config, logger: Logger): Promise<Daemon> {
+/** `secrets`: the set the logger masks, so tokens fetched later are masked everywhere (default: the config's). */
+export async function build(config: Config, logger: Logger, secrets: Secrets = secretsOf(config).secrets): Promise<Daemon> {
   const opened: { close(): Promise<void> }[] = [];
   try {
-    const audit = createAudit(config, { logger });
+    const audit = createAudit(config, { logger, secrets });
     if (audit) opened.push(audit);
     const telemetry = createTelemetry(config.telemetry, { logger, version: VERSION });
     if (telemetry) opened.push(telemetry);
@@ -53,7 +55,7 @@ export async function build(config: Config, logger: Logger): Promise<Daemon> {
     const [state, cache, { catalog, loaded }] = await Promise.all([
       statePromise,
       openStore(config.cache.store, { namespace: `${config.cache.namespace}:cache` }).then((store) => (opened.push(store), store)),
-      statePromise.then((store) => loadCatalog(config, logger, store.keyv)).then((result) => (opened.push(result.catalog), result)),
+      statePromise.then((store) => loadCatalog(config, logger, store.keyv, secrets)).then((result) => (opened.push(result.catalog), result)),
     ]);
     checkPatterns(config, functionIds(catalog.groups)); // a policy pattern that matches no function guards nothing
     const sessions = new Sessions({ store: state, auth: config.auth, ttl: config.state.ttl, logger });

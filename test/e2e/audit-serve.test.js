@@ -42,13 +42,14 @@ test('one execution across three kinds of tool is recorded in a file and over HT
       atp.log.info('customer', { ssn: '123-45-6789', name: 'Ada' });
       atp.progress.report('half way', 0.5);
       const answer = await atp.llm.call({ prompt: 'summarize' });
-      return { sent: item.headers.authorization === 'Bearer ${SHOP_TOKEN}', echoed: JSON.stringify(echoed).includes('hello'), sum, caught, answer };
+      return { sent: item.headers.authorization === 'Bearer [redacted]', echoed: JSON.stringify(echoed).includes('hello'), sum, caught, answer };
     `;
     const paused = await call(`${atp.url}/api/execute`, { method: 'POST', headers: session.headers, body: { code } });
     assert.equal(paused.body.status, 'paused', JSON.stringify(paused.body));
     const done = await call(`${atp.url}/api/resume/${paused.body.executionId}`, { method: 'POST', headers: session.headers, body: { result: 'short' } });
     assert.equal(done.body.status, 'completed', JSON.stringify(done.body));
     assert.deepEqual(done.body.result, { sent: true, echoed: true, sum: 3, caught: done.body.result.caught, answer: 'short' });
+    assert.equal(upstream.requests.at(-1).headers.authorization, `Bearer ${SHOP_TOKEN}`, 'the upstream got the token; agent code saw it masked');
     assert.match(done.body.result.caught, /cannot divide by zero/);
 
     assert.equal((await stopProcess(atp.child)).code, 0); // shutdown delivers what is still buffered

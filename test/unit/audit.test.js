@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { configFromText } from '../../dist/config/index.js';
-import { AuditRedactor, configSecrets } from '../../dist/audit/index.js';
+import { AuditRedactor } from '../../dist/audit/index.js';
+import { configSecrets } from '../../dist/secrets/index.js';
 import { HttpSink } from '../../dist/audit/sinks.js';
 import { createLogger } from '../../dist/logging/index.js';
 
@@ -26,7 +27,7 @@ audit:
 `;
 
 test('configSecrets finds the credentials of a config, and not its ordinary header or env values', () => {
-  const secrets = configSecrets(configFromText(CONFIG, { filepath: '/tmp/atp-audit.yaml', env: {} }));
+  const secrets = configSecrets(configFromText(CONFIG, { filepath: '/tmp/atp-audit.yaml', env: {} })).map((found) => found.value);
   for (const secret of ['client-key-0001-abcdef', 'jwt-secret-0123456789abcdef-0123456789', 'basic-pass-4242', Buffer.from('bot:basic-pass-4242').toString('base64'), 'header-key-9999', 'env-token-3131', 'Bearer sink-token-5555']) {
     assert.ok(secrets.includes(secret), `${secret} is a secret`);
   }

@@ -143,7 +143,7 @@ export class Transport {
       text = (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? `(a body of more than ${ERROR_BODY_BYTES} bytes)` : '(the body could not be read)';
     }
     const body = this.options.redactor.excerpt(text);
-    const status = `HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`;
+    const status = this.options.redactor.redact(`HTTP ${response.status}${response.statusText ? ' ' + response.statusText : ''}`);
     const retryAfter = retryAfterMs === undefined ? undefined : Math.ceil(retryAfterMs / 1000);
     const hint = response.status === 429 ? `; rate limited${retryAfter !== undefined ? `, retry after ${retryAfter} s` : ''}` : '';
     return new ToolCallError(`${label}: ${status}${hint}: ${body}`, {

@@ -8,6 +8,7 @@ import { loadApiModel, specLabel } from './document.js';
 import { operationFilter } from './filter.js';
 import { Transport } from './http.js';
 import type { ApiModel, OperationModel, ServerModel } from './model.js';
+import { SECRET_NAME } from '../../../secrets/index.js';
 import { Redactor } from './redact.js';
 import { isHttpUrl } from './source.js';
 import { createTools } from './tools.js';
@@ -29,8 +30,11 @@ export async function loadOpenApiGroup(config: OpenApiGroupConfig, ctx: LoadCont
   const baseUrlOf = baseUrlResolver(config, model);
   const operations = model.operations.filter(operationFilter(config.include, config.exclude));
   for (const operation of operations) baseUrlOf(operation); // a missing or relative server fails the load, not the first call
-  const redactor = new Redactor();
-  redactor.add(...Object.values(config.headers ?? {}).filter((value) => value.length >= 8));
+  const redactor = new Redactor(ctx.secrets);
+  for (const [name, value] of Object.entries(config.headers ?? {})) {
+    if (SECRET_NAME.test(name)) redactor.add(value);
+    else redactor.addLocal(value);
+  }
   const transport = new Transport({
     timeoutMs: config.timeout,
     retries: config.retries,

@@ -1,26 +1,29 @@
 // Secrets known to a group (tokens, passwords, keys, fetched access tokens), removed from every text that
-// leaves it: error messages, body excerpts, log fields.
+// leaves it: error messages, body excerpts, log fields. Credentials go into the process's set, so answers,
+// logs and audit events mask them too; the group's other header values are masked in its own errors only.
+
+import { Secrets } from '../../../secrets/index.js';
 
 const EXCERPT_CHARS = 500;
-/** Shorter values are too likely to match ordinary text. */
-const MIN_SECRET_LENGTH = 4;
 
 export class Redactor {
-  private readonly secrets = new Set<string>();
+  private readonly local = new Secrets();
 
+  /** `shared`: the process's set (LoadContext.secrets); a set of the group's own when absent. */
+  constructor(private readonly shared: Secrets = new Secrets()) {}
+
+  /** Credentials: masked everywhere the process masks secrets. */
   add(...values: (string | undefined)[]): void {
-    for (const value of values) {
-      if (!value || value.length < MIN_SECRET_LENGTH) continue;
-      this.secrets.add(value);
-      const encoded = encodeURIComponent(value);
-      if (encoded !== value) this.secrets.add(encoded);
-    }
+    this.shared.add(...values);
+  }
+
+  /** Values only this group's error texts leave out (configured header values that are not credentials). */
+  addLocal(...values: (string | undefined)[]): void {
+    this.local.add(...values);
   }
 
   redact(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
-    return out;
+    return this.local.mask(this.shared.mask(text));
   }
 
   /** The start of an upstream's answer on one line, secrets removed. */
