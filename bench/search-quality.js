@@ -1,4 +1,4 @@
-// Search quality on GitHub's API: hit@1/3/5 and MRR@10 over the shared query fixture, our ranking
+// Search quality on GitHub's API: hit@1/3/5 and MRR@10 over the query fixture (bench/data), our ranking
 // beside the reference server's, and the same on a held-out query set written before tuning.
 // Usage: node bench/search-quality.js [--verbose] [--json]
 
@@ -8,7 +8,7 @@ import { loadGithubCatalog, operationsOf } from './search-github-catalog.js';
 import { createReferenceIndex } from './search-reference.js';
 import { HELDOUT_QUERIES } from './search-heldout-queries.js';
 
-const FIXTURE = new URL('../../shared/fixtures/github-search-queries.json', import.meta.url);
+const FIXTURE = new URL('./data/github-search-queries.json', import.meta.url);
 const DEPTH = 10;
 
 export function evaluate(queries, rankSourceNames) {

@@ -1,4 +1,4 @@
-// Ranking quality on GitHub's whole API (1,223 functions) against the shared query fixture:
+// Ranking quality on GitHub's whole API (1,223 functions) against the query fixture in bench/data:
 // floors set from measured figures (bench/search-quality.js), with room for one query to drift.
 
 import { test } from 'node:test';
