@@ -4,6 +4,7 @@ export { loadGroup, loadGroups, type LoadedGroups } from './load.js';
 import './loaders/index.js';
 export { Catalog, functionIds, type CatalogEntry, type CatalogOptions } from './catalog.js';
 export { toIdentifier, isIdentifier, uniqueName } from './naming.js';
+export { sentences, summarize } from './sentences.js';
 export { ConcurrencyLimit } from './limit.js';
 export type { GuardedGroup } from './guard.js';
 export { defineTool, type ModuleTool, type ModuleToolContext, type ModuleToolLogger } from './loaders/module/define.js';

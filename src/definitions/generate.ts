@@ -4,7 +4,7 @@
 import type { Catalog, JsonSchema } from '../catalog/index.js';
 import { toIdentifier, uniqueName } from '../catalog/index.js';
 import type { ClientToolDefinition } from '../execution/index.js';
-import { GLOBAL_TYPES, TypeNamespace, docText, isObject, pascalCase, propertyKey } from './names.js';
+import { DOC_BUDGET, GLOBAL_TYPES, TypeNamespace, docText, isObject, pascalCase, propertyKey } from './names.js';
 import { TypeEmitter } from './types.js';
 
 export interface DefinableFunction {
@@ -106,11 +106,11 @@ function renderIndex(functions: readonly DefinableFunction[], descriptions: Read
   const walk = (node: Node, indent: string) => {
     for (const [name, child] of node.children) {
       if (child.fn) {
-        const doc = restatesName(child.fn.description, name) ? undefined : docText(child.fn.description, 120);
+        const doc = restatesName(child.fn.description, name) ? undefined : docText(child.fn.description, DOC_BUDGET.indexFunction);
         lines.push(`${indent}${propertyKey(name)}: F;${doc ? ` // ${doc}` : ''}`);
         continue;
       }
-      const doc = docText(child.description, 160);
+      const doc = docText(child.description, DOC_BUDGET.namespace);
       lines.push(`${indent}${propertyKey(name)}: {${doc ? ` // ${doc}` : ''}`);
       walk(child, indent + ' ');
       lines.push(`${indent}};`);
@@ -154,7 +154,7 @@ function renderFull(functions: readonly DefinableFunction[], descriptions: Reado
         api.push(indent + functionLine(name, child.fn, scope, documented));
         continue;
       }
-      const doc = docText(child.description, 160);
+      const doc = docText(child.description, DOC_BUDGET.namespace);
       if (doc) api.push(`${indent}/** ${doc} */`);
       api.push(`${indent}${propertyKey(name)}: {`);
       walk(child, indent + '  ', scope);
@@ -180,7 +180,7 @@ function functionLine(name: string, fn: DefinableFunction, namespace: TypeNamesp
   const qualifier = `${namespace.name}.`;
   const input = new TypeEmitter(fn.inputSchema, { namespace, qualifier, describeProperties: documented }).emit(fn.inputSchema);
   const output = fn.outputSchema === undefined ? 'unknown' : new TypeEmitter(fn.outputSchema, { namespace, qualifier }).emit(fn.outputSchema);
-  const doc = docText(fn.description);
+  const doc = docText(fn.description, DOC_BUDGET.function);
   const inferred = fn.outputInferred ? '/** inferred from observed results */ ' : '';
   return `${doc ? `/** ${doc} */ ` : ''}${propertyKey(name)}(input${inputOptional(fn.inputSchema) ? '?' : ''}: ${input}): Promise<${inferred}${output}>;`;
 }

@@ -1,7 +1,7 @@
 // Names for TypeScript: property keys, one-line JSDoc, PascalCase type names, and the shared types of one
 // namespace (group), each declared once however many functions use it.
 
-import { toIdentifier, uniqueName } from '../catalog/index.js';
+import { summarize, toIdentifier, uniqueName } from '../catalog/index.js';
 import type { JsonSchema } from '../catalog/index.js';
 
 export type SchemaObject = { [keyword: string]: unknown };
@@ -17,12 +17,21 @@ export function propertyKey(key: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? key : JSON.stringify(key);
 }
 
-/** One line of JSDoc text: no newlines, no comment terminator. */
-export function docText(text: unknown, max = 200): string | undefined {
+/**
+ * Characters of description kept per place, weighed against the definitions' size (bench/openapi-github.js):
+ * a function's text is what an agent chooses by, so it gets the most; a property's as much as the OpenAPI loader keeps.
+ */
+export const DOC_BUDGET = {
+  function: 400,
+  indexFunction: 120,
+  namespace: 160,
+  property: 160,
+};
+
+/** One line of JSDoc text within `max` characters (summarize keeps constraints and examples); no comment terminator. */
+export function docText(text: unknown, max: number): string | undefined {
   if (typeof text !== 'string') return undefined;
-  const line = text.replace(/\s+/g, ' ').trim().replace(/\*\//g, '*\\/');
-  if (!line) return undefined;
-  return line.length > max ? line.slice(0, max - 1).trimEnd() + '…' : line;
+  return summarize(text, max).replace(/\*\//g, '*\\/') || undefined;
 }
 
 export function pascalCase(name: string): string {

@@ -2,7 +2,7 @@
 // function's namespace (names.ts), so circular schemas are finite and shared ones cost their bytes once.
 
 import type { JsonSchema } from '../catalog/index.js';
-import { docText, isObject, pascalCase, propertyKey, type SchemaObject, type TypeNamespace } from './names.js';
+import { DOC_BUDGET, docText, isObject, pascalCase, propertyKey, type SchemaObject, type TypeNamespace } from './names.js';
 
 const MAX_DEPTH = 12;
 const MAX_ENUM = 64;
@@ -102,7 +102,7 @@ export class TypeEmitter {
 
   private propertyDoc(key: string, description: unknown): string | undefined {
     const seen = this.options.describeProperties;
-    const doc = seen && docText(firstSentence(description), 100);
+    const doc = seen && docText(description, DOC_BUDGET.property);
     if (!seen || !doc || seen.has(`${key}\0${doc}`)) return undefined;
     seen.add(`${key}\0${doc}`);
     return doc;
@@ -135,12 +135,6 @@ export class TypeEmitter {
     }
     return isObject(node) || typeof node === 'boolean' ? node : undefined;
   }
-}
-
-function firstSentence(text: unknown): unknown {
-  if (typeof text !== 'string') return text;
-  const match = /^(.{12,}?[.!?])\s/.exec(text);
-  return match ? match[1] : text;
 }
 
 /** `#/$defs/x` and `#/definitions/x` name a shared schema. */

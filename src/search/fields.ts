@@ -1,7 +1,7 @@
 // What of a function is searchable, split into fields that count differently (a word in the
 // name says more than the same word deep in the description).
 
-import type { CatalogEntry } from '../catalog/index.js';
+import { sentences, type CatalogEntry } from '../catalog/index.js';
 import { isStopword, splitWords, stem, terms } from './tokenize.js';
 
 export const FIELDS = ['name', 'summary', 'body', 'keywords', 'params'] as const;
@@ -47,12 +47,13 @@ function nameForms(entry: CatalogEntry): Set<string> {
   return new Set(forms.map((form) => splitWords(form).join(' ')).filter(Boolean));
 }
 
-/** The first sentence or line (the summary most sources lead with) and the rest. */
+/** The first sentence or line (the summary most sources lead with) and the rest; "e.g." ends no sentence. */
 export function splitDescription(description: string): [string, string] {
   const text = description.trim();
-  const match = /^(.+?)(?:\n|(?<=[.!?])\s)/s.exec(text);
-  if (!match) return [text, ''];
-  return [match[1], text.slice(match[0].length)];
+  const newline = text.indexOf('\n');
+  const [summary = '', ...rest] = sentences(newline === -1 ? text : text.slice(0, newline));
+  const after = newline === -1 ? '' : text.slice(newline + 1);
+  return [summary, [...rest, after].filter(Boolean).join(' ')];
 }
 
 // Parameter names and enum values: "close an issue" finds the function whose `state` takes "closed".

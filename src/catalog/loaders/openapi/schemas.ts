@@ -3,6 +3,7 @@
 // Keywords that matter to neither validation nor an LLM (examples, xml, discriminator, x-*) are dropped.
 
 import { toIdentifier, uniqueName } from '../../naming.js';
+import { sentences, summarize } from '../../sentences.js';
 
 type SchemaObject = { [keyword: string]: unknown };
 export type Schema = SchemaObject | boolean;
@@ -28,7 +29,7 @@ export function isObject(value: unknown): value is SchemaObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The first line (or sentence, when the line is long) of a description, without Markdown links. */
+/** The first paragraph of a description as one line without Markdown links, summarized when long (sentences.ts). */
 export function oneLine(text: unknown, max = MAX_DESCRIPTION): string | undefined {
   if (typeof text !== 'string') return undefined;
   // Most descriptions are already one short line: 15,000 of them in GitHub's spec.
@@ -36,12 +37,10 @@ export function oneLine(text: unknown, max = MAX_DESCRIPTION): string | undefine
   // Only the first paragraph matters, and long descriptions are common: cut before any regex runs.
   const paragraph = /\n[ \t]*\r?\n/.exec(text.length > 4 * max ? text.slice(0, 4 * max) : text);
   const head = paragraph ? text.slice(0, paragraph.index) : text.slice(0, 4 * max);
-  const line = head.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/\s+/g, ' ').trim();
+  let line = head.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/\s+/g, ' ').trim();
+  if (!paragraph && text.length > 4 * max) line = sentences(line).slice(0, -1).join(' ') || line; // not half a sentence
   if (!line) return undefined;
-  if (line.length <= max) return line;
-  const sentence = line.match(/^(.{20,}?[.!?])\s/)?.[1];
-  if (sentence && sentence.length <= max) return sentence;
-  return line.slice(0, max - 1).trimEnd() + '…';
+  return summarize(line, max);
 }
 
 export function escapePointer(segment: string): string {
