@@ -55,6 +55,12 @@ function newClient(options: OpenOptions): Client {
 
 async function openStdio(config: McpGroupConfig, options: OpenOptions): Promise<OpenedClient> {
   const recent: string[] = []; // the last stderr lines, to explain a server that dies at start
+  // held until the handshake ends: logged at info once it succeeds, at debug when the failure's one line explains it
+  let held: string[] | undefined = [];
+  const release = (level: 'info' | 'debug') => {
+    for (const line of held ?? []) options.logger[level](line, { stream: 'stderr' });
+    held = undefined;
+  };
   const transport = new ChildProcessTransport({
     command: config.command!,
     args: config.args,
@@ -62,8 +68,12 @@ async function openStdio(config: McpGroupConfig, options: OpenOptions): Promise<
     cwd: config.cwd,
     onStderrLine: (line) => {
       recent.push(line);
-      if (recent.length > 5) recent.shift();
-      options.logger.info(line, { stream: 'stderr' });
+      if (recent.length > RECENT_LINES) recent.shift();
+      if (held && held.length < RECENT_LINES) held.push(line);
+      else {
+        release('info'); // a server this talkative at start is shown as it goes
+        options.logger.info(line, { stream: 'stderr' });
+      }
     },
   });
   const client = newClient(options);
@@ -71,20 +81,37 @@ async function openStdio(config: McpGroupConfig, options: OpenOptions): Promise<
     await client.connect(transport, { timeout: handshakeTimeout(config) });
   } catch (error) {
     await transport.close();
+    release('debug');
     throw new Error(describeStartFailure(config, error as NodeJS.ErrnoException, transport, recent));
   }
+  release('info');
   return { client, transport, via: 'stdio', pid: transport.pid, describeEnd: () => `the MCP server process ${describeExit(transport.exit)}` };
 }
 
 function describeStartFailure(config: McpGroupConfig, error: NodeJS.ErrnoException, transport: ChildProcessTransport, recent: string[]): string {
   if (error.code === 'ENOENT') return `could not start "${config.command}": no such program; check command, PATH or cwd`;
   if (error.code === 'EACCES') return `could not start "${config.command}": permission denied; check that it is executable`;
-  const said = recent.length ? `; its last words on stderr: ${recent.slice(-3).join(' | ')}` : '';
+  const cause = causeOf(recent);
+  const said = cause ? `; its last words on stderr: ${cause}` : '';
   if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
     return `the MCP server "${config.command}" did not complete the MCP handshake within ${handshakeTimeout(config)} ms${said}`;
   }
   if (transport.exit) return `the MCP server "${config.command}" ${describeExit(transport.exit)} before completing the MCP handshake${said}`;
   return `the MCP server "${config.command}" did not complete the MCP handshake: ${plainMcpMessage(error)}${said}`;
+}
+
+/** Enough lines to reach back from the end of a crash report (a stack, an error's fields) to its message. */
+const RECENT_LINES = 40;
+const ERROR_LINE = /^\s*(?:Uncaught\s+)?(?:[A-Za-z_$][\w.$]*(?:Error|Exception)|error|fatal|panic)(?:\s*\[[\w-]+\])?:/i;
+const NOISE_LINE = /^\s*(?:at\s|File\s"|Node\.js v\d|Traceback\b|[\^{}()[\]]+\s*$)/;
+
+/**
+ * The one line of a server's last stderr lines that says why it stopped: the last that names an error
+ * (`Error: Cannot find module ...`, `ModuleNotFoundError: ...`), else the last that is not part of a stack trace.
+ */
+export function causeOf(lines: string[]): string | undefined {
+  const line = lines.findLast((candidate) => ERROR_LINE.test(candidate)) ?? lines.findLast((candidate) => !NOISE_LINE.test(candidate));
+  return line?.trim().slice(0, 500);
 }
 
 async function openRemote(config: McpGroupConfig, options: OpenOptions): Promise<OpenedClient> {
