@@ -1,7 +1,8 @@
 // A config file parsed with `yaml`, keeping every node's position so problems can name file:line:col.
 
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { ConfigFileError, type ConfigProblem } from './errors.js';
+import { ConfigFileError } from './errors.js';
+import { yamlProblems } from './yaml-errors.js';
 
 export type ConfigPath = readonly (string | number)[];
 
@@ -26,24 +27,7 @@ export function parseConfigText(text: string, file: string, filepath: string, ro
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, merge: true });
   const source: ConfigSource = { file, filepath, text, document, lineCounter, root };
   if (document.errors.length > 0) {
-    const problems = document.errors.map((error): ConfigProblem => {
-      const offset = skipBlanks(text, error.pos[0]);
-      const { line, col } = positionAt(source, offset);
-      const quote = /Missing closing (["'])quote/.exec(error.message)?.[1];
-      if (quote) {
-        // The parser stops at the end of the file; the mistake is where the string opens.
-        const opening = positionAt(source, openingQuote(text, error.pos[0], quote));
-        return { file, ...opening, path: '', message: 'YAML syntax error: this quoted string is never closed', hint: `close it with ${quote}` };
-      }
-      if (error.code === 'MULTIPLE_DOCS') {
-        return { file, line, col, path: '', message: 'a second YAML document starts here; a config is one document', hint: 'remove this --- line and merge what follows into the first document' };
-      }
-      if (error.code === 'DUPLICATE_KEY') {
-        const key = keyAt(text, offset);
-        return { file, line, col, path: '', message: `duplicate key${key ? ` "${key}"` : ''}: a key may appear once per mapping`, hint: 'remove or merge the repeated key' };
-      }
-      return { file, line, col, path: '', message: `YAML syntax error: ${firstLine(error.message)}`, hint: 'fix the YAML syntax; the column points at where the parser gave up' };
-    });
+    const problems = yamlProblems(document.errors, text, file, (offset) => positionAt(source, offset));
     throw new ConfigFileError(`cannot parse ${file}`, problems, file);
   }
   return source;
@@ -97,35 +81,4 @@ function child(node: unknown, part: string | number, document?: Document.Parsed)
 /** With `merge: true` the parser makes the key of `<<: *defaults` a symbol (a plain "<<" string otherwise). */
 function isMergeKey(value: unknown): boolean {
   return value === '<<' || (typeof value === 'symbol' && value.description === '<<');
-}
-
-/** The parser often points at the start of a line; the mistake is at its first visible character. */
-function skipBlanks(text: string, offset: number): number {
-  let at = offset;
-  while (at < text.length && text[at] === ' ') at++;
-  return at < text.length && text[at] !== '\n' && text[at] !== '\r' ? at : offset;
-}
-
-/** The key written at `offset`: `name:`, `"name":` or `'name':`. */
-function keyAt(text: string, offset: number): string | undefined {
-  const match = /^(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^\s:#,{}[\]][^:#\n]*?))\s*:/.exec(text.slice(offset, offset + 200));
-  return match ? (match[1] ?? match[2] ?? match[3]) : undefined;
-}
-
-/** The quote that opens the unclosed string ending at `end`: the last one that is not escaped. */
-function openingQuote(text: string, end: number, quote: string): number {
-  for (let at = Math.min(end, text.length) - 1; at >= 0; at--) {
-    if (text[at] !== quote) continue;
-    if (quote === '"') {
-      let slashes = 0;
-      while (text[at - 1 - slashes] === '\\') slashes++;
-      if (slashes % 2 === 0) return at;
-    } else if (text[at - 1] === "'") at--; // '' is an escaped quote inside single quotes
-    else return at;
-  }
-  return end;
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 }

@@ -119,7 +119,7 @@ test('closest: typos, transpositions, case, longer and shorter forms; nothing fo
   assert.equal(closest('x', ['server', 'apis']), undefined);
 });
 
-test('every file in test/fixtures/config-unparseable is a ConfigFileError, placed where it can be', async () => {
+test('every file in test/fixtures/config-unparseable is a ConfigFileError: one problem, at the mistake where it can be', async () => {
   const REPO = fileURLToPath(new URL('../../', import.meta.url));
   const dir = 'test/fixtures/config-unparseable';
   const expected = {
@@ -130,10 +130,18 @@ test('every file in test/fixtures/config-unparseable is a ConfigFileError, place
     'duplicate-nested-key.yaml': { at: [4, 3], message: 'duplicate key "host": a key may appear once per mapping' },
     'empty.yaml': { error: `${dir}/empty.yaml is empty; a config needs at least an apis list (see atp.config.example.yaml)` },
     'multi-document.yaml': { at: [6, 1], message: 'a second YAML document starts here; a config is one document' },
+    'over-indented-key.yaml': {
+      at: [4, 5], message: `"port" is indented more than "host" above it, so YAML reads it as part of host's value`,
+      hint: 'keys of one mapping start in the same column: indent "port" by 2 spaces, as "host"',
+    },
     'package.json': { error: `${dir}/package.json has no "atp" key: put the config under it, or pass -c <file>` },
     'syntax-error.yaml': { at: [5, 4], message: 'YAML syntax error: Sequence item without - indicator' },
     'tab-indent.yaml': { at: [3, 1], message: 'YAML syntax error: Tabs are not allowed as indentation' },
     'unclosed-quote.yaml': { at: [3, 11], message: 'YAML syntax error: this quoted string is never closed' },
+    'unquoted-reference-in-braces.yaml': {
+      at: [6, 34], message: '${PETSTORE_TOKEN} inside { } must be quoted: unquoted, YAML reads its { as the start of a mapping',
+      hint: 'write token: "${PETSTORE_TOKEN}" (see atp.yaml(5), ENVIRONMENT VARIABLES IN VALUES)',
+    },
   };
   assert.deepEqual(readdirSync(path.join(REPO, dir)).sort(), Object.keys(expected).sort());
   for (const [name, want] of Object.entries(expected)) {
@@ -145,6 +153,7 @@ test('every file in test/fixtures/config-unparseable is a ConfigFileError, place
         assert.deepEqual(error.problems, []);
       } else {
         assert.deepEqual(error.problems.map((p) => [p.file, p.line, p.col, p.path, p.message]), [[`${dir}/${name}`, ...want.at, '', want.message]]);
+        if (want.hint) assert.equal(error.problems[0].hint, want.hint, name);
       }
       return true;
     });
