@@ -10,6 +10,7 @@ import { Catalog, functionIds, loadGroup, type ToolGroup } from '../catalog/inde
 import { formatDuration, parseDuration, parseSize, type Config } from '../config/index.js';
 import { createExecutor, type CallbackRequest, type ExecutionResult, type ExecutionStatus, type LogEvent, type ProgressEvent } from '../execution/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
+import { stackIn } from '../sandbox/index.js';
 import { checkPatterns, functionFilter } from '../policy/index.js';
 import { secretsOf, type Secrets } from '../secrets/index.js';
 import { openStore, type Store } from '../store/index.js';
@@ -99,7 +100,7 @@ async function runExec(command: Command, file: string, options: ExecOptions): Pr
         : { result: await ask(prompt, result.needsCallback!) };
       result = await executor.resume(result.executionId, 'atp-exec', answer, hooks);
     }
-    return report(result, global.json);
+    return report(result, file === '-' ? '<stdin>' : file, global.json);
   } finally {
     prompt?.close();
     await executor.close(0);
@@ -172,7 +173,9 @@ async function ask(prompt: Interface, callback: CallbackRequest): Promise<unknow
   return { __error: true, message: `${callback.type} service not provided by client: atp exec cannot answer ${callback.type} callbacks` };
 }
 
-function report(result: ExecutionResult, json: boolean | undefined): number {
+/** `shown`: the file as given (or <stdin>), so that an editor can jump to the places an error names. */
+function report(result: ExecutionResult, shown: string, json: boolean | undefined): number {
+  if (result.error?.stack) result.error.stack = stackIn(result.error.stack, shown);
   if (json) printJson(result);
   else if (result.status === 'completed') {
     if (result.result !== undefined) process.stdout.write((typeof result.result === 'string' ? result.result : JSON.stringify(result.result, null, 2)) + '\n');
@@ -180,6 +183,7 @@ function report(result: ExecutionResult, json: boolean | undefined): number {
     const error = result.error;
     process.stderr.write(`atp exec: ${result.status}${error?.code ? ` ${error.code}` : ''}: ${error?.message ?? 'no details'}\n`);
     const frames = error?.stack?.split('\n').slice(1) ?? [];
+    if (frames.length === 0 && error?.line !== undefined) frames.push(`    at ${shown}:${error.line}:${error.column ?? 1}`); // a syntax error, a timeout
     if (frames.length > 0) process.stderr.write(frames.join('\n') + '\n');
     if (error?.suggestion) process.stderr.write(`hint: ${error.suggestion}\n`);
     if (/^(llm|approval|embedding) service not provided/.test(error?.message ?? '')) {

@@ -3,5 +3,5 @@
 export { Sandbox, RuntimeBootstrap, ScriptCompileError, AGENT_FILENAME, RUNTIME_VERSION, type SandboxListener, type TurnFailure, type SnapshotData } from './sandbox.js';
 export { IsolatePool, type IsolatePoolOptions } from './pool.js';
 export { transpile, CodeSyntaxError, type Transpiled } from './transpile.js';
-export { userFrames, renderStack, type UserFrame } from './stack.js';
+export { userFrames, renderStack, stackIn, type UserFrame } from './stack.js';
 export type { SandboxRuntimeOptions, SandboxSetup } from './runtime-source.js';

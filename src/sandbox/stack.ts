@@ -22,6 +22,11 @@ export function userFrames(stack: string, code: Transpiled): UserFrame[] {
   return frames;
 }
 
+/** A stack from renderStack with its frames naming `filename` (the file `atp exec` read) instead of the sandbox's name. */
+export function stackIn(stack: string, filename: string): string {
+  return stack.replaceAll(`(${AGENT_FILENAME}:`, `(${filename}:`).replaceAll(`at ${AGENT_FILENAME}:`, `at ${filename}:`);
+}
+
 /** `Name: message` followed by the user's frames, in V8's format. */
 export function renderStack(name: string, message: string, frames: UserFrame[]): string {
   const lines = [`${name}: ${message}`];

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,7 +57,7 @@ test('each failing outcome has its own exit code and a message on stderr', async
   const failed = await atpExec('\nawait api.math.divide({ a: 1, b: 0 });');
   assert.equal(failed.exitCode, 3);
   assert.match(failed.stderr, /failed .*cannot divide by zero/);
-  assert.match(failed.stderr, /at agent\.ts:2:/);
+  assert.match(failed.stderr, /at \S+\.ts:2:/);
   const parse = await atpExec('return 1 +;');
   assert.equal(parse.exitCode, 4);
   assert.match(parse.stderr, /parse_error SYNTAX_ERROR/);
@@ -67,6 +67,33 @@ test('each failing outcome has its own exit code and a message on stderr', async
   const memory = await atpExec('const keep = []; while (true) keep.push("x".repeat(1 << 20) + keep.length);', ['--memory', '16MB', '--timeout', '30s']);
   assert.equal(memory.exitCode, 6);
   assert.match(memory.stderr, /memory_exceeded/);
+});
+
+test('errors name the file as it was given (<stdin> for -), at line:column, so that an editor can jump there', async () => {
+  await mkdir(path.join(dir, 'cli'), { recursive: true });
+  await mkdir(path.join(dir, 'elsewhere'), { recursive: true });
+  await writeFile(path.join(dir, 'cli', 'bad.ts'), '\nawait api.math.divide({ a: 1, b: 0 });');
+  await writeFile(path.join(dir, 'cli', 'syntax.ts'), 'const a = 1;\nreturn a +;');
+  const run = (args, stdin = '') => {
+    const child = spawn(process.execPath, [bin, 'exec', '-c', config, ...args], { cwd: path.join(dir, 'elsewhere'), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdin.end(stdin);
+    return new Promise((resolve) => child.on('close', (exitCode) => resolve({ exitCode, stdout, stderr })));
+  };
+  const thrown = await run(['../cli/bad.ts']);
+  assert.equal(thrown.exitCode, 3);
+  assert.match(thrown.stderr, /^ {4}at \.\.\/cli\/bad\.ts:2:\d+$/m);
+  assert.doesNotMatch(thrown.stderr, /agent\.ts/);
+  const piped = await run(['-'], '\nawait api.math.divide({ a: 1, b: 0 });');
+  assert.match(piped.stderr, /^ {4}at <stdin>:2:\d+$/m);
+  const json = await run(['--json', '../cli/bad.ts']);
+  assert.match(JSON.parse(json.stdout).error.stack, /\n {4}at \.\.\/cli\/bad\.ts:2:\d+$/);
+  const syntax = await run(['../cli/syntax.ts']);
+  assert.equal(syntax.exitCode, 4);
+  assert.match(syntax.stderr, /^ {4}at \.\.\/cli\/syntax\.ts:2:\d+$/m);
 });
 
 test('without a terminal, LLM calls fail clearly inside the code', async () => {
