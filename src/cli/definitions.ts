@@ -35,14 +35,10 @@ async function runDefinitions(command: Command, options: DefinitionsCommandOptio
   const mode: DefinitionsMode = options.index ? 'index' : options.full ? 'full' : 'auto';
   const config = await loadConfigOrReport(global);
   if (typeof config === 'number') return config;
-  const groups = [...new Set(options.group.map((scope) => scope.split('.')[0]))];
-  const loaded = await loadCatalogOrReport(config, groups, global);
+  const loaded = await loadCatalogOrReport(config, options.group, global);
   if (typeof loaded === 'number') return loaded;
   const { catalog } = loaded;
   try {
-    const known = (scope: string) => catalog.groups.some((g) => g.name === scope) || [...catalog.entries()].some((e) => e.id === scope || e.id.startsWith(`${scope}.`));
-    const missing = options.group.filter((scope) => !known(scope));
-    if (missing.length > 0) return reportFailure(global, EXIT.usage, `nothing is named ${missing.join(', ')}; atp definitions --index lists every name`);
     const typescript = generateDefinitions(catalog, { filter: options.group, mode });
     if (global.json) printJson({ typescript, apiGroups: catalog.groups.map((group) => group.name), mode });
     else process.stdout.write(typescript.endsWith('\n') ? typescript : `${typescript}\n`);

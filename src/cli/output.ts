@@ -56,10 +56,12 @@ export async function loadConfigOrReport(global: GlobalOptions): Promise<Config 
 }
 
 /**
- * The catalog of the named groups (every group when none are named), or the exit code after saying why
- * not: an unknown name is a usage error (2), a group that fails to load a failure (1). Close it after use.
+ * The catalog of the groups that `scopes` (-g: groups, namespaces such as github.issues, or functions) name,
+ * every group when there are none; or the exit code after saying why not: a name that is not there, group or
+ * not, is a usage error (2), a group that fails to load a failure (1). Close it after use.
  */
-export async function loadCatalogOrReport(config: Config, groups: readonly string[], global: GlobalOptions): Promise<{ catalog: Catalog; logger: Logger } | number> {
+export async function loadCatalogOrReport(config: Config, scopes: readonly string[], global: GlobalOptions): Promise<{ catalog: Catalog; logger: Logger } | number> {
+  const groups = [...new Set(scopes.map((scope) => scope.split('.')[0]))];
   const names = config.apis.map((api) => api.name);
   const unknown = groups.filter((name) => !names.includes(name));
   if (unknown.length > 0) {
@@ -72,11 +74,16 @@ export async function loadCatalogOrReport(config: Config, groups: readonly strin
   const { secrets } = secretsOf(config);
   const logger = createLogger({ level: global.logLevel ?? 'warn', format: config.logging.format, secrets });
   const selected = groups.length > 0 ? config.apis.filter((api) => groups.includes(api.name)) : config.apis;
+  let catalog: Catalog;
   try {
-    const { catalog } = await loadCatalog({ ...config, apis: selected }, logger, undefined, secrets);
-    return { catalog, logger };
+    ({ catalog } = await loadCatalog({ ...config, apis: selected }, logger, undefined, secrets));
   } catch (error) {
     if (global.debug) process.stderr.write(`${secrets.mask(String((error as Error).stack))}\n`);
     return reportFailure(global, EXIT.failure, secrets.mask((error as Error).message));
   }
+  const ids = [...catalog.entries()].map((entry) => entry.id);
+  const missing = scopes.filter((scope) => !groups.includes(scope) && !ids.some((id) => id === scope || id.startsWith(`${scope}.`)));
+  if (missing.length === 0) return { catalog, logger };
+  await catalog.close();
+  return reportFailure(global, EXIT.usage, `nothing is named ${missing.join(', ')}; atp definitions --index lists every name`);
 }

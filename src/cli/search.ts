@@ -42,8 +42,7 @@ async function runSearch(command: Command, words: string[], options: SearchComma
   }
   const config = await loadConfigOrReport(global);
   if (typeof config === 'number') return config;
-  const groups = [...new Set(options.group.map((scope) => scope.split('.')[0]))];
-  const loaded = await loadCatalogOrReport(config, groups, global);
+  const loaded = await loadCatalogOrReport(config, options.group, global);
   if (typeof loaded === 'number') return loaded;
   const { catalog, logger } = loaded;
   try {

@@ -119,7 +119,7 @@ test('no match is not an error; it says so on stderr', async () => {
   assert.deepEqual(JSON.parse((await atp(['search', '--json', 'kangaroo'], { cwd: dir })).stdout), []);
 });
 
-test('usage errors exit 2: bad -n, unknown group, empty query', async () => {
+test('usage errors exit 2: bad -n, unknown group or namespace, empty query', async () => {
   const badN = await atp(['search', '-n', 'lots', 'order'], { cwd: dir });
   assert.equal(badN.code, 2);
   assert.match(badN.stderr, /--max-results must be a whole number from 1 to 100, not lots/);
@@ -128,6 +128,9 @@ test('usage errors exit 2: bad -n, unknown group, empty query', async () => {
   assert.match(unknown.stderr, /no API group named nope; the config has shop, pets/);
   const unknownJson = await atp(['search', '--json', '-g', 'nope', 'order'], { cwd: dir });
   assert.match(JSON.parse(unknownJson.stdout).error, /no API group named nope/);
+  const [namespace, asDefinitions] = await Promise.all([atp(['search', '-g', 'pets.nope', 'order'], { cwd: dir }), atp(['definitions', '-g', 'pets.nope'], { cwd: dir })]);
+  assert.equal(namespace.code, 2, 'a namespace no group has is a usage error, as for definitions');
+  assert.equal(namespace.stderr, asDefinitions.stderr);
   const blank = await atp(['search', ' '], { cwd: dir });
   assert.equal(blank.code, 2);
 });
