@@ -2,9 +2,9 @@
 // once per group namespace), or a compact index of names and one-line descriptions for big catalogs.
 
 import type { Catalog, JsonSchema } from '../catalog/index.js';
-import { toIdentifier, uniqueName } from '../catalog/index.js';
+import { toIdentifier } from '../catalog/index.js';
 import type { ClientToolDefinition } from '../execution/index.js';
-import { DOC_BUDGET, GLOBAL_TYPES, TypeNamespace, docText, isObject, pascalCase, propertyKey } from './names.js';
+import { DOC_BUDGET, GLOBAL_TYPES, TypeNamespace, docText, isObject, namespaceName, propertyKey } from './names.js';
 import { TypeEmitter } from './types.js';
 
 export interface DefinableFunction {
@@ -142,7 +142,7 @@ function renderFull(functions: readonly DefinableFunction[], descriptions: Reado
   const usedNamespaceNames = new Set<string>(['F', ...GLOBAL_TYPES]); // a group named `promise` must not shadow Promise
   const namespaceOf = (group: string) => {
     let namespace = namespaces.get(group);
-    if (!namespace) namespaces.set(group, (namespace = new TypeNamespace(uniqueName(pascalCase(group) || 'Group', usedNamespaceNames))));
+    if (!namespace) namespaces.set(group, (namespace = new TypeNamespace(namespaceName(group, usedNamespaceNames))));
     return namespace;
   };
   const api: string[] = ['declare const api: {'];

@@ -3,6 +3,7 @@
 
 import type { Catalog, CatalogEntry } from '../catalog/index.js';
 import { catalogFunctions, inputOptional, renderDefinitions, selectFunctions, type DefinableFunction, type DefinitionOptions } from './generate.js';
+import { namespaceName } from './names.js';
 import { TypeEmitter } from './types.js';
 
 export type { DefinableFunction, DefinitionOptions, DefinitionsMode } from './generate.js';
@@ -32,14 +33,15 @@ export function generateDefinitions(catalog: Catalog, options: DefinitionOptions
 }
 
 /**
- * One line for search results and explore: `api.github.issues.create(input: { owner: string; ... }): Promise<Issue>`.
- * Shared types appear by name; their declarations are in the full definitions.
+ * One line for search results and explore: `api.github.issues.create(input: { owner: string; ... }): Promise<Github.Issue>`.
+ * Shared types appear by the name the full definitions declare them under.
  */
 export function functionSignature(entry: CatalogEntry | DefinableFunction): string {
   const fn: DefinableFunction = 'tool' in entry
     ? { path: [entry.group.name, ...entry.tool.path], description: entry.tool.description, inputSchema: entry.tool.inputSchema, outputSchema: entry.tool.outputSchema, outputInferred: entry.tool.outputInferred }
     : entry;
-  const input = new TypeEmitter(fn.inputSchema, { qualifier: '', maxInlineDepth: 2 }).emit(fn.inputSchema);
-  const output = fn.outputSchema === undefined ? 'unknown' : new TypeEmitter(fn.outputSchema, { qualifier: '', maxInlineDepth: 1 }).emit(fn.outputSchema);
+  const qualifier = `${namespaceName(fn.path[0])}.`; // Weather.Forecast, as the full definitions name it
+  const input = new TypeEmitter(fn.inputSchema, { qualifier, maxInlineDepth: 2 }).emit(fn.inputSchema);
+  const output = fn.outputSchema === undefined ? 'unknown' : new TypeEmitter(fn.outputSchema, { qualifier, maxInlineDepth: 1 }).emit(fn.outputSchema);
   return `api.${fn.path.join('.')}(input${inputOptional(fn.inputSchema) ? '?' : ''}: ${input}): Promise<${output}>`;
 }

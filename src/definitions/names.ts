@@ -39,6 +39,16 @@ export function pascalCase(name: string): string {
   return identifier.charAt(0).toUpperCase() + identifier.slice(1);
 }
 
+/** A group's namespace of shared types, first choice: `Weather` for weather; not a name declarations use unqualified. */
+export function namespaceName(group: string, taken: Set<string> = new Set(['F', ...GLOBAL_TYPES])): string {
+  return uniqueName(pascalCase(group) || 'Group', taken);
+}
+
+/** A shared schema's type name in its namespace, first choice: `Forecast`; `Error` is `Error2`, not the global. */
+export function typeName(defName: string, taken: Set<string> = new Set(GLOBAL_TYPES)): string {
+  return uniqueName(pascalCase(defName) || 'Type', taken);
+}
+
 interface NamedType { name: string; schema: SchemaObject | boolean; root: JsonSchema; json?: string }
 
 /** The named types of one namespace (one group): which shared schemas exist, and which are still to declare. */
@@ -55,7 +65,7 @@ export class TypeNamespace {
     let list = this.byDefName.get(defName);
     if (!list) this.byDefName.set(defName, (list = []));
     for (const known of list) if (known.schema === schema || sameJson(known, schema)) return known.name;
-    const entry: NamedType = { name: uniqueName(pascalCase(defName) || 'Type', this.used), schema, root };
+    const entry: NamedType = { name: typeName(defName, this.used), schema, root };
     list.push(entry);
     this.pending.push(entry);
     this.all.push(entry);

@@ -2,7 +2,7 @@
 // function's namespace (names.ts), so circular schemas are finite and shared ones cost their bytes once.
 
 import type { JsonSchema } from '../catalog/index.js';
-import { DOC_BUDGET, docText, isObject, pascalCase, propertyKey, type SchemaObject, type TypeNamespace } from './names.js';
+import { DOC_BUDGET, docText, isObject, propertyKey, typeName, type SchemaObject, type TypeNamespace } from './names.js';
 
 const MAX_DEPTH = 12;
 const MAX_ENUM = 64;
@@ -114,7 +114,7 @@ export class TypeEmitter {
     const defName = namedDef(ref) ?? (ref === '#' ? 'Self' : undefined);
     const namespace = this.options.namespace;
     if (defName !== undefined && namespace) return this.options.qualifier + namespace.nameOf(defName, target, this.root);
-    if (defName !== undefined && !namespace) return pascalCase(defName); // a one-line signature: shared types by name
+    if (defName !== undefined && !namespace) return this.options.qualifier + typeName(defName); // a one-line signature: as declared in full
     if (this.resolving.has(ref)) return 'unknown';
     this.resolving.add(ref);
     try {

@@ -148,11 +148,17 @@ test('auto mode: full signatures for a small catalog, and the same text again fr
   assert.equal(generateDefinitions(catalog), auto);
 });
 
-test('functionSignature is one line with shared types by name', async () => {
+test('functionSignature is one line with shared types by the names the full definitions declare', async () => {
   const catalog = await mixedCatalog();
   const signature = functionSignature(catalog.get('shop.items.get'));
   assert.doesNotMatch(signature, /\n/);
-  assert.match(signature, /^api\.shop\.items\.get\(input: \{ itemId: string; verbose\?: boolean; tags\?: string\[\]; ids\?: number\[\]; filter\?: \{ color\?: string; size\?: number \}; "X-Trace-Id"\?: string; session\?: string \}\): Promise<Echo>$/);
+  assert.match(signature, /^api\.shop\.items\.get\(input: \{ itemId: string; verbose\?: boolean; tags\?: string\[\]; ids\?: number\[\]; filter\?: \{ color\?: string; size\?: number \}; "X-Trace-Id"\?: string; session\?: string \}\): Promise<Shop\.Echo>$/);
+  const full = generateDefinitions(catalog, { mode: 'full' });
+  for (const entry of catalog.entries()) {
+    for (const [, namespace, type] of functionSignature(entry).matchAll(/\b([A-Z]\w*)\.([A-Z]\w*)\b/g)) {
+      assert.match(full, new RegExp(`declare namespace ${namespace} \\{[^]*?\\n  type ${type} = `), `${entry.id}: ${namespace}.${type} is declared`);
+    }
+  }
   assert.equal(functionSignature(catalog.get('files.delete')).startsWith('api.files.delete(input?: {'), true);
   assert.equal(functionSignature({ path: ['client', 'askUser'], description: '', inputSchema: clientTools[0].inputSchema }), 'api.client.askUser(input: { question: string }): Promise<unknown>');
 });
