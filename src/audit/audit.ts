@@ -73,6 +73,15 @@ export class Audit {
     });
   }
 
+  /**
+   * A data-flow event (policies.sources and policies.rules): `violation` (a rule broken, and what was done),
+   * `approval` (a person's answer to a call a rule held), `sensitive_access` (restricted data read).
+   */
+  policy(subject: AuditSubject, record: { event: 'violation' | 'approval' | 'sensitive_access'; function: string; [field: string]: unknown }): void {
+    const { event, ...rest } = record;
+    this.emit(`policy.${event}`, subject, rest);
+  }
+
   /** atp.log and atp.progress from the agent's code. */
   output(subject: AuditSubject, kind: 'log' | 'progress', event: object): void {
     this.emit(`execution.${kind}`, subject, event as Record<string, unknown>);

@@ -86,12 +86,14 @@ function rootValue(source: ConfigSource): unknown {
 }
 
 /**
- * Settings the config accepts that this version does not act on, when they are set: what a user must not
- * rely on. `atp serve` logs them as warnings and `atp validate` lists them.
+ * Settings that have no effect as combined, when they are set: what a user must not rely on. `atp serve` logs
+ * them as warnings and `atp validate` lists them.
  */
 export function notInEffect(config: Config): string[] {
   const notes: string[] = [];
-  if (config.policies.rules?.length) notes.push('policies.rules is set but not enforced by this version: no data-flow rule is checked; do not rely on it');
+  if (config.execution.provenance === 'track' && !config.policies.rules?.length && !config.policies.sources?.length) {
+    notes.push('execution.provenance is track, but policies has no sources and no rules: values are tracked and nothing is checked; add policies.rules (see atp.yaml(5), DATA-FLOW RULES)');
+  }
   return notes;
 }
 

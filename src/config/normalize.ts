@@ -17,6 +17,7 @@ export function normalize(raw: Record<string, unknown>, filepath: string, source
   const { execution } = config;
   execution.clientConcurrency ??= clientShare(execution.concurrency);
   execution.clientQueue ??= Math.ceil((execution.queue * 3) / 4); // rounded up: a client alone may still queue when queue is 1
+  if ((execution.provenance as string) === 'proxy' || (execution.provenance as string) === 'ast') execution.provenance = 'track';
   for (const group of config.apis) {
     if (group.type === 'openapi' && !isUrl(group.spec)) group.spec = path.resolve(dir, group.spec);
     if (group.type === 'module') group.module = path.resolve(dir, group.module);

@@ -119,9 +119,12 @@ function checkLimits(data: Raw, report: Report, written: (at: ConfigPath) => boo
       if (!(key in embeddings)) report(['search', 'embeddings'], `embeddings provider "openai" needs ${key}`, `add search.embeddings.${key}`);
     }
   }
-  const rules = ((data.policies ?? {}) as Raw).rules;
-  if (Array.isArray(rules) && rules.length > 0 && (execution.provenance ?? 'none') === 'none') {
-    report(['policies', 'rules'], 'data-flow rules need provenance tracking, which is off', 'set execution.provenance to proxy or ast', true);
+  const policies = (data.policies ?? {}) as Raw;
+  for (const key of ['rules', 'sources']) {
+    const list = policies[key];
+    if (Array.isArray(list) && list.length > 0 && (execution.provenance ?? 'none') === 'none') {
+      report(['policies', key], `data-flow ${key} need provenance tracking, which is off`, 'set execution.provenance: track', true);
+    }
   }
 }
 

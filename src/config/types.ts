@@ -2,7 +2,8 @@
 // milliseconds, sizes in bytes and relative paths made absolute. Nothing else reads the file.
 
 export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-export type ProvenanceMode = 'none' | 'proxy' | 'ast';
+/** `proxy` and `ast` are read as `track` (normalize): the names other servers use for the same setting. */
+export type ProvenanceMode = 'none' | 'track';
 export type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'options' | 'head' | 'patch' | 'trace';
 
 export interface Config {
@@ -150,7 +151,20 @@ export interface PoliciesConfig {
   allow?: FunctionPattern[];
   deny?: FunctionPattern[];
   requireApproval?: FunctionPattern[];
-  rules?: { rule: 'preventDataExfiltration' | 'requireUserOrigin' | 'blockLLMRecipients' | 'auditSensitiveAccess'; action: 'block' | 'approve' | 'log'; functions?: FunctionPattern[] }[];
+  /** Functions whose results are restricted data, and the input fields naming who may read them. */
+  sources?: { functions: FunctionPattern[]; readers?: string[] }[];
+  rules?: PolicyRuleConfig[];
+}
+
+export interface PolicyRuleConfig {
+  rule: 'preventDataExfiltration' | 'requireUserOrigin' | 'blockLLMRecipients' | 'auditSensitiveAccess';
+  action: 'block' | 'approve' | 'log';
+  /** The calls it guards; every function that is not read-only when absent. */
+  functions?: FunctionPattern[];
+  /** Input fields, at any depth, that name recipients. */
+  recipientFields?: string[];
+  /** preventDataExfiltration: the shortest run of letters and digits shared with restricted text that counts. */
+  minMatch?: number;
 }
 
 export type AuditSinkConfig =

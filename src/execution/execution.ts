@@ -5,10 +5,11 @@
 import { setMaxListeners } from 'node:events';
 import picomatch from 'picomatch';
 import type { Logger } from '../logging/index.js';
+import type { Provenance } from '../policy/index.js';
 import { CodeSyntaxError, ScriptCompileError, transpile, type IsolatePool, type Sandbox, type SandboxSetup, type Transpiled, type TurnFailure } from '../sandbox/index.js';
 import { deliveredError, type ApprovalGate, type CallPlan, type CallScope, type HostRuntime } from '../runtime/index.js';
 import { answerDeliveries, pauseFields, resultDelivery } from './answers.js';
-import { ERR, Journal, TIMER, argsHash, encodeTurn, replayPlan, type Delivery, type ReplayPlan, type Segment } from './journal.js';
+import { ERR, Journal, OK, TIMER, argsHash, encodeTurn, replayPlan, type Delivery, type ReplayPlan, type Segment } from './journal.js';
 import type { LiveEntry, LivePaused } from './live.js';
 import { logEvent, progressEvent } from './events.js';
 import { HostTimers } from './timers.js';
@@ -32,6 +33,8 @@ export interface ExecutionDeps {
   /** Version of the sandbox runtime, stored with each pause; replay requires the same. */
   runtimeVersion: string;
   inline: InlineTurns;
+  /** Data-flow rules (execution.provenance: track): each execution gets a tracker of where its values came from. */
+  provenance?: Provenance;
 }
 
 /** Calls of any kind in flight on the host for one execution; the sandbox keeps below this on its own. */
@@ -114,6 +117,8 @@ export class Execution implements LiveEntry {
   private memoryUsedBytes = 0;
   private logs = 0;
   private replay?: Replay;
+  /** While a restore replays: the results each call got, so provenance learns them again as the calls are verified. */
+  private replayedResults?: Map<number, string>;
   private settle?: (result: ExecutionResult) => void;
   /** Called once no turn runs any more (finishing waits for it to read heap statistics). */
   private whenIdle?: () => void;
@@ -166,6 +171,7 @@ export class Execution implements LiveEntry {
       this.state = 'finished';
       return this.result(parseErrorOutcome(error.message, error.line, error.column));
     }
+    await this.track();
     this.sandbox = await this.deps.pool.take(this.spec.limits.memory);
     this.sandbox.listen(this.onPost, this.onListenerError);
     const settled = new Promise<ExecutionResult>((resolve) => (this.settle = resolve));
@@ -190,6 +196,7 @@ export class Execution implements LiveEntry {
     // runs instead, and its result enters when it settles
     pending.forEach((callback, i) => {
       const delivery = callback.gate ? this.approvalAnswered(callback.id, callback.gate, values.get(callback.id), batch[i]) : batch[i];
+      if (!callback.gate && batch[i][1] !== ERR) this.scope.provenance?.observe(callback.id, values.get(callback.id));
       if (delivery) this.outbox.push(delivery);
     });
     this.kick();
@@ -217,6 +224,8 @@ export class Execution implements LiveEntry {
     }
     const plan = replayPlan(segments);
     this.replay = { plan, dispatched: false, verified: 0, callbacks: header.callbacks, timers: header.timers };
+    await this.track();
+    if (this.scope.provenance) this.replayedResults = resultsById(plan.turns);
     this.sandbox = await this.deps.pool.take(this.spec.limits.memory);
     this.sandbox.listen(this.onPost, this.onListenerError);
     const settled = new Promise<ExecutionResult>((resolve) => (this.settle = resolve));
@@ -240,6 +249,12 @@ export class Execution implements LiveEntry {
   /** Ends the execution now (server closing). */
   cancel(message: string): void {
     this.finish({ status: 'cancelled', error: { message, code: 'EXECUTION_FAILED', retryable: true } });
+  }
+
+  /** With data-flow rules: a tracker for this execution, knowing what its client read before. */
+  private async track(): Promise<void> {
+    if (!this.deps.provenance || this.scope.provenance) return;
+    this.scope.provenance = await this.deps.provenance.begin({ executionId: this.id, clientId: this.spec.clientId }, this.code!.script);
   }
 
   // ---- turns ------------------------------------------------------------------------------------------
@@ -573,8 +588,9 @@ export class Execution implements LiveEntry {
     } catch {
       return this.tampered('arguments that are not JSON');
     }
-    if (this.replay) return this.verifyReplayCall(id, op, name, json);
+    if (this.replay) return this.verifyReplayCall(id, op, name, json, args);
     this.journal.recordCall(id, op, name, json);
+    this.scope.provenance?.noteCall(id, op, name, args);
     if (op === 'timer') return this.onTimer(id, args);
     if (json.length > this.deps.maxResultSize) {
       return this.enqueue([id, ERR, { message: `the argument is ${json.length} characters of JSON, more than the ${this.deps.maxResultSize} allowed; send less data per call` }]);
@@ -607,6 +623,7 @@ export class Execution implements LiveEntry {
   private approvalAnswered(id: number, gate: ApprovalGate, answer: unknown, asDelivered: Delivery): Delivery | undefined {
     if (asDelivered[1] === ERR) return asDelivered;
     const verdict = (typeof answer === 'object' && answer !== null ? answer : {}) as { approved?: unknown; response?: unknown };
+    if (gate.rules) this.scope.provenance?.decided(gate.fn, verdict.approved === true);
     if (verdict.approved !== true) {
       const reason = typeof verdict.response === 'string' && verdict.response ? `: ${verdict.response.slice(0, 1000)}` : '';
       return [id, ERR, { message: `api.${gate.fn} was not approved${reason}; the call was not made`, code: 'APPROVAL_DENIED', callback: true }];
@@ -634,7 +651,9 @@ export class Execution implements LiveEntry {
     }
     work.then(
       (value) => {
-        if (this.serverCalls.delete(id)) this.enqueue(resultDelivery(id, value, plan.label, maxChars)); // else the execution ended meanwhile
+        if (!this.serverCalls.delete(id)) return; // the execution ended meanwhile
+        this.scope.provenance?.observe(id, value);
+        this.enqueue(resultDelivery(id, value, plan.label, maxChars));
       },
       (error: unknown) => {
         if (!this.serverCalls.delete(id)) return;
@@ -691,7 +710,7 @@ export class Execution implements LiveEntry {
 
   // ---- replay -----------------------------------------------------------------------------------------
 
-  private verifyReplayCall(id: number, op: string, name: string, json: string): void {
+  private verifyReplayCall(id: number, op: string, name: string, json: string, args: unknown): void {
     const replay = this.replay!;
     const expected = replay.plan.calls.get(id);
     const now = describeCall(op, name);
@@ -701,6 +720,13 @@ export class Execution implements LiveEntry {
     }
     if (expected[3] !== argsHash(json)) return this.finish(divergedOutcome(`call #${id} (${now}) got different arguments than when the code first ran`));
     replay.verified++;
+    const results = this.replayedResults;
+    if (results) {
+      // provenance is rebuilt as the calls are verified: the journal keeps results, not the inputs that named their readers
+      this.scope.provenance!.noteCall(id, op, name, args);
+      const result = results.get(id);
+      if (result !== undefined) this.scope.provenance!.observe(id, JSON.parse(result));
+    }
   }
 
   private endReplay(): void {
@@ -709,6 +735,7 @@ export class Execution implements LiveEntry {
       return this.finish(divergedOutcome(`it made ${replay.verified} of the ${replay.plan.calls.size} calls it made when it first ran`));
     }
     this.replay = undefined;
+    this.replayedResults = undefined;
     if (replay.thenRun) {
       // rebuilt where it stood before its stopped turn: what waited in the outbox enters now, live
       this.rebuilding = false;
@@ -829,6 +856,13 @@ export class Execution implements LiveEntry {
     if (outcome.status === 'paused') Object.assign(result, pauseFields(this.pending()));
     return result;
   }
+}
+
+/** The JSON text of each call's result in a journal's turns (errors and timers have none). */
+function resultsById(turns: Delivery[][]): Map<number, string> {
+  const results = new Map<number, string>();
+  for (const turn of turns) for (const [id, mode, payload] of turn) if (mode === OK && typeof payload === 'string') results.set(id, payload);
+  return results;
 }
 
 function describeCall(op: string, name: string): string {

@@ -5,7 +5,7 @@ import { randomFillSync } from 'node:crypto';
 import type Keyv from 'keyv';
 import type { Audit, AuditSubject } from '../audit/index.js';
 import type { Catalog } from '../catalog/index.js';
-import { approvalFilter } from '../policy/index.js';
+import { Provenance, approvalFilter } from '../policy/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Telemetry } from '../telemetry/index.js';
@@ -117,6 +117,9 @@ class IsolateExecutor implements EngineExecutor {
       maxLogChars: 4096,
       runtimeVersion: RUNTIME_VERSION,
       inline: { ...DEFAULT_INLINE_TURNS, ...options.inlineTurns },
+      ...(execution.provenance === 'track' && {
+        provenance: new Provenance({ policies: config.policies, store: options.stateStore, ttlMs: config.state.ttl, audit: options.audit, logger }),
+      }),
     };
   }
 

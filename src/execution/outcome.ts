@@ -26,6 +26,7 @@ export function thrownOutcome(info: unknown, code: Transpiled | undefined): Outc
     const httpStatus = typeof raw.status === 'number' ? raw.status : undefined;
     error.code = toolCode ?? (httpStatus !== undefined ? 'HTTP_ERROR' : 'EXECUTION_FAILED');
     if (toolCode === 'NETWORK_ERROR') status = 'network_error';
+    if (toolCode === 'SECURITY_VIOLATION') status = 'security_violation'; // a data-flow rule refused a call, and the code let it end the run
     if (typeof raw.retryable === 'boolean') error.retryable = raw.retryable;
     else if (httpStatus !== undefined && (httpStatus >= 500 || httpStatus === 429)) error.retryable = true;
   }

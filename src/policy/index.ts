@@ -7,6 +7,7 @@ import type { PoliciesConfig } from '../config/index.js';
 import { listMatcher } from './patterns.js';
 
 export { IGNORES_CASE, listMatcher, patternText } from './patterns.js';
+export { Provenance, ProvenanceTracker, type Decision, type ProvenanceOptions } from './provenance/index.js';
 export { checkPatterns, unmatchedPatternProblems, unmatchedPatterns, UnmatchedPatternsError, type UnmatchedPattern } from './unmatched.js';
 
 /** Whether the function `github.issues.create` may be seen and called; undefined when every function may. */

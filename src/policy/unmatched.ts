@@ -82,6 +82,7 @@ function policyLists(policies: PoliciesConfig): PatternList[] {
     const patterns = policies[kind];
     if (patterns) lists.push({ at: ['policies', kind], kind, patterns });
   }
+  policies.sources?.forEach((source, index) => lists.push({ at: ['policies', 'sources', index, 'functions'], kind: 'rules', patterns: source.functions }));
   policies.rules?.forEach((rule, index) => {
     if (rule.functions) lists.push({ at: ['policies', 'rules', index, 'functions'], kind: 'rules', patterns: rule.functions });
   });

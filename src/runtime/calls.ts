@@ -4,6 +4,7 @@
 import type { Audit } from '../audit/index.js';
 import type { Catalog, CatalogEntry } from '../catalog/index.js';
 import type { CallbackRequest, ClientServices, ClientToolDefinition, ExecutionStatus } from '../execution/types.js';
+import type { Decision, ProvenanceTracker } from '../policy/index.js';
 import type { Telemetry } from '../telemetry/index.js';
 import type { ClientCache } from './cache.js';
 import { redactHostPaths } from './redact.js';
@@ -18,14 +19,19 @@ export interface CallScope {
   allowLLMCalls: boolean;
   llmLimit: number;
   counters: { llm: number; approval: number };
+  /** Where each value in the sandbox came from, and the data-flow rules (execution.provenance: track). */
+  provenance?: ProvenanceTracker;
   onToolProgress?(message: string, fraction?: number): void;
 }
 
 /** An error thrown inside the sandbox at the awaiting call. */
 export interface DeliveredError { message: string; status?: number; code?: string; retryable?: boolean; callback?: boolean }
 
-/** A call to a catalog function that waits for a person's approval (policies.requireApproval) before it runs. */
-export interface ApprovalGate { fn: string; input: unknown }
+/**
+ * A call to a catalog function that waits for a person's approval before it runs: policies.requireApproval, or
+ * `rules`, the data-flow rules that sent it for approval.
+ */
+export interface ApprovalGate { fn: string; input: unknown; rules?: string[] }
 
 export type CallPlan =
   /** Work on this server; its JSON result (or error) is delivered when it settles. */
@@ -95,10 +101,13 @@ export class HostRuntime {
     if (!entry) return { kind: 'reject', error: { message: `api.${id} does not exist; see /api/definitions for the functions this server has` } };
     if (!scope.isAllowed(id)) return forbidden(`api.${id}`);
     const value = input ?? {};
-    if (!approved && this.needsApproval?.(id)) {
+    // what a person approved is not checked again: the approval was asked for with the reason
+    const decision = approved ? undefined : scope.provenance?.check(id, value, entry.tool.annotations.readOnly === true);
+    if (decision?.action === 'block') return { kind: 'reject', error: { message: `${decision.message}; the call was not made`, code: 'SECURITY_VIOLATION' } };
+    if (!approved && (decision?.action === 'approve' || this.needsApproval?.(id))) {
       // input first: a person is never asked to approve a call the function would refuse
       const invalid = refusal(entry, value);
-      if (!invalid) return this.askApproval(id, value, scope);
+      if (!invalid) return this.askApproval(id, value, scope, decision?.action === 'approve' ? decision : undefined);
       return this.serverCall(entry, value, scope, () => Promise.reject(invalid));
     }
     return this.serverCall(entry, value, scope, (signal) => entry.tool.invoke(value, {
@@ -112,13 +121,19 @@ export class HostRuntime {
     return { kind: 'server', label: `api.${entry.id}`, run: watched };
   }
 
-  private askApproval(id: string, input: unknown, scope: CallScope): CallPlan {
+  /** `decision`: the data-flow rules that want the approval (else policies.requireApproval does). */
+  private askApproval(id: string, input: unknown, scope: CallScope, decision?: Decision): CallPlan {
     if (!scope.services.hasApproval) {
+      if (decision) {
+        return { kind: 'reject', error: { code: 'SECURITY_VIOLATION', message: `${decision.message}; the rule asks a person's approval, and this client provides no approval service (client.provideApproval), so the call was not made` } };
+      }
       return { kind: 'reject', error: { callback: true, message: `api.${id} needs a person's approval first (policies.requireApproval), and this client provides no approval service (client.provideApproval)` } };
     }
     scope.counters.approval++;
-    const request: CallbackRequest = { type: 'approval', operation: 'request', payload: { message: `Allow the call api.${id}?`, context: { function: `api.${id}`, input } } };
-    return { kind: 'callback', request, gate: { fn: id, input } };
+    const message = decision ? `Allow the call api.${id}? ${decision.message}` : `Allow the call api.${id}?`;
+    const context = { function: `api.${id}`, input, ...(decision && { rules: decision.rules, reason: decision.message, dataFrom: decision.origins }) };
+    const request: CallbackRequest = { type: 'approval', operation: 'request', payload: { message, context } };
+    return { kind: 'callback', request, gate: { fn: id, input, ...(decision && { rules: decision.rules }) } };
   }
 
   private clientTool(key: string, input: unknown, scope: CallScope): CallPlan {

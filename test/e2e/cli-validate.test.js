@@ -153,10 +153,8 @@ test('a valid config (full.yaml, the shipped example): exit 0, --json lists the 
       { name: 'legacy', type: 'openapi' }, { name: 'files', type: 'mcp' }, { name: 'docs', type: 'mcp' }, { name: 'math', type: 'module' },
     ],
     problems: [],
-    // the fixture sets policies.rules; this version accepts it without acting on it, and says so
-    notes: [
-      'policies.rules is set but not enforced by this version: no data-flow rule is checked; do not rely on it',
-    ],
+    // the fixture's rules are in effect: nothing to note
+    notes: [],
   });
   assertExit(text, 0);
   assert.equal(text.stdout, `${fixture}: valid; 7 API groups: petstore (openapi), remotePets (openapi), billing (openapi), legacy (openapi), files (mcp), docs (mcp), math (module)\n${result.notes.map((note) => `  note  ${note}\n`).join('')}`);

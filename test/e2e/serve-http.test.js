@@ -319,7 +319,7 @@ describe('atp serve: start-up and shutdown', () => {
     }
   });
 
-  test('policies.allow and policies.deny hide functions from definitions, search, explore and agent code; policies.rules is named as not in effect', async () => {
+  test('policies.allow and policies.deny hide functions from definitions, search, explore and agent code; provenance with rules gives no warning', async () => {
     const atp = await startAtp({
       execution: { provenance: 'proxy' },
       policies: { allow: ['math.*'], deny: ['math.divide'], rules: [{ rule: 'preventDataExfiltration', action: 'block' }] },
@@ -327,7 +327,7 @@ describe('atp serve: start-up and shutdown', () => {
     });
     try {
       assert.match(atp.stderr(), /loaded 1 API group with 2 functions \(1 more hidden by policies\.allow and policies\.deny\): math \(module, 3 functions/);
-      assert.match(atp.stderr(), /policies\.rules is set but not enforced by this version: no data-flow rule is checked; do not rely on it/);
+      assert.doesNotMatch(atp.stderr(), /not enforced|no effect|nothing is checked/);
       const session = await openSession(atp.url);
       const definitions = await call(`${atp.url}/api/definitions`, { headers: session.headers });
       assert.match(definitions.body.typescript, /listStats\(/);

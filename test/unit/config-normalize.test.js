@@ -56,7 +56,7 @@ test('full.yaml: every section carries its written values, converted', async () 
   });
   assert.deepEqual(config.execution, {
     timeout: 20_000, maxTimeout: 120_000, memory: 64 * 1024 * 1024, maxMemory: 256_000_000, llmCalls: 10, maxLLMCalls: 50,
-    concurrency: 4, queue: 32, pool: 2, maxResultSize: 4_000_000, maxLogEntries: 500, timezone: 'Europe/Paris', provenance: 'proxy',
+    concurrency: 4, queue: 32, pool: 2, maxResultSize: 4_000_000, maxLogEntries: 500, timezone: 'Europe/Paris', provenance: 'track',
     clientConcurrency: 3, clientQueue: 24,
   });
   assert.deepEqual(config.state, { store: 'redis://127.0.0.1:6379/2', ttl: 1_800_000, maxPauseDuration: 900_000, live: { max: 8, memory: 512_000_000 } });

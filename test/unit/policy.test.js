@@ -128,10 +128,12 @@ test('functionIds names every function of the groups, those a policy hides inclu
   assert.deepEqual(functionIds(groups), ['files.read', 'files.deleteFile', 'gh.issues.get']);
 });
 
-test('of the settings, only policies.rules is named as not in effect', () => {
+test('provenance tracking with no source or rule is named as having no effect; with rules it is silent', () => {
   const config = (yaml) => configFromText(`apis: []\n${yaml}`, { filepath: '/tmp/atp-policy.yaml' });
   assert.deepEqual(notInEffect(config('policies:\n  allow: [a.*]\n  deny: [a.b]\n  requireApproval: [a.c]\ntelemetry:\n  endpoint: http://127.0.0.1:4318/v1/traces\n')), []);
-  const notes = notInEffect(config('execution:\n  provenance: proxy\npolicies:\n  rules: [{ rule: preventDataExfiltration }]\ntelemetry:\n  endpoint: http://127.0.0.1:4318/v1/traces\n'));
+  assert.deepEqual(notInEffect(config('execution:\n  provenance: proxy\npolicies:\n  rules: [{ rule: preventDataExfiltration }]\n')), []);
+  const notes = notInEffect(config('execution:\n  provenance: track\n'));
   assert.equal(notes.length, 1);
-  assert.match(notes[0], /^policies\.rules is set but not enforced by this version/);
+  assert.match(notes[0], /^execution\.provenance is track, but policies has no sources and no rules/);
+  assert.equal(config('execution:\n  provenance: ast\npolicies:\n  rules: [{ rule: auditSensitiveAccess }]\n').execution.provenance, 'track', 'ast is read as track');
 });
