@@ -26,13 +26,37 @@ export type InputCheck = (input: unknown) => ToolCallError | undefined;
 export function lazyInputCheck(schema: () => JsonSchema, label: string): InputCheck {
   let validate: ValidateFunction | undefined;
   return (input) => {
-    validate ??= (shared ?? ajv()).compile(schema() as object);
+    validate ??= (shared ?? ajv()).compile(asRequest(schema()) as object);
     if (validate(input)) return undefined;
     const problems = describe(validate.errors ?? []);
     const shown = problems.slice(0, MAX_LISTED);
     if (problems.length > MAX_LISTED) shown.push(`${problems.length - MAX_LISTED} more`);
     return new ToolCallError(`${label}: invalid input: ${shown.join('; ')}`, { code: 'VALIDATION_FAILED' });
   };
+}
+
+/**
+ * The schema as a caller must satisfy it: a readOnly property (an id, a timestamp) is the server's to set, so it
+ * is never required of a caller, though the same shared schema requires it of an answer. A copy where that differs.
+ */
+function asRequest(schema: unknown): unknown {
+  if (Array.isArray(schema)) {
+    const items = schema.map(asRequest);
+    return items.every((item, i) => item === schema[i]) ? schema : items;
+  }
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const object = schema as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(object)) {
+    const next = key === 'enum' || key === 'const' || key === 'default' || key === 'examples' ? value : asRequest(value);
+    if (next !== value) (out ??= { ...object })[key] = next;
+  }
+  const properties = object.properties as Record<string, { readOnly?: unknown } | undefined> | undefined;
+  if (Array.isArray(object.required) && properties && typeof properties === 'object') {
+    const required = (object.required as string[]).filter((key) => properties[key]?.readOnly !== true);
+    if (required.length < object.required.length) (out ??= { ...object }).required = required;
+  }
+  return out ?? schema;
 }
 
 function where(instancePath: string): string {

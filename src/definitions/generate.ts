@@ -165,7 +165,7 @@ function renderFull(functions: readonly DefinableFunction[], descriptions: Reado
   api.push('};');
   const declarations: string[] = [];
   for (const namespace of namespaces.values()) {
-    const types = namespace.declarations((schema, root) => new TypeEmitter(root, { namespace, qualifier: '' }).emit(schema));
+    const types = namespace.declarations((schema, root, direction) => new TypeEmitter(root, { namespace, qualifier: '', direction }).emit(schema));
     if (types.length === 0) continue;
     declarations.push(`declare namespace ${namespace.name} {`, ...types.map((line) => `  ${line}`), '}');
   }
@@ -178,7 +178,7 @@ function renderFull(functions: readonly DefinableFunction[], descriptions: Reado
 
 function functionLine(name: string, fn: DefinableFunction, namespace: TypeNamespace, documented: Set<string>): string {
   const qualifier = `${namespace.name}.`;
-  const input = new TypeEmitter(fn.inputSchema, { namespace, qualifier, describeProperties: documented }).emit(fn.inputSchema);
+  const input = new TypeEmitter(fn.inputSchema, { namespace, qualifier, describeProperties: documented, direction: 'input' }).emit(fn.inputSchema);
   const output = fn.outputSchema === undefined ? 'unknown' : new TypeEmitter(fn.outputSchema, { namespace, qualifier }).emit(fn.outputSchema);
   const doc = docText(fn.description, DOC_BUDGET.function);
   const inferred = fn.outputInferred ? '/** inferred from observed results */ ' : '';

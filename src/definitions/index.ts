@@ -41,7 +41,7 @@ export function functionSignature(entry: CatalogEntry | DefinableFunction): stri
     ? { path: [entry.group.name, ...entry.tool.path], description: entry.tool.description, inputSchema: entry.tool.inputSchema, outputSchema: entry.tool.outputSchema, outputInferred: entry.tool.outputInferred }
     : entry;
   const qualifier = `${namespaceName(fn.path[0])}.`; // Weather.Forecast, as the full definitions name it
-  const input = new TypeEmitter(fn.inputSchema, { qualifier, maxInlineDepth: 2 }).emit(fn.inputSchema);
+  const input = new TypeEmitter(fn.inputSchema, { qualifier, maxInlineDepth: 2, direction: 'input' }).emit(fn.inputSchema);
   const output = fn.outputSchema === undefined ? 'unknown' : new TypeEmitter(fn.outputSchema, { qualifier, maxInlineDepth: 1 }).emit(fn.outputSchema);
   return `api.${fn.path.join('.')}(input${inputOptional(fn.inputSchema) ? '?' : ''}: ${input}): Promise<${output}>`;
 }

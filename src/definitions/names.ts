@@ -3,6 +3,7 @@
 
 import { summarize, toIdentifier, uniqueName } from '../catalog/index.js';
 import type { JsonSchema } from '../catalog/index.js';
+import type { Direction } from './direction.js';
 
 export type SchemaObject = { [keyword: string]: unknown };
 
@@ -49,7 +50,8 @@ export function typeName(defName: string, taken: Set<string> = new Set(GLOBAL_TY
   return uniqueName(pascalCase(defName) || 'Type', taken);
 }
 
-interface NamedType { name: string; schema: SchemaObject | boolean; root: JsonSchema; json?: string }
+/** `direction`: how the declaration reads the schema; 'output' for a type that reads the same both ways. */
+interface NamedType { name: string; schema: SchemaObject | boolean; root: JsonSchema; direction: Direction; json?: string }
 
 /** The named types of one namespace (one group): which shared schemas exist, and which are still to declare. */
 export class TypeNamespace {
@@ -61,11 +63,11 @@ export class TypeNamespace {
   constructor(readonly name: string) {}
 
   /** The type name of a shared schema, registering it (to be declared) the first time. */
-  nameOf(defName: string, schema: SchemaObject | boolean, root: JsonSchema): string {
+  nameOf(defName: string, schema: SchemaObject | boolean, root: JsonSchema, direction: Direction = 'output'): string {
     let list = this.byDefName.get(defName);
     if (!list) this.byDefName.set(defName, (list = []));
     for (const known of list) if (known.schema === schema || sameJson(known, schema)) return known.name;
-    const entry: NamedType = { name: typeName(defName, this.used), schema, root };
+    const entry: NamedType = { name: typeName(defName, this.used), schema, root, direction };
     list.push(entry);
     this.pending.push(entry);
     this.all.push(entry);
@@ -73,11 +75,11 @@ export class TypeNamespace {
   }
 
   /** Emits every registered type (and those they reach) as `type X = ...;` lines. */
-  declarations(emit: (schema: SchemaObject | boolean, root: JsonSchema) => string): string[] {
+  declarations(emit: (schema: SchemaObject | boolean, root: JsonSchema, direction: Direction) => string): string[] {
     const lines: string[] = [];
     while (this.pending.length > 0) {
       const entry = this.pending.shift()!;
-      lines.push(`type ${entry.name} = ${emit(entry.schema, entry.root)};`);
+      lines.push(`type ${entry.name} = ${emit(entry.schema, entry.root, entry.direction)};`);
     }
     return lines;
   }

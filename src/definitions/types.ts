@@ -2,6 +2,7 @@
 // function's namespace (names.ts), so circular schemas are finite and shared ones cost their bytes once.
 
 import type { JsonSchema } from '../catalog/index.js';
+import { optionalIn, readsTwoWays, type Direction } from './direction.js';
 import { DOC_BUDGET, docText, isObject, propertyKey, typeName, type SchemaObject, type TypeNamespace } from './names.js';
 
 const MAX_DEPTH = 12;
@@ -16,6 +17,8 @@ export interface EmitOptions {
   describeProperties?: Set<string>;
   /** Without a namespace: deeper objects collapse to their name or `object`. */
   maxInlineDepth?: number;
+  /** Input (default: output): a required readOnly property is optional, and shared types that have one are `XInput`. */
+  direction?: Direction;
 }
 
 /** Turns schemas of one root (a tool's input or output schema) into TypeScript. */
@@ -94,7 +97,8 @@ export class TypeEmitter {
     const members = keys.map((key) => {
       const property = properties[key];
       const doc = depth === 0 && isObject(property) ? this.propertyDoc(key, property.description) : undefined;
-      return `${doc ? `/** ${doc} */ ` : ''}${propertyKey(key)}${required.has(key) ? '' : '?'}: ${this.emit(property, depth + 1)}`;
+      const optional = !required.has(key) || optionalIn(property, this.options.direction ?? 'output');
+      return `${doc ? `/** ${doc} */ ` : ''}${propertyKey(key)}${optional ? '?' : ''}: ${this.emit(property, depth + 1)}`;
     });
     if (extra === true || isObject(extra)) members.push('[key: string]: unknown');
     return `{ ${members.join('; ')} }`;
@@ -111,9 +115,12 @@ export class TypeEmitter {
   private reference(ref: string, depth: number): string {
     const target = this.resolve(ref);
     if (target === undefined) return 'unknown';
-    const defName = namedDef(ref) ?? (ref === '#' ? 'Self' : undefined);
+    const named = namedDef(ref) ?? (ref === '#' ? 'Self' : undefined);
+    // a shared type read differently as input is its own type: `ItemInput` beside `Item`
+    const asInput = named !== undefined && this.options.direction === 'input' && readsTwoWays(target, (inner) => this.resolve(inner));
+    const defName = asInput ? `${named} input` : named;
     const namespace = this.options.namespace;
-    if (defName !== undefined && namespace) return this.options.qualifier + namespace.nameOf(defName, target, this.root);
+    if (defName !== undefined && namespace) return this.options.qualifier + namespace.nameOf(defName, target, this.root, asInput ? 'input' : 'output');
     if (defName !== undefined && !namespace) return this.options.qualifier + typeName(defName); // a one-line signature: as declared in full
     if (this.resolving.has(ref)) return 'unknown';
     this.resolving.add(ref);

@@ -162,3 +162,42 @@ test('functionSignature is one line with shared types by the names the full defi
   assert.equal(functionSignature(catalog.get('files.delete')).startsWith('api.files.delete(input?: {'), true);
   assert.equal(functionSignature({ path: ['client', 'askUser'], description: '', inputSchema: clientTools[0].inputSchema }), 'api.client.askUser(input: { question: string }): Promise<unknown>');
 });
+
+test('a required readOnly field is required in answers and optional in calls; a writeOnly one the reverse', async () => {
+  const spec = { // the query parameter `name` keeps the body whole, under `body`, so its shared type shows
+    openapi: '3.0.3', info: { title: 'Pets', version: '1' },
+    paths: {
+      '/pets': { post: { operationId: 'pets/create', parameters: [{ name: 'name', in: 'query', schema: { type: 'string' } }], requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Pet' } } } }, responses: { 201: { description: 'created', content: { 'application/json': { schema: { $ref: '#/components/schemas/Pet' } } } } } } },
+      '/pets/{id}': { get: { operationId: 'pets/get', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'the pet', content: { 'application/json': { schema: { $ref: '#/components/schemas/Owner' } } } } } } },
+    },
+    components: { schemas: {
+      Pet: { type: 'object', required: ['id', 'name', 'secret'], properties: { id: { type: 'string', readOnly: true }, name: { type: 'string' }, secret: { type: 'string', writeOnly: true } } },
+      Owner: { type: 'object', required: ['pets'], properties: { pets: { type: 'array', items: { $ref: '#/components/schemas/Pet' } } } },
+    } },
+  };
+  await writeFile(path.join(dir, 'pets.json'), JSON.stringify(spec));
+  const group = await loadOpenApiGroup(
+    { type: 'openapi', name: 'pets', spec: path.join(dir, 'pets.json'), baseUrl: 'http://127.0.0.1:9', timeout: 1000, concurrency: 1, retries: 0 },
+    { logger, configDir: dir },
+    { cacheDir: false },
+  );
+  const catalog = new Catalog([group]);
+  const text = generateDefinitions(catalog, { mode: 'full' });
+  assert.match(text, /type Pet = \{ id: string; name: string; secret\?: string \};/, 'an answer has the readOnly id; the writeOnly secret is never sent back');
+  assert.match(text, /type PetInput = \{ id\?: string; name: string; secret: string \};/);
+  assert.match(text, /create\(input: \{ name\?: string; body: Pets\.PetInput \}\): Promise<Pets\.Pet>;/);
+  assert.match(functionSignature(catalog.get('pets.pets.create')), /\(input: \{ name\?: string; body: Pets\.PetInput \}\): Promise<Pets\.Pet>$/, 'search shows the same names');
+  assert.equal(catalog.get('pets.pets.create').tool.checkInput({ body: { name: 'Rex', secret: 's' } }), undefined, 'the input check does not ask for the id');
+  const usage = `
+async function use() {
+  const pet = await api.pets.pets.create({ body: { name: 'Rex', secret: 's' } });
+  const id: string = pet.id;
+  const owner = await api.pets.pets.get({ id });
+  const first: string = owner.pets[0].id;
+  // @ts-expect-error the secret is asked for
+  await api.pets.pets.create({ body: { name: 'Rex' } });
+  return first;
+}`;
+  const output = await compile({ pets: text + usage });
+  assert.equal(output, '', output);
+});

@@ -52,8 +52,10 @@ test('OpenAPI 3.0 in YAML with external file $refs, bundled and flattened', asyn
   const replace = loaded.tools.find((t) => t.sourceName === 'items/replace');
   assert.deepEqual(Object.keys(replace.inputSchema.properties), ['itemId', 'name', 'price', 'color', 'dimensions']);
   assert.deepEqual(replace.inputSchema.required, ['itemId', 'name'], 'the readOnly id is neither asked for nor required');
-  const created = loaded.tools.find((t) => t.sourceName === 'items/create').inputSchema.properties.body;
-  assert.deepEqual(created.required, ['name'], 'a readOnly property is optional in a body kept whole');
+  const create = loaded.tools.find((t) => t.sourceName === 'items/create');
+  assert.deepEqual(create.inputSchema.properties.body.required, ['id', 'name'], 'the schema says what an answer has');
+  assert.equal(create.checkInput({ body: { name: 'Lamp' } }), undefined, 'a readOnly property is not asked of a body kept whole');
+  assert.match(String(create.checkInput({ body: { id: 'x' } })), /invalid input: missing "name" in "body"$/);
   assert.deepEqual(replace.inputSchema.properties.price, { type: 'number', exclusiveMinimum: 0 }, 'exclusiveMinimum: true became 2020-12');
   assert.deepEqual(replace.inputSchema.properties.color, { type: ['string', 'null'], enum: ['red', 'green', 'blue', null] }, 'nullable became a type list');
   const width = JSON.stringify(replace.inputSchema).includes('"width"');

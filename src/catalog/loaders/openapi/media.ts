@@ -83,9 +83,9 @@ function flatShape(converter: SchemaConverter, schema: Schema): FlatShape | unde
   if (target.type !== undefined && target.type !== 'object') return undefined;
   if (target.additionalProperties !== undefined && target.additionalProperties !== false) return undefined;
   if (target.patternProperties !== undefined) return undefined;
-  // readOnly properties are the server's to set (ids, timestamps): not asked for (schemas.ts made them optional).
+  // readOnly properties are the server's to set (ids, timestamps): not asked for, though an answer has them.
   const properties = Object.fromEntries(Object.entries(target.properties as Record<string, Schema>).filter(([, property]) => !(isObject(property) && property.readOnly === true)));
-  const required = Array.isArray(target.required) ? (target.required as string[]) : [];
+  const required = Array.isArray(target.required) ? (target.required as string[]).filter((key) => key in properties) : [];
   const shape: FlatShape = { properties, required };
   const combinators = Object.fromEntries(['allOf', 'anyOf', 'oneOf'].filter((k) => Array.isArray(target[k])).map((k) => [k, (target as Obj)[k]]));
   if (Object.keys(combinators).length > 0) shape.combinators = combinators;

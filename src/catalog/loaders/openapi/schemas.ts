@@ -13,7 +13,7 @@ const SCHEMA_VALUES = new Set(['additionalProperties', 'not', 'if', 'then', 'els
 const SCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
 const COPIED = new Set([
   'enum', 'const', 'format', 'pattern', 'minimum', 'maximum', 'minLength', 'maxLength', 'minItems', 'maxItems', 'uniqueItems',
-  'minProperties', 'maxProperties', 'multipleOf', 'dependentRequired', 'minContains', 'maxContains', 'readOnly',
+  'minProperties', 'maxProperties', 'multipleOf', 'dependentRequired', 'minContains', 'maxContains', 'readOnly', 'writeOnly',
 ]);
 // Pointer segments that say where a schema sits, not what it is; skipped when naming a schema found by pointer.
 const STRUCTURAL = new Set([
@@ -155,25 +155,11 @@ export class SchemaConverter {
       } else if (COPIED.has(key)) out[key] = value;
     }
     if (schema.type === 'file') out.format = 'binary';
-    dropReadOnlyFromRequired(out);
     fixDraft4Exclusive(schema, out);
     if (Array.isArray(out.type) && out.type.length === 1) out.type = out.type[0];
     if (schema.nullable === true || schema['x-nullable'] === true) return makeNullable(out);
     return out;
   }
-}
-
-/**
- * A readOnly property is set by the server, so a request need not (should not) send it: it stops being
- * required. The same schema often describes answers too, where it then reads as optional.
- */
-function dropReadOnlyFromRequired(out: SchemaObject): void {
-  if (!Array.isArray(out.required) || !isObject(out.properties)) return;
-  const properties = out.properties as Record<string, unknown>;
-  const kept = (out.required as string[]).filter((key) => !(isObject(properties[key]) && (properties[key] as SchemaObject).readOnly === true));
-  if (kept.length === out.required.length) return;
-  if (kept.length > 0) out.required = kept;
-  else delete out.required;
 }
 
 /** OpenAPI 3.0 and Swagger write `exclusiveMinimum: true` next to `minimum`; 2020-12 wants the number. */
