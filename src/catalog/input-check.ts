@@ -10,13 +10,14 @@ import { ToolCallError, type JsonSchema } from './types.js';
 type AjvClass = new (options: Options) => { compile(schema: object): ValidateFunction };
 
 const MAX_LISTED = 8;
+const OPTIONS: Options = { allErrors: true, strict: false, validateFormats: false, verbose: true };
 
-let shared: InstanceType<AjvClass> | undefined;
+const instances: { draft2020?: InstanceType<AjvClass>; draft07?: InstanceType<AjvClass> } = {};
 
 /** Loaded on the first call, not at start-up. ajv ships CommonJS; its class is module.exports itself. */
-function ajv(): InstanceType<AjvClass> {
-  const Ajv2020 = createRequire(import.meta.url)('ajv/dist/2020') as AjvClass;
-  return (shared ??= new Ajv2020({ allErrors: true, strict: false, validateFormats: false, verbose: true }));
+function ajv(dialect: 'draft2020' | 'draft07'): InstanceType<AjvClass> {
+  const Ajv = createRequire(import.meta.url)(dialect === 'draft2020' ? 'ajv/dist/2020' : 'ajv') as AjvClass;
+  return (instances[dialect] ??= new Ajv(OPTIONS));
 }
 
 /** The error for an invalid input (code VALIDATION_FAILED), undefined for a valid one. */
@@ -24,15 +25,39 @@ export type InputCheck = (input: unknown) => ToolCallError | undefined;
 
 /** Compiles on first use: most of a large API's functions are never called. */
 export function lazyInputCheck(schema: () => JsonSchema, label: string): InputCheck {
-  let validate: ValidateFunction | undefined;
+  let check: InputCheck | undefined;
+  return (input) => (check ??= compileInputCheck(schema(), label))(input);
+}
+
+/**
+ * Compiles now, throwing ajv's error when the schema itself is invalid. 2020-12 unless `$schema` names an
+ * older draft, or the schema is only valid as draft-07 (`items: [...]` tuples): sources write both.
+ */
+export function compileInputCheck(schema: JsonSchema, label: string): InputCheck {
+  const validate = compile(asRequest(schema));
   return (input) => {
-    validate ??= (shared ?? ajv()).compile(asRequest(schema()) as object);
     if (validate(input)) return undefined;
     const problems = describe(validate.errors ?? []);
     const shown = problems.slice(0, MAX_LISTED);
     if (problems.length > MAX_LISTED) shown.push(`${problems.length - MAX_LISTED} more`);
     return new ToolCallError(`${label}: invalid input: ${shown.join('; ')}`, { code: 'VALIDATION_FAILED' });
   };
+}
+
+function compile(schema: unknown): ValidateFunction {
+  if (typeof schema === 'boolean') return ajv('draft2020').compile(schema as unknown as object);
+  if (typeof schema !== 'object' || schema === null) return ajv('draft2020').compile({});
+  const { $schema: dialect, ...rest } = schema as Record<string, unknown>;
+  if (typeof dialect === 'string' && /draft-0[4-7]/.test(dialect)) return ajv('draft07').compile(rest);
+  try {
+    return ajv('draft2020').compile(rest);
+  } catch (error) {
+    try {
+      return ajv('draft07').compile(rest);
+    } catch {
+      throw error;
+    }
+  }
 }
 
 /**

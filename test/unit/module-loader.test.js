@@ -45,8 +45,10 @@ test('a module group with three functions: results, progress, and an error the c
   assert.equal(error.message, 'cannot divide by zero');
   assert.equal(await tool(group, 'divide').invoke({ a: 1, b: 4 }, ctx()), 0.25);
 
-  await assert.rejects(tool(group, 'add').invoke({ a: 'two', b: 1 }, ctx()), (error) => /^api\.math\.add: invalid input: \/a must be number/.test(error.message) && error.code === 'VALIDATION_FAILED');
-  await assert.rejects(tool(group, 'add').invoke({ a: 1, b: 1, c: 3 }, ctx()), /must NOT have additional properties \(c\)/);
+  // the same words as an OpenAPI or MCP function's input errors (src/catalog/input-check.ts)
+  await assert.rejects(tool(group, 'add').invoke({ a: 'two', b: 1 }, ctx()), (error) => error.message === 'api.math.add: invalid input: "a" must be a number, not the string "two"' && error.code === 'VALIDATION_FAILED');
+  await assert.rejects(tool(group, 'add').invoke({ a: 1, B: 1 }, ctx()), { message: 'api.math.add: invalid input: missing required field "b"; unknown field "B" (did you mean "b"?)', code: 'VALIDATION_FAILED' });
+  await assert.rejects(tool(group, 'add').invoke(undefined, ctx()), /invalid input: missing required field "a"; missing required field "b"$/);
 
   const { closed } = await import(path.join(fixtures, 'math.js'));
   const before = closed.count;

@@ -7,7 +7,7 @@ import { toIdentifier, uniqueName } from '../../naming.js';
 import { GroupLoadError, ToolCallError, type LoadContext, type Loader, type Tool, type ToolGroup } from '../../types.js';
 import { importToolModule } from './import.js';
 import { collectTools, type FoundTool } from './exports.js';
-import { compileInputCheck } from './input.js';
+import { moduleInputCheck } from './input.js';
 import { callWithTimeout } from '../../timeout.js';
 
 export type { ModuleTool, ModuleToolContext, ModuleToolLogger } from './define.js';
@@ -43,13 +43,10 @@ export const moduleLoader: Loader<ModuleGroupConfig> = {
 
 function toTool(entry: FoundTool, taken: Set<string>, config: ModuleGroupConfig, logger: LoadContext['logger']): Tool {
   const { tool, name } = entry;
-  const check = compileInputCheck(tool.inputSchema, `${config.name}.${name}`);
   const id = uniqueName(toIdentifier(name), taken);
   const label = `api.${config.name}.${id}`;
-  const checkInput = (input: unknown): ToolCallError | undefined => {
-    const problem = check(input);
-    return problem ? new ToolCallError(`${label}: invalid input: ${problem}`, { code: 'VALIDATION_FAILED' }) : undefined;
-  };
+  const check = moduleInputCheck(tool.inputSchema, `${config.name}.${name}`, label);
+  const checkInput = (input: unknown): ToolCallError | undefined => check(input ?? {});
   return {
     path: [id],
     sourceName: name,

@@ -1,29 +1,15 @@
 // Inputs are checked against the tool's JSON Schema before its handler runs: handlers can trust their input.
+// The checker is the one every source uses (input-check.ts); a module's schema is compiled at load, so a
+// mistake in it stops the group there rather than at its first call.
 
-import { createRequire } from 'node:module';
-import type { ErrorObject, Options, ValidateFunction } from 'ajv';
+import { compileInputCheck, type InputCheck } from '../../input-check.js';
 import type { JsonSchema } from '../../types.js';
 
-// ajv ships CommonJS; its class is module.exports itself.
-const Ajv = createRequire(import.meta.url)('ajv') as new (options: Options) => { compile(schema: object): ValidateFunction };
-
-let shared: InstanceType<typeof Ajv> | undefined;
-
-/** Returns a checker answering undefined for valid input, else what is wrong; throws when the schema itself is invalid. */
-export function compileInputCheck(schema: JsonSchema, label: string): (input: unknown) => string | undefined {
-  shared ??= new Ajv({ allErrors: true, strict: false, validateFormats: false });
-  let validate: ValidateFunction;
+/** The check of one tool's input, its errors naming `label`; throws when the schema itself is invalid. */
+export function moduleInputCheck(schema: JsonSchema, schemaName: string, label: string): InputCheck {
   try {
-    validate = shared.compile(schema as object);
+    return compileInputCheck(schema, label);
   } catch (error) {
-    throw new Error(`the inputSchema of ${label} is not a valid JSON Schema: ${(error as Error).message}`);
+    throw new Error(`the inputSchema of ${schemaName} is not a valid JSON Schema: ${(error as Error).message}`);
   }
-  return (input) => (validate(input ?? {}) ? undefined : describe(validate.errors ?? []));
-}
-
-function describe(errors: ErrorObject[]): string {
-  return errors
-    .slice(0, 5)
-    .map((error) => `${error.instancePath || 'input'} ${error.message ?? 'is invalid'}${error.params && 'additionalProperty' in error.params ? ` (${String(error.params.additionalProperty)})` : ''}`)
-    .join('; ');
 }
