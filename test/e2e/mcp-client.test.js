@@ -95,7 +95,7 @@ test('an MCP tool error is an Error the agent\'s code catches, and the execution
     const after = await api.everything.echo({ message: "still here" });
     return { caught, after };`);
   assert.equal(result.caught.isError, true);
-  assert.match(result.caught.message, /Invalid arguments for tool echo/);
+  assert.match(result.caught.message, /^api\.everything\.echo: invalid input: "message" must be a string, not the number 5$/);
   assert.equal(result.after, 'Echo: still here');
 });
 

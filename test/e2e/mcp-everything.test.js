@@ -59,8 +59,10 @@ test('progress notifications reach the caller', async () => {
 test('errors reach the caller as Errors with the server\'s message', async () => {
   const error = await fn(group, 'echo').invoke({ message: 5 }, ctx()).catch((e) => e);
   assert.ok(error instanceof Error);
-  assert.match(error.message, /^Input validation error: Invalid arguments for tool echo/);
-  await assert.rejects(fn(group, 'getSum').invoke({ a: 1 }, ctx()), /Invalid arguments for tool get-sum/);
+  // the server refused the arguments (-32602): VALIDATION_FAILED, in the words of every source's input check
+  assert.equal(error.message, 'api.everything.echo: invalid input: "message" must be a string, not the number 5');
+  assert.equal(error.code, 'VALIDATION_FAILED');
+  await assert.rejects(fn(group, 'getSum').invoke({ a: 1 }, ctx()), { code: 'VALIDATION_FAILED', message: 'api.everything.getSum: invalid input: missing required field "b"' });
 });
 
 test('untyped tools learn their output type from a few calls, kept in the store', async () => {

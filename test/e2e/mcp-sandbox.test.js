@@ -65,14 +65,15 @@ test('MCP and module functions answer agent code', async () => {
 test('an MCP isError and a throwing module function are caught in the agent\'s code', async () => {
   const result = await run(`
     const caught = [];
-    try { await api.everything.echo({ message: 5 }); } catch (e) { caught.push(e instanceof Error, e.message); }
+    try { await api.everything.echo({ message: 5 }); } catch (e) { caught.push(e instanceof Error, e.message, e.code); }
     try { await api.math.divide({ a: 1, b: 0 }); } catch (e) { caught.push(e instanceof Error, e.message); }
     return caught;
   `);
   assert.equal(result.status, 'completed', JSON.stringify(result.error));
   assert.equal(result.result[0], true);
-  assert.match(result.result[1], /^Input validation error: Invalid arguments for tool echo/);
-  assert.deepEqual(result.result.slice(2), [true, 'cannot divide by zero']);
+  assert.equal(result.result[1], 'api.everything.echo: invalid input: "message" must be a string, not the number 5');
+  assert.equal(result.result[2], 'VALIDATION_FAILED', 'the code agents branch on, as for OpenAPI and module functions');
+  assert.deepEqual(result.result.slice(3), [true, 'cannot divide by zero']);
 });
 
 test('an error not caught fails the execution with the tool\'s message', async () => {

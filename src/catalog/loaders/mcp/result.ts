@@ -20,15 +20,18 @@ type Block = { type?: string; [key: string]: unknown };
 
 /** An error the MCP tool itself reported (isError), with the server's message. */
 export class McpToolError extends Error {
-  constructor(message: string) {
+  /** The JSON-RPC code the SDK's McpServer writes before a protocol error it answers as a result (-32602). */
+  readonly mcpCode?: number;
+  constructor(message: string, mcpCode?: number) {
     super(message);
     this.name = 'McpToolError';
+    if (mcpCode !== undefined) this.mcpCode = mcpCode;
   }
 }
 
 export function resultValue(result: CallResultLike): unknown {
   const blocks = Array.isArray(result.content) ? (result.content as unknown[]).filter(isBlock) : [];
-  if (result.isError === true) throw new McpToolError(errorMessage(blocks));
+  if (result.isError === true) throw toolError(blocks);
   if (result.structuredContent !== undefined) return result.structuredContent;
   if (!Array.isArray(result.content) && 'toolResult' in result) return result.toolResult; // protocol 2024-10-07
   if (blocks.length === 0) return null;
@@ -83,7 +86,9 @@ function pick(value: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
 }
 
-function errorMessage(blocks: Block[]): string {
+function toolError(blocks: Block[]): McpToolError {
   const text = blocks.filter(isText).map((block) => (block.text as string).trim()).filter(Boolean).join('\n');
-  return text.replace(/^MCP error -?\d+: /, '') || 'the MCP tool reported an error without a message';
+  const code = /^MCP error (-?\d+): /.exec(text);
+  const message = text.slice(code ? code[0].length : 0) || 'the MCP tool reported an error without a message';
+  return new McpToolError(message, code ? Number(code[1]) : undefined);
 }

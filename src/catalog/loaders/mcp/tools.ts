@@ -5,12 +5,12 @@ import { CallToolResultSchema, ErrorCode, McpError, ResultSchema, type Tool as M
 import type { McpGroupConfig } from '../../../config/index.js';
 import { toIdentifier, uniqueName } from '../../naming.js';
 import { ToolTimeoutError } from '../../timeout.js';
-import { lazyInputCheck } from '../../input-check.js';
+import { lazyInputCheck, type InputCheck } from '../../input-check.js';
 import { ToolCallError, type CallContext, type JsonSchema, type Tool, type ToolAnnotations } from '../../types.js';
 import { plainMcpMessage } from './connect.js';
 import { linkedCancel } from './cancel.js';
 import type { McpConnection } from './connection.js';
-import { resultValue } from './result.js';
+import { McpToolError, resultValue } from './result.js';
 
 /** Any JSON object: what callTool's result schema may be (it is typed as the full one, which parses each block). */
 const LOOSE_RESULT = ResultSchema as unknown as typeof CallToolResultSchema;
@@ -46,11 +46,15 @@ function toTool(mcpTool: McpTool, id: string, config: McpGroupConfig, connection
           }),
         });
       } catch (error) {
-        throw callFailure(error, label, config, connection, ctx);
+        throw inputRefused(error, label, check, input) ?? callFailure(error, label, config, connection, ctx);
       } finally {
         done();
       }
-      return resultValue(result);
+      try {
+        return resultValue(result);
+      } catch (error) {
+        throw inputRefused(error, label, check, input) ?? error;
+      }
     },
     /**
      * Before a person is asked to approve a call (policies.requireApproval): the input against the declared
@@ -70,6 +74,25 @@ function toTool(mcpTool: McpTool, id: string, config: McpGroupConfig, connection
 function checkableSchema(schema: McpTool['inputSchema']): JsonSchema {
   const { $schema: _dialect, ...rest } = schema as Record<string, unknown>;
   return { ...rest, type: 'object' };
+}
+
+/**
+ * The server refused the arguments (-32602, as a JSON-RPC error or, from the SDK's McpServer, as an isError
+ * result): VALIDATION_FAILED, in the words every source uses when the declared schema explains why, else in
+ * the server's. An unknown or disabled tool is -32602 too, but not a mistake in the input.
+ */
+function inputRefused(error: unknown, label: string, check: InputCheck, input: unknown): ToolCallError | undefined {
+  const invalidParams = error instanceof McpError ? error.code === ErrorCode.InvalidParams : error instanceof McpToolError && error.mcpCode === ErrorCode.InvalidParams;
+  if (!invalidParams) return undefined;
+  const said = (error as Error).message.replace(/^(?:MCP error -?\d+: )+/, ''); // the SDK's servers send the prefix too
+  if (/^(?:unknown tool|tool \S+ (?:not found|disabled))\b/i.test(said)) return undefined;
+  let ours: ToolCallError | undefined;
+  try {
+    ours = check(input ?? {});
+  } catch {
+    ours = undefined; // a schema ajv cannot compile: the server's words then
+  }
+  return ours ?? new ToolCallError(`${label}: invalid input: ${said.replace(/^Input validation error: /, '')}`, { code: 'VALIDATION_FAILED' });
 }
 
 function annotationsOf(tool: McpTool): ToolAnnotations {
