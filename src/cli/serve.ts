@@ -1,4 +1,4 @@
-// `atp serve`: load the config, build the daemon, listen; SIGTERM/SIGINT drain and exit 0.
+// `atp serve`: load the config, build the daemon, listen; SIGTERM/SIGINT drain and exit 0; SIGHUP is logged and ignored.
 
 import type { Command } from 'commander';
 import { parseDuration } from '../config/index.js';
@@ -21,7 +21,7 @@ export function registerServe(program: Command, setExit: (code: number) => void)
     .option('--host <host>', 'interface to bind, overriding server.host')
     .option('--grace <duration>', `on SIGTERM/SIGINT, how long executions in flight may finish (default ${DEFAULT_GRACE_MS / 1000}s)`)
     .action(async (options: ServeOptions) => setExit(await runServe(command, options)));
-  command.addHelpText('after', '\nExamples:\n  atp serve -c atp.yaml\n  atp serve --port 0 --log-level debug\n\nSend SIGTERM or SIGINT to drain and exit 0; a second one (after a second) exits at once.');
+  command.addHelpText('after', '\nExamples:\n  atp serve -c atp.yaml\n  atp serve --port 0 --log-level debug\n\nSend SIGTERM or SIGINT to drain and exit 0; a second one (after a second) exits at once.\nSIGHUP does not stop the server (reloading the config is not supported yet): it is logged and ignored.');
 }
 
 async function runServe(command: Command, options: ServeOptions): Promise<number> {
@@ -102,6 +102,8 @@ function untilSignalled(daemon: Daemon, logger: Logger, graceMs: number): Promis
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    // a closed terminal or a reload habit must not cut executions in flight; SIGHUP is kept free for a reload to come
+    process.on('SIGHUP', () => logger.warn('SIGHUP: reloading the config is not supported yet, so it is ignored and the server goes on; restart to apply a new config (SIGTERM drains first)'));
   });
 }
 

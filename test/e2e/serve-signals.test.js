@@ -1,5 +1,5 @@
 // Signals to `atp` as a user starts it (bin/atp.js without --no-node-snapshot, so through its launcher): SIGKILL
-// leaves neither the server nor its MCP servers behind.
+// leaves neither the server nor its MCP servers behind, and SIGHUP does not cut an execution in flight.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,8 +7,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { compatApis, startUpstream } from './compat-fixtures.js';
 import { alive, until } from './mcp-helpers.js';
-import { ATP_BIN, ROOT, stopProcess, waitForOutput } from './serve-harness.js';
+import { ATP_BIN, ROOT, call, openSession, stopProcess, waitForOutput } from './serve-harness.js';
 
 const stdioServer = path.join(ROOT, 'test/fixtures/mcp/stdio-server.js');
 
@@ -74,5 +75,32 @@ test('SIGKILL of the atp launcher leaves no server and no MCP server running', {
     await stopProcess(atp.child, 'SIGKILL');
     for (const pid of family.filter(alive)) process.kill(pid, 'SIGKILL'); // survivors of a failure hold our pipes open
     atp.cleanup();
+  }
+});
+
+test('SIGHUP is logged and ignored: an execution in flight finishes, new ones run, SIGTERM still drains', { timeout: 90_000 }, async () => {
+  const upstream = await startUpstream();
+  const atp = await launch({ apis: compatApis(upstream.url) });
+  try {
+    const session = await openSession(atp.url);
+    const running = call(`${atp.url}/api/execute`, { method: 'POST', headers: session.headers, body: { code: 'const r = await api.shop.hold({ tag: "hup" }); return r.tag' } });
+    await upstream.held();
+    atp.child.kill('SIGHUP');
+    await until(() => /SIGHUP: reloading the config is not supported yet, so it is ignored/.test(atp.stderr()), 'SIGHUP to be logged');
+    const next = await call(`${atp.url}/api/execute`, { method: 'POST', headers: session.headers, body: { code: 'return 6 * 7' } });
+    assert.equal(next.body.result, 42, 'the server still takes new executions');
+    upstream.release();
+    const finished = await running;
+    assert.equal(finished.status, 200);
+    assert.equal(finished.body.status, 'completed');
+    assert.equal(finished.body.result, 'hup');
+    assert.equal(atp.child.exitCode, null, 'still running');
+    const { code } = await stopProcess(atp.child, 'SIGTERM', 30_000);
+    assert.equal(code, 0, atp.stderr());
+    assert.match(atp.stderr(), /SIGTERM: draining/);
+  } finally {
+    await stopProcess(atp.child, 'SIGKILL');
+    atp.cleanup();
+    await upstream.close();
   }
 });
