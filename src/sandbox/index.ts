@@ -1,7 +1,9 @@
-// isolated-vm behind a small surface: warm isolates, transpiling, and one Sandbox per execution.
+// isolated-vm behind a small surface: warm isolates, client isolates, transpiling, and one Sandbox (a fresh context) per execution.
 
 export { Sandbox, RuntimeBootstrap, ScriptCompileError, AGENT_FILENAME, RUNTIME_VERSION, type SandboxListener, type TurnFailure, type SnapshotData } from './sandbox.js';
 export { IsolatePool, type IsolatePoolOptions } from './pool.js';
+export { FreshIsolates, type SandboxSource } from './sandboxes.js';
+export { ClientIsolates, type ClientIsolateLimits, type ClientIsolateInfo } from './client-isolates.js';
 export { transpile, CodeSyntaxError, type Transpiled } from './transpile.js';
 export { userFrames, renderStack, stackIn, type UserFrame } from './stack.js';
 export type { SandboxRuntimeOptions, SandboxSetup } from './runtime-source.js';

@@ -58,6 +58,16 @@ export class IsolatePool {
     return this.warm.length;
   }
 
+  /** The runtime every isolate of this pool runs, and its api.* tree: new contexts in used isolates need it too. */
+  get runtime(): RuntimeBootstrap {
+    return this.bootstrap;
+  }
+
+  /** False once close() was called: what is freed from then on is freed on this thread. */
+  get open(): boolean {
+    return !this.closed;
+  }
+
   /** Size of the runtime's V8 code cache, in bytes (0 until the first isolate is built). */
   get codeCacheBytes(): number {
     return this.bootstrap.cachedData?.copy().byteLength ?? 0;

@@ -86,8 +86,39 @@ return (${atpSandboxRuntime.toString()})(tree, ${JSON.stringify(options)}); })()
   }
 }
 
+/**
+ * One isolate, and what its Sandboxes (contexts) share: how it is freed, and what happened to it. An isolate
+ * `shared` by several contexts (a client's, see client-isolates.ts) is freed by its owner, not by a Sandbox.
+ */
+export class IsolateHandle {
+  shared = false;
+  disposedByHost = false;
+  /** V8 stopped a turn in it (a timeout): it is not given to another execution. */
+  terminated = false;
+  /** Set when V8 lost control of the isolate (isolated-vm's catastrophic error). */
+  catastrophe?: string;
+  /** The runtime compiled in this isolate once, run in each new context. */
+  runtime?: Promise<ivm.Script>;
+
+  constructor(readonly isolate: ivm.Isolate, private readonly release: () => Promise<void>) {}
+
+  /** Frees the isolate: on the thread of the helper that built it, or on this one at once (`inBackground` false). */
+  dispose(inBackground: boolean): Promise<void> {
+    if (this.disposedByHost || this.isolate.isDisposed) return Promise.resolve();
+    this.disposedByHost = true;
+    if (inBackground) return this.release();
+    try {
+      this.isolate.dispose();
+    } catch {
+      // already disposed by isolated-vm (memory limit); nothing left to free
+    }
+    return Promise.resolve();
+  }
+}
+
 export class Sandbox {
   readonly memoryLimit: number;
+  readonly handle: IsolateHandle;
   /** The RuntimeBootstrap generation of the api.* tree this isolate has. */
   readonly apiGeneration: number;
   private readonly isolate: ivm.Isolate;
@@ -97,17 +128,14 @@ export class Sandbox {
   private readonly postedRef: ivm.Reference;
   private readonly waitingRef: ivm.Reference;
   private readonly holder: Holder;
-  private readonly release: () => Promise<void>;
   private disposedByHost = false;
-  /** Set when V8 lost control of the isolate (isolated-vm's catastrophic error). */
-  catastrophe?: string;
 
   private constructor(parts: {
-    isolate: ivm.Isolate; context: ivm.Context; refs: ivm.Reference[]; holder: Holder; memoryLimit: number; release: () => Promise<void>; apiGeneration: number;
+    handle: IsolateHandle; context: ivm.Context; refs: ivm.Reference[]; holder: Holder; memoryLimit: number; apiGeneration: number;
   }) {
     this.apiGeneration = parts.apiGeneration;
-    this.release = parts.release;
-    this.isolate = parts.isolate;
+    this.handle = parts.handle;
+    this.isolate = parts.handle.isolate;
     this.context = parts.context;
     [this.deliverRef, this.snapshotRef, this.postedRef, this.waitingRef] = parts.refs;
     this.holder = parts.holder;
@@ -120,11 +148,11 @@ export class Sandbox {
    */
   static async create(builder: IsolateBuilder, bootstrap: RuntimeBootstrap, memoryLimit: number, onCatastrophe?: (message: string) => void): Promise<Sandbox> {
     const holder: Holder = { listener: null, recorded: [] };
-    let sandbox: Sandbox | undefined;
-    const post = new ivm.Callback((type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => dispatch(holder, [type, a, b, c, d]), { ignored: true });
+    let handle: IsolateHandle | undefined;
+    const post = newPost(holder);
     const { boot, generation } = bootstrap.inputs();
     const built = await builder.build(Math.max(8, Math.ceil(memoryLimit / (1024 * 1024))), boot, (message) => {
-      if (sandbox) sandbox.catastrophe = message;
+      if (handle) handle.catastrophe = message;
       onCatastrophe?.(message);
     });
     try {
@@ -132,12 +160,45 @@ export class Sandbox {
       built.context.global.setSync('__atp_post', post);
       if (!bootstrap.cachedData && built.cachedData) bootstrap.cachedData = built.cachedData;
       const { isolate, context, exports: refs, release } = built;
-      sandbox = new Sandbox({ isolate, context, refs, holder, memoryLimit, release, apiGeneration: generation });
-      return sandbox;
+      handle = new IsolateHandle(isolate, release);
+      return new Sandbox({ handle, context, refs, holder, memoryLimit, apiGeneration: generation });
     } catch (error) {
       void built.release();
       throw error;
     }
+  }
+
+  /**
+   * A new context in an isolate that already ran other executions (`handle.shared`), with the runtime run in
+   * it afresh: nothing of another context is reachable from it. The runtime is compiled once per isolate, with
+   * the code cache; every step runs on isolated-vm's threads.
+   */
+  static async inIsolate(handle: IsolateHandle, bootstrap: RuntimeBootstrap, memoryLimit: number): Promise<Sandbox> {
+    const { isolate } = handle;
+    const { boot, generation } = bootstrap.inputs();
+    const tree = boot.globals.__atp_api.copyInto(); // now: a catalog change may release the tree meanwhile
+    handle.runtime ??= isolate.compileScript(boot.source, boot.cachedData ? { filename: boot.filename, cachedData: boot.cachedData } : { filename: boot.filename });
+    const script = await handle.runtime;
+    const context = await isolate.createContext();
+    const refs: ivm.Reference[] = [];
+    try {
+      await context.global.set('__atp_api', tree);
+      const entry = (await script.run(context, { reference: true })) as ivm.Reference;
+      refs.push(...(await Promise.all(boot.exports.map((name) => entry.get(name, { reference: true })))));
+      entry.release();
+      const holder: Holder = { listener: null, recorded: [] };
+      await context.global.set('__atp_post', newPost(holder));
+      return new Sandbox({ handle, context, refs, holder, memoryLimit, apiGeneration: generation });
+    } catch (error) {
+      for (const ref of refs) ref.release();
+      context.release();
+      throw error;
+    }
+  }
+
+  /** Set when V8 lost control of the isolate (isolated-vm's catastrophic error). */
+  get catastrophe(): string | undefined {
+    return this.handle.catastrophe;
   }
 
   get disposed(): boolean {
@@ -262,7 +323,7 @@ export class Sandbox {
 
   /** Why a snapshot (or any call into the isolate) failed: it ran out of memory, or was disposed. */
   lost(): { kind: 'memory' } | { kind: 'disposed' } {
-    return this.isolate.isDisposed && !this.disposedByHost ? { kind: 'memory' } : { kind: 'disposed' };
+    return this.isolate.isDisposed && !this.disposedByHost && !this.handle.disposedByHost ? { kind: 'memory' } : { kind: 'disposed' };
   }
 
   /**
@@ -299,18 +360,21 @@ export class Sandbox {
   /**
    * Frees the isolate: by default on the thread of the helper that built it (see builder.ts), so that this
    * thread does not pay for the teardown; the promise settles once it is done. `inBackground: false` frees it
-   * on this thread at once, as the process must before it exits (see Sandbox.teardownsFinished).
+   * on this thread at once, as the process must before it exits (see Sandbox.teardownsFinished). In a shared
+   * isolate only this context is let go (V8 collects it); the isolate's owner frees the isolate.
    */
   dispose(inBackground = true): Promise<void> {
     this.holder.listener = null;
     this.holder.recorded = [];
-    if (this.disposedByHost || this.isolate.isDisposed) return Promise.resolve();
+    if (this.disposedByHost) return Promise.resolve();
     this.disposedByHost = true;
-    if (inBackground) return this.release();
+    if (!this.handle.shared) return this.handle.dispose(inBackground);
+    if (this.isolate.isDisposed) return Promise.resolve();
     try {
-      this.isolate.dispose();
+      for (const ref of [this.deliverRef, this.snapshotRef, this.postedRef, this.waitingRef]) ref.release();
+      this.context.release();
     } catch {
-      // already disposed by isolated-vm (memory limit); nothing left to free
+      // the isolate went meanwhile (memory limit): nothing left to free
     }
     return Promise.resolve();
   }
@@ -333,7 +397,10 @@ export class Sandbox {
   private failure(error: unknown, started: number, limit: number): TurnFailure {
     if (this.disposed) return this.lost();
     const elapsed = performance.now() - started;
-    if (started > 0 && elapsed >= limit - 1) return { kind: 'timeout', stack: String((error as Error)?.stack ?? '') };
+    if (started > 0 && elapsed >= limit - 1) {
+      this.handle.terminated = true;
+      return { kind: 'timeout', stack: String((error as Error)?.stack ?? '') };
+    }
     return { kind: 'unhandled', message: String((error as Error)?.message ?? error) };
   }
 }
@@ -352,6 +419,11 @@ function compileError(error: unknown): ScriptCompileError {
   const match = /agent\.ts:(\d+)(?::(\d+))?/.exec(String((error as Error).stack ?? ''));
   const message = String((error as Error).message).replace(/ \[agent\.ts:\d+(?::\d+)?\]$/, '');
   return new ScriptCompileError(message, match ? Number(match[1]) : undefined, match?.[2] ? Number(match[2]) : undefined);
+}
+
+/** The host callback a context's runtime posts through; each context has its own holder. */
+function newPost(holder: Holder): ivm.Callback {
+  return new ivm.Callback((type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => dispatch(holder, [type, a, b, c, d]), { ignored: true });
 }
 
 /** One post to the listener: whatever the sandbox sends, the server process must not go down with it. */
