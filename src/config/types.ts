@@ -62,6 +62,8 @@ export interface ExecutionConfig {
   /** Of `queue`, executions of one client waiting (default three quarters of it, rounded up). */
   clientQueue: number;
   pool: number;
+  /** client: an isolate per client, a new context per execution; execution: a new isolate per execution. */
+  isolation: 'client' | 'execution';
   maxResultSize: number;
   maxLogEntries: number;
   /** IANA time zone agent code sees (default UTC). */

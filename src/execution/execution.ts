@@ -6,7 +6,7 @@ import { setMaxListeners } from 'node:events';
 import picomatch from 'picomatch';
 import type { Logger } from '../logging/index.js';
 import type { Provenance } from '../policy/index.js';
-import { CodeSyntaxError, ScriptCompileError, transpile, type IsolatePool, type Sandbox, type SandboxSetup, type Transpiled, type TurnFailure } from '../sandbox/index.js';
+import { CodeSyntaxError, ScriptCompileError, transpile, type Sandbox, type SandboxSource, type SandboxSetup, type Transpiled, type TurnFailure } from '../sandbox/index.js';
 import { deliveredError, type ApprovalGate, type CallPlan, type CallScope, type HostRuntime } from '../runtime/index.js';
 import { answerDeliveries, pauseFields, resultDelivery } from './answers.js';
 import { ERR, Journal, OK, TIMER, argsHash, encodeTurn, replayPlan, type Delivery, type ReplayPlan, type Segment } from './journal.js';
@@ -22,7 +22,8 @@ import type { ExecuteRequest, ExecutionResult, LogEvent, ProgressEvent } from '.
 export type Hooks = Pick<ExecuteRequest, 'onProgress' | 'onLog'>;
 
 export interface ExecutionDeps {
-  pool: IsolatePool;
+  /** Where a Sandbox comes from and goes back to (execution.isolation). */
+  sandboxes: SandboxSource;
   runtime: HostRuntime;
   states: ExecutionStateStore;
   live: LivePaused<Execution>;
@@ -172,7 +173,7 @@ export class Execution implements LiveEntry {
       return this.result(parseErrorOutcome(error.message, error.line, error.column));
     }
     await this.track();
-    this.sandbox = await this.deps.pool.take(this.spec.limits.memory);
+    this.sandbox = await this.deps.sandboxes.take(this.spec.limits.memory, this.spec.clientId);
     this.sandbox.listen(this.onPost, this.onListenerError);
     const settled = new Promise<ExecutionResult>((resolve) => (this.settle = resolve));
     this.state = 'running';
@@ -226,7 +227,7 @@ export class Execution implements LiveEntry {
     this.replay = { plan, dispatched: false, verified: 0, callbacks: header.callbacks, timers: header.timers };
     await this.track();
     if (this.scope.provenance) this.replayedResults = resultsById(plan.turns);
-    this.sandbox = await this.deps.pool.take(this.spec.limits.memory);
+    this.sandbox = await this.deps.sandboxes.take(this.spec.limits.memory, this.spec.clientId);
     this.sandbox.listen(this.onPost, this.onListenerError);
     const settled = new Promise<ExecutionResult>((resolve) => (this.settle = resolve));
     this.state = 'running';
@@ -242,9 +243,20 @@ export class Execution implements LiveEntry {
     if (this.state !== 'paused') return;
     this.state = 'finished';
     this.deps.logger.debug('paused execution no longer held live', { execution: this.id, reason });
-    if (this.sandbox) this.deps.pool.discard(this.sandbox);
+    if (this.sandbox) this.deps.sandboxes.release(this.sandbox);
     this.sandbox = undefined;
   }
+
+  /** A live paused execution takes its isolate back to resume in place: false if it cannot (resume by replay). */
+  reclaim(): boolean {
+    return this.state === 'paused' && this.sandbox !== undefined && this.deps.sandboxes.reclaim(this.sandbox);
+  }
+
+  /** Its isolate was retired while it was paused: no longer live here, it resumes by replay. */
+  private readonly evicted = (): void => {
+    if (this.deps.live.peek(this.id) === this) this.deps.live.take(this.id);
+    this.spill('evicted');
+  };
 
   /** Ends the execution now (server closing). */
   cancel(message: string): void {
@@ -474,7 +486,7 @@ export class Execution implements LiveEntry {
     this.deps.logger.debug('a turn outgrew the inline budget: the program is rebuilt off the event loop', { execution: this.id, budgetMs: this.deps.inline.budgetMs });
     this.inline = false;
     this.rebuilding = true;
-    this.deps.pool.discard(this.sandbox!);
+    this.deps.sandboxes.release(this.sandbox!, undefined, 'a turn outgrew its budget and was stopped');
     this.sandbox = undefined;
     if (batch) this.outbox.unshift(...batch);
     this.lastCallId = 0;
@@ -486,8 +498,8 @@ export class Execution implements LiveEntry {
       if (!earlier) {
         return this.finish({ status: 'failed', error: { message: 'the journal of this execution expired from the state store while it ran; run it again', code: 'EXECUTION_FAILED', retryable: true } });
       }
-      const sandbox = await this.deps.pool.take(this.spec.limits.memory);
-      if (this.state !== 'running') return this.deps.pool.discard(sandbox);
+      const sandbox = await this.deps.sandboxes.take(this.spec.limits.memory, this.spec.clientId);
+      if (this.state !== 'running') return this.deps.sandboxes.release(sandbox, 0);
       this.sandbox = sandbox;
       sandbox.listen(this.onPost, this.onListenerError);
       if (!batch) {
@@ -783,6 +795,7 @@ export class Execution implements LiveEntry {
     if (this.state !== 'pausing') return;
     this.state = 'paused';
     const result = this.result({ status: 'paused' });
+    this.deps.sandboxes.park(this.sandbox!, this.evicted);
     this.deps.live.add(this);
     this.settle?.(result);
   }
@@ -821,10 +834,9 @@ export class Execution implements LiveEntry {
       this.whenIdle = undefined;
       if (heap !== undefined) this.memoryUsedBytes = Math.max(this.memoryUsedBytes, heap);
       this.settle?.(this.result(outcome));
-      // the teardown runs off this thread, but handing it over costs this one about 0.1 ms: an idle isolate
-      // waits until the answer is written (settle's reactions run first); a turn still running is stopped now
-      if (heap === undefined) this.deps.pool.discard(sandbox);
-      else setImmediate(() => this.deps.pool.discard(sandbox));
+      // at once, so that the client's next execution finds its isolate free (see SandboxSource.release)
+      const retire = outcome.status === 'timeout' || outcome.status === 'memory_exceeded' ? outcome.status : undefined;
+      this.deps.sandboxes.release(sandbox, heap, retire);
     };
     const idleHeap = () => {
       try {

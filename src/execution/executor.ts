@@ -2,6 +2,7 @@
 // that continue in place when the isolate is live here, or by replay from the shared state store otherwise.
 
 import { randomFillSync } from 'node:crypto';
+import os from 'node:os';
 import type Keyv from 'keyv';
 import type { Audit, AuditSubject } from '../audit/index.js';
 import type { Catalog } from '../catalog/index.js';
@@ -9,7 +10,7 @@ import { Provenance, approvalFilter } from '../policy/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Telemetry } from '../telemetry/index.js';
-import { IsolatePool, RUNTIME_VERSION } from '../sandbox/index.js';
+import { ClientIsolates, FreshIsolates, IsolatePool, RUNTIME_VERSION, type ClientIsolateInfo, type ClientIsolateLimits, type SandboxSource } from '../sandbox/index.js';
 import { ClientCache, HostRuntime, addHostRoot } from '../runtime/index.js';
 import { claimFor } from '../store/index.js';
 import { Admission, type Refusal } from './admission.js';
@@ -42,6 +43,8 @@ export interface ExecutorOptions {
   audit?: Audit;
   /** Spans for execution runs and tool calls (config `telemetry`). */
   telemetry?: Telemetry;
+  /** When client isolates are retired (execution.isolation: client); the defaults suit a server, tests shrink them. */
+  clientIsolates?: Partial<ClientIsolateLimits>;
 }
 
 export interface ExecutorStats {
@@ -50,15 +53,25 @@ export interface ExecutorStats {
   livePaused: number;
   livePausedMemory: number;
   warmIsolates: number;
+  /** Isolates held by clients (execution.isolation: client). */
+  clientIsolates: number;
 }
 
 export interface EngineExecutor extends Executor {
   /** Fills the warm isolate pool; resolves when it is full. */
   warm(): Promise<void>;
   stats(): ExecutorStats;
+  /** The isolates a client holds now (none with execution.isolation: execution). */
+  isolatesOf(clientId: string): ClientIsolateInfo[];
 }
 
 const ID_PATTERN = /^exe_[A-Za-z0-9_-]{24}$/;
+const CLIENT_ISOLATES: ClientIsolateLimits = {
+  perClient: Math.max(1, os.availableParallelism()),
+  maxExecutions: 1000,
+  idleMs: 60_000,
+  heapShare: 0.5,
+};
 
 export function createExecutor(options: ExecutorOptions): EngineExecutor {
   return new IsolateExecutor(options);
@@ -68,6 +81,7 @@ class IsolateExecutor implements EngineExecutor {
   private readonly deps: ExecutionDeps;
   private readonly admission: Admission;
   private readonly pool: IsolatePool;
+  private readonly sandboxes: SandboxSource;
   private readonly live: LivePaused<Execution>;
   private readonly states: ExecutionStateStore;
   private readonly running = new Map<Execution, Promise<unknown>>();
@@ -100,6 +114,9 @@ class IsolateExecutor implements EngineExecutor {
         maxClockReadings: 100_000,
       },
     });
+    this.sandboxes = execution.isolation === 'execution'
+      ? new FreshIsolates(this.pool)
+      : new ClientIsolates(this.pool, { ...CLIENT_ISOLATES, ...options.clientIsolates }, logger);
     // an MCP server's tools/list_changed: new executions see the functions it has now
     this.unsubscribeCatalog = catalog.onChange(() => this.pool.setApi(apiIdsOf(catalog)));
     this.live = new LivePaused<Execution>({ max: config.state.live.max, memory: config.state.live.memory, maxPauseDuration: this.maxPauseDuration });
@@ -107,7 +124,7 @@ class IsolateExecutor implements EngineExecutor {
     const claim = options.claim ?? (storeClaim && ((key: string, ttlMs: number) => storeClaim(key, 1, ttlMs)));
     this.states = new ExecutionStateStore(options.stateStore, { ttl: config.state.ttl, maxPauseDuration: this.maxPauseDuration, claim });
     this.deps = {
-      pool: this.pool,
+      sandboxes: this.sandboxes,
       runtime: new HostRuntime(catalog, new ClientCache(options.cacheStore, config.cache.defaultTTL), { audit: options.audit, telemetry: options.telemetry, needsApproval: approvalFilter(config.policies) }),
       states: this.states,
       live: this.live,
@@ -134,7 +151,12 @@ class IsolateExecutor implements EngineExecutor {
       livePaused: this.live.size,
       livePausedMemory: this.live.memoryUsed,
       warmIsolates: this.pool.size,
+      clientIsolates: this.sandboxes instanceof ClientIsolates ? this.sandboxes.count : 0,
     };
+  }
+
+  isolatesOf(clientId: string): ClientIsolateInfo[] {
+    return this.sandboxes instanceof ClientIsolates ? this.sandboxes.isolatesOf(clientId) : [];
   }
 
   async execute(request: ExecuteRequest): Promise<ExecutionResult> {
@@ -203,11 +225,13 @@ class IsolateExecutor implements EngineExecutor {
             throw new ExecutionNotFoundError();
           }
           const execution = this.live.take(executionId);
-          if (execution === local && execution.isPaused) {
+          if (execution === local && execution.reclaim()) {
             this.audit?.executionResumed(subject, 'live');
             return this.audited(subject, await this.track(execution, () => execution.resume(values, hooks)));
           }
-          // spilled while we claimed it: the claim is ours, so replay it
+          // spilled while we claimed it, or its isolate is retired or runs another execution of the client: the
+          // claim is ours, so replay it
+          if (execution === local) execution.spill('evicted');
           return this.audited(subject, await this.replayAndResume(await this.header(executionId, clientId), values, hooks));
         }
         const current = await this.states.header(executionId);
@@ -240,6 +264,7 @@ class IsolateExecutor implements EngineExecutor {
     }
     for (const execution of this.running.keys()) execution.cancel('the server is shutting down; run the code again on another instance');
     this.live.close();
+    await this.sandboxes.close();
     await this.pool.close();
   }
 

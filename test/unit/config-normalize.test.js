@@ -30,7 +30,7 @@ test('defaults are filled, in ms and bytes', async () => {
   assert.deepEqual(config.auth, { tokenTTL: 3_600_000, tokenRotation: 1_800_000 });
   assert.deepEqual(config.execution, {
     timeout: 30_000, maxTimeout: 300_000, memory: 128_000_000, maxMemory: 512_000_000, llmCalls: 100, maxLLMCalls: 1000,
-    concurrency: 16, queue: 256, pool: 4, maxResultSize: 8_000_000, maxLogEntries: 1000, timezone: 'UTC', provenance: 'none',
+    concurrency: 16, queue: 256, pool: 4, maxResultSize: 8_000_000, maxLogEntries: 1000, timezone: 'UTC', provenance: 'none', isolation: 'client',
     clientConcurrency: 12, clientQueue: 192,
   });
   assert.deepEqual(config.state, { store: 'memory://', ttl: 3_600_000, maxPauseDuration: 3_600_000, live: { max: 64, memory: 1_000_000_000 } });
@@ -56,7 +56,7 @@ test('full.yaml: every section carries its written values, converted', async () 
   });
   assert.deepEqual(config.execution, {
     timeout: 20_000, maxTimeout: 120_000, memory: 64 * 1024 * 1024, maxMemory: 256_000_000, llmCalls: 10, maxLLMCalls: 50,
-    concurrency: 4, queue: 32, pool: 2, maxResultSize: 4_000_000, maxLogEntries: 500, timezone: 'Europe/Paris', provenance: 'track',
+    concurrency: 4, queue: 32, pool: 2, maxResultSize: 4_000_000, maxLogEntries: 500, timezone: 'Europe/Paris', provenance: 'track', isolation: 'client',
     clientConcurrency: 3, clientQueue: 24,
   });
   assert.deepEqual(config.state, { store: 'redis://127.0.0.1:6379/2', ttl: 1_800_000, maxPauseDuration: 900_000, live: { max: 8, memory: 512_000_000 } });

@@ -52,13 +52,13 @@ export function demoCatalog(state, extra = []) {
 }
 
 /** `logLines`, when given, receives the executor's log records (JSON lines, debug and up). */
-export function makeExecutor({ yaml = '', state = demoState(), extraTools = [], stateStore = new Keyv(), cacheStore = new Keyv(), claim, inlineTurns, logLines } = {}) {
+export function makeExecutor({ yaml = '', state = demoState(), extraTools = [], stateStore = new Keyv(), cacheStore = new Keyv(), claim, inlineTurns, clientIsolates, logLines } = {}) {
   const config = configFromText(`apis: []\n${yaml}`, { filepath: '/tmp/atp-test.yaml' });
   const catalog = demoCatalog(state, extraTools);
   const logger = logLines
     ? createLogger({ level: 'debug', format: 'json', write: (line) => logLines.push(JSON.parse(line)) })
     : createLogger({ level: 'silent', format: 'text' });
-  const executor = createExecutor({ config, catalog, stateStore, cacheStore, logger, claim, inlineTurns });
+  const executor = createExecutor({ config, catalog, stateStore, cacheStore, logger, claim, inlineTurns, clientIsolates });
   return { executor, state, config, stateStore, cacheStore };
 }
 
