@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAtpPair, startPostgres, call, openSession } from './serve-harness.js';
+import { serviceMissing } from '../services.js';
 import { startUpstream, compatApis } from './compat-fixtures.js';
 
 let postgres;
@@ -27,7 +28,7 @@ after(async () => {
 
 const skip = (t) => {
   if (postgres) return false;
-  t.skip('Postgres is not installed (apt-get install postgresql)');
+  serviceMissing(t, 'Postgres');
   return true;
 };
 

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { AgentToolProtocolClient } from '@mondaydotcomorg/atp-client';
 import { initializeLogger } from '@mondaydotcomorg/atp-runtime';
 import { startAtp, startAtpPair, startRedis, call, openSession } from './serve-harness.js';
+import { serviceMissing } from '../services.js';
 import { startUpstream, compatApis } from './compat-fixtures.js';
 
 initializeLogger({ level: 'none' });
@@ -35,7 +36,7 @@ after(async () => {
 
 const skip = (t) => {
   if (redis) return false;
-  t.skip('redis-server is not installed (CI installs it: apt-get install redis-server)');
+  serviceMissing(t, 'redis-server');
   return true;
 };
 

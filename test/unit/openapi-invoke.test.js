@@ -9,6 +9,7 @@ import { loadOpenApiGroup } from '../../dist/catalog/loaders/openapi/index.js';
 import { ToolCallError } from '../../dist/catalog/index.js';
 import { createLogger } from '../../dist/logging/index.js';
 import { startUpstream } from '../fixtures/openapi/upstream.js';
+import { until } from '../e2e/mcp-helpers.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/openapi');
 const logger = createLogger({ level: 'silent', format: 'text' });
@@ -227,20 +228,19 @@ test('a call without an answer fails after the group timeout', async () => {
 
 test('an answer whose body stops coming fails after the group timeout too', async () => {
   const quick = await loadShop({ timeout: 300 });
-  const started = performance.now();
   await assert.rejects(quick.get('slow.get').invoke({ partial: true }, ctx()), (error) => {
     assert.equal(error.code, 'TIMEOUT_ERROR');
     assert.match(error.message, /no answer within 300 ms/);
     return true;
   });
-  assert.ok(performance.now() - started >= 290);
 });
 
 test('the caller aborting a call stops it, before the answer and while its body comes', async () => {
   for (const input of [{}, { partial: true }]) {
     const controller = new AbortController();
+    const before = upstream.requests.length;
     const pending = tools.get('slow.get').invoke(input, { signal: controller.signal });
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the request is on its way (the headers of a partial answer too)
+    await until(() => upstream.requests.length > before, 'the request at the upstream'); // which has sent a partial answer's headers too
     controller.abort(new Error('execution cancelled'));
     await assert.rejects(pending, /execution cancelled/);
   }

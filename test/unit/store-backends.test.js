@@ -1,10 +1,11 @@
-// The Store contract, run against every backend: memory always, Redis and Postgres when installed.
+// The Store contract, run against every backend: memory always, Redis and Postgres when installed (always in CI).
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore, StoreError, claimFor } from '../../dist/store/index.js';
 import Keyv from 'keyv';
 import { startRedis, startPostgres, freePort } from '../e2e/serve-harness.js';
+import { serviceMissing } from '../services.js';
 
 async function until(predicate, what, timeoutMs = 5_000) {
   const deadline = Date.now() + timeoutMs;
@@ -26,7 +27,7 @@ function contract(name, setup) {
     after(async () => server?.stop?.());
 
     test('keeps JSON values, copies them, and deletes them', async (t) => {
-      if (!url) return t.skip(`${name} is not installed (CI installs it)`);
+      if (!url) return serviceMissing(t, name);
       const store = await openStore(url, { namespace: `t${Date.now()}` });
       try {
         const value = { list: [1, 'two', { three: true }], nested: { n: null } };
@@ -43,7 +44,7 @@ function contract(name, setup) {
     });
 
     test('expires entries after their TTL', async (t) => {
-      if (!url) return t.skip(`${name} is not installed (CI installs it)`);
+      if (!url) return serviceMissing(t, name);
       const store = await openStore(url, { namespace: `t${Date.now()}` });
       try {
         await store.set('short', 'v', 50);
@@ -57,7 +58,7 @@ function contract(name, setup) {
     });
 
     test('claim succeeds exactly once among concurrent callers, and again after expiry', async (t) => {
-      if (!url) return t.skip(`${name} is not installed (CI installs it)`);
+      if (!url) return serviceMissing(t, name);
       const a = await openStore(url, { namespace: 'claims' });
       const b = await openStore(url, { namespace: 'claims' });
       try {
@@ -76,7 +77,7 @@ function contract(name, setup) {
     });
 
     test('store.keyv reads and writes the same keys, inside the namespace', async (t) => {
-      if (!url) return t.skip(`${name} is not installed (CI installs it)`);
+      if (!url) return serviceMissing(t, name);
       const a = await openStore(url, { namespace: 'view-a' });
       const b = await openStore(url, { namespace: 'view-b' });
       try {
@@ -95,7 +96,7 @@ function contract(name, setup) {
     });
 
     test('claimFor gives the atomic claim to holders of the store\'s Keyv only', async (t) => {
-      if (!url) return t.skip(`${name} is not installed (CI installs it)`);
+      if (!url) return serviceMissing(t, name);
       const a = await openStore(url, { namespace: 'claim-for' });
       const b = await openStore(url, { namespace: 'claim-for' });
       try {
@@ -110,7 +111,7 @@ function contract(name, setup) {
     });
 
     test('namespaces keep keys apart', async (t) => {
-      if (!url) return t.skip(`${name} is not installed (CI installs it)`);
+      if (!url) return serviceMissing(t, name);
       const state = await openStore(url, { namespace: 'ns-state' });
       const cache = await openStore(url, { namespace: 'ns-cache' });
       try {
@@ -144,7 +145,7 @@ test('an unreachable Redis fails with a message naming the URL, without the pass
 
 test('a Redis that goes away fails reads and writes with StoreError, through the Store and its Keyv', async (t) => {
   const redis = await startRedis();
-  if (!redis) return t.skip('redis is not installed (CI installs it)');
+  if (!redis) return serviceMissing(t, 'redis-server');
   const store = await openStore(redis.url, { namespace: 'gone' });
   try {
     await store.set('k', 1);
@@ -158,7 +159,7 @@ test('a Redis that goes away fails reads and writes with StoreError, through the
 
 test('a Postgres that goes away fails with StoreError instead of crashing the process', async (t) => {
   const postgres = await startPostgres();
-  if (!postgres) return t.skip('Postgres is not installed');
+  if (!postgres) return serviceMissing(t, 'Postgres');
   const store = await openStore(postgres.url, { namespace: 'gone' });
   try {
     await store.set('k', 1);
