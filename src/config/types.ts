@@ -64,6 +64,8 @@ export interface ExecutionConfig {
   pool: number;
   /** client: an isolate per client, a new context per execution; execution: a new isolate per execution. */
   isolation: 'client' | 'execution';
+  /** With isolation client: isolates one client holds at once (default: one per core). */
+  clientIsolates?: number;
   maxResultSize: number;
   maxLogEntries: number;
   /** IANA time zone agent code sees (default UTC). */

@@ -116,7 +116,7 @@ class IsolateExecutor implements EngineExecutor {
     });
     this.sandboxes = execution.isolation === 'execution'
       ? new FreshIsolates(this.pool)
-      : new ClientIsolates(this.pool, { ...CLIENT_ISOLATES, ...options.clientIsolates }, logger);
+      : new ClientIsolates(this.pool, { ...CLIENT_ISOLATES, ...(execution.clientIsolates && { perClient: execution.clientIsolates }), ...options.clientIsolates }, logger);
     // an MCP server's tools/list_changed: new executions see the functions it has now
     this.unsubscribeCatalog = catalog.onChange(() => this.pool.setApi(apiIdsOf(catalog)));
     this.live = new LivePaused<Execution>({ max: config.state.live.max, memory: config.state.live.memory, maxPauseDuration: this.maxPauseDuration });

@@ -161,8 +161,8 @@ test('an isolate is retired after its share of executions', async () => {
   }
 });
 
-test('executions of one client in flight together use more than one isolate', async () => {
-  const { executor, state } = makeExecutor({ clientIsolates: { perClient: 2 } });
+test('executions of one client in flight together use more than one isolate, up to execution.clientIsolates', async () => {
+  const { executor, state } = makeExecutor({ yaml: 'execution:\n  clientIsolates: 2\n' });
   try {
     const both = [run(executor, 'return await api.demo.sleep({ ms: 300, tag: 1 });'), run(executor, 'return await api.demo.sleep({ ms: 300, tag: 2 });')];
     await until(() => state.inFlight === 2, 'both executions to be in flight');
