@@ -4,7 +4,12 @@
 // hit or its share of executions, and the client's executions go on, paused ones by replay.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeExecutor, request } from './execution-harness.js';
+import Keyv from 'keyv';
+import { Catalog } from '../../dist/catalog/index.js';
+import { configFromText } from '../../dist/config/index.js';
+import { createExecutor } from '../../dist/execution/index.js';
+import { createLogger } from '../../dist/logging/index.js';
+import { demoTool, makeExecutor, request } from './execution-harness.js';
 
 async function until(condition, what) {
   const deadline = Date.now() + 10_000;
@@ -231,6 +236,26 @@ test('execution.isolation: execution holds no client isolate', async () => {
     for (let i = 0; i < 2; i++) assert.equal((await run(executor, 'return 1;')).status, 'completed');
     assert.deepEqual(executor.isolatesOf('client-a'), []);
     assert.equal(executor.stats().clientIsolates, 0);
+  } finally {
+    await executor.close();
+  }
+});
+
+test('after the catalog changes, the client\'s next execution in the same isolate sees the new api.* functions', async () => {
+  const listeners = [];
+  const group = { name: 'demo', kind: 'module', tools: [demoTool('one', async () => 1)], close: async () => {}, onChange: (listener) => (listeners.push(listener), () => {}) };
+  const config = configFromText('apis: []\n', { filepath: '/tmp/atp-test.yaml' });
+  const executor = createExecutor({ config, catalog: new Catalog([group]), stateStore: new Keyv(), cacheStore: new Keyv(), logger: createLogger({ level: 'silent', format: 'text' }) });
+  const probe = 'return [typeof api.demo.one, typeof api.demo.two];';
+  try {
+    assert.deepEqual((await executor.execute(request(probe))).result, ['function', 'undefined']);
+    const [isolate] = executor.isolatesOf('client-a');
+    await new Promise((resolve) => setImmediate(resolve)); // the isolate makes its next context ahead, before the change
+    group.tools = [...group.tools, demoTool('two', async () => 2)];
+    for (const listener of listeners) listener();
+    const after = await executor.execute(request('return [typeof api.demo.two, await api.demo.two({})];'));
+    assert.deepEqual([after.status, after.result], ['completed', ['function', 2]]);
+    assert.equal(executor.isolatesOf('client-a')[0].id, isolate.id, 'the same isolate, a context with the new tree');
   } finally {
     await executor.close();
   }
