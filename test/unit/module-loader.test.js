@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Keyv from 'keyv';
@@ -89,6 +91,29 @@ test('a TypeScript module is transpiled at load, relative .js imports resolve to
   const group = await loadGroup(config('ts/tools.ts', { name: 'greeter' }), { logger, configDir: fixtures });
   assert.deepEqual(await tool(group, 'greet').invoke({ name: 'Ada', loudness: 'loud' }, ctx()), { text: 'HELLO, ADA!' });
   await group.close();
+});
+
+test('a module outside any project with atp-daemon imports defineTool from the running daemon (atp installed globally)', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'atp-global-'));
+  try {
+    const body = `export const shout = defineTool({
+  description: 'Upper case',
+  inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+  handler: ({ text }) => text.toUpperCase(),
+});`;
+    await writeFile(path.join(dir, 'tools.js'), `import { defineTool } from 'atp-daemon';\n${body}\n`);
+    await writeFile(path.join(dir, 'tools.ts'), `import { defineTool } from 'atp-daemon';\nconst typed: string = 'ts';\n${body}\n`);
+    for (const file of ['tools.js', 'tools.ts']) {
+      const group = await loadGroup({ name: 'loud', type: 'module', module: path.join(dir, file), timeout: 30_000, concurrency: 4 }, { logger, configDir: dir });
+      try {
+        assert.equal(await tool(group, 'shout').invoke({ text: 'hey' }, ctx()), 'HEY', file);
+      } finally {
+        await group.close();
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('a default-exported object names its tools by key, made identifier-safe and unique', async () => {

@@ -1,4 +1,5 @@
-// Importing a module group's file: JavaScript as is, TypeScript through esbuild-backed module hooks.
+// Importing a module group's file through module hooks: TypeScript transpiled by esbuild, and `atp-daemon`
+// found even where the project did not install it.
 
 import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -10,8 +11,8 @@ export function isTypeScriptFile(file: string): boolean {
 }
 
 export async function importToolModule(file: string): Promise<Record<string, unknown>> {
-  if (isTypeScriptFile(file) && !hooksRegistered) {
-    register(new URL('./ts-hooks.js', import.meta.url));
+  if (!hooksRegistered) {
+    register(new URL('./module-hooks.js', import.meta.url));
     hooksRegistered = true;
   }
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;

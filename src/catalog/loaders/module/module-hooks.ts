@@ -1,5 +1,6 @@
-// Node module hooks (registered once, only when a module group is TypeScript): .ts files are transpiled
-// with esbuild as they are imported, so their relative imports and packages resolve as for any module.
+// Node module hooks, registered once for module groups: .ts files are transpiled with esbuild as they are
+// imported, so their relative imports and packages resolve as for any module; and `atp-daemon` resolves to
+// the running daemon's own package where the project has none (atp installed globally).
 
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,8 @@ type Loaded = { format: string; source?: string | ArrayBuffer | Uint8Array; shor
 type NextLoad = (url: string, context: { format?: string | null }) => Promise<Loaded>;
 
 const TS_FILE = /\.(?:ts|mts|tsx)$/;
+/** dist/index.js of the daemon running these hooks: what `import { defineTool } from 'atp-daemon'` means. */
+const DAEMON_PACKAGE = new URL('../../../index.js', import.meta.url).href;
 
 function isTypeScript(url: string | undefined): boolean {
   return url !== undefined && url.startsWith('file:') && TS_FILE.test(new URL(url).pathname);
@@ -22,6 +25,7 @@ export async function resolve(specifier: string, context: ResolveContext, nextRe
   try {
     return await nextResolve(specifier, context);
   } catch (error) {
+    if (specifier === 'atp-daemon') return { url: DAEMON_PACKAGE, shortCircuit: true };
     if (!isTypeScript(context.parentURL) || !/^\.{1,2}\//.test(specifier)) throw error;
     const candidates = /\.[cm]?js$/.test(specifier) ? [specifier.replace(/\.([cm]?)js$/, '.$1ts')] : [`${specifier}.ts`, `${specifier}/index.ts`];
     for (const candidate of candidates) {
