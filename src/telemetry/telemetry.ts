@@ -3,13 +3,18 @@
 //     W3C `traceparent` the client sent, if any;
 //   - one per run of an execution under it: `atp.execute`, then `atp.resume` for each resume, so a paused
 //     execution's runs link up through the client's requests even when another instance resumes it;
-//   - one per tool call under the run: `execute_tool api.<group>.<fn>` (OpenTelemetry's GenAI naming).
+//   - one per tool call under the run: `execute_tool api.<group>.<fn>` (OpenTelemetry's GenAI naming), whose
+//     W3C trace context (traceparent, tracestate) goes with the upstream request (OpenAPI, remote MCP);
+//   - one per pause, `atp.pause`, from the pause to the resume that answered it, under the run that paused
+//     (whose trace context is kept with the pause, so it joins up on whichever instance resumes), linked to that resume.
 // Spans carry names, ids, statuses, error messages and timings, never a call's input or result or a
 // request's headers, which may hold secrets. The tracer provider is ours alone (not registered globally);
 // OpenTelemetry's diagnostics logger, which is global, is pointed at our log.
 
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, defaultTextMapGetter, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, defaultTextMapGetter, defaultTextMapSetter, type Context, type Span, type Tracer,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -34,10 +39,29 @@ export interface TracedCall {
   source: string;
 }
 
-/** What ends a run's span: how the execution left the request. */
+/** What ends a run's span: how the execution left the request (and, paused, the callbacks it waits for). */
 export interface RunOutcome {
   status: string;
   error?: { message: string; code?: string };
+  needsCallback?: { type: string; operation: string };
+  needsCallbacks?: { type: string; operation: string }[];
+}
+
+/** A pause being answered: when it began, what it waited for, and the trace context of the run that paused. */
+export interface AnsweredPause {
+  seq: number;
+  pausedAt: number;
+  /** `llm.call`, `approval.request`... */
+  callbacks: string[];
+  /** The W3C traceparent of the run that paused; absent when it was not traced. */
+  traceparent?: string;
+}
+
+/** A tool call's span: its W3C trace context for the upstream request, and its end. */
+export interface ToolCallSpan {
+  /** traceparent (and tracestate) headers. */
+  context: Record<string, string>;
+  end(error?: { message: string; code?: string }): void;
 }
 
 export interface TelemetryOptions {
@@ -110,6 +134,12 @@ export class Telemetry {
     }
   };
 
+  /** Runs `work` as if handling a request that continues `traceparent` (atp exec: the TRACEPARENT variable). */
+  within<T>(traceparent: string | undefined, work: () => Promise<T>): Promise<T> {
+    const parent = traceparent ? trace.getSpanContext(this.propagator.extract(ROOT_CONTEXT, { traceparent }, defaultTextMapGetter)) : undefined;
+    return parent ? this.requests.run(trace.wrapSpanContext(parent), work) : work();
+  }
+
   /** Traces one run of an execution (`execute` or `resume`); tool calls made meanwhile are its children. */
   async run<T extends RunOutcome>(subject: TraceSubject, kind: 'execute' | 'resume', work: () => Promise<T>): Promise<T> {
     const request = this.requests.getStore();
@@ -120,6 +150,8 @@ export class Telemetry {
     try {
       const outcome = await work();
       span.setAttribute('atp.execution.status', outcome.status);
+      const waits = outcome.needsCallbacks ?? (outcome.needsCallback ? [outcome.needsCallback] : []);
+      if (outcome.status === 'paused') span.setAttribute('atp.pause.callbacks', waits.map((callback) => `${callback.type}.${callback.operation}`));
       if (outcome.error) {
         if (outcome.error.code) span.setAttribute('error.type', outcome.error.code);
         if (outcome.status !== 'paused') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error.message });
@@ -136,7 +168,7 @@ export class Telemetry {
   }
 
   /** Traces one tool call under its execution's run; `end` is called once it settled. */
-  toolCall(subject: TraceSubject, call: TracedCall): { end(error?: { message: string; code?: string }): void } {
+  toolCall(subject: TraceSubject, call: TracedCall): ToolCallSpan {
     const run = this.runs.get(subject.executionId);
     const span = this.tracer.startSpan(`execute_tool api.${call.fn}`, {
       attributes: {
@@ -149,6 +181,7 @@ export class Telemetry {
       },
     }, run ? trace.setSpan(ROOT_CONTEXT, run) : ROOT_CONTEXT);
     return {
+      context: this.headersOf(trace.setSpan(ROOT_CONTEXT, span)),
       end(error) {
         if (error) {
           span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
@@ -157,6 +190,36 @@ export class Telemetry {
         span.end();
       },
     };
+  }
+
+  /** The W3C traceparent of an execution's run in progress here, kept with its pause; undefined when none. */
+  traceparentOf(executionId: string): string | undefined {
+    const run = this.runs.get(executionId);
+    return run ? this.headersOf(trace.setSpan(ROOT_CONTEXT, run)).traceparent : undefined;
+  }
+
+  /**
+   * A pause is being answered (call it under the resume's run): a span for the wait, from the pause to now, under
+   * the run that paused, linked both ways with the resume's run.
+   */
+  pauseAnswered(subject: TraceSubject, pause: AnsweredPause): void {
+    const resume = this.runs.get(subject.executionId);
+    const paused = pause.traceparent ? this.propagator.extract(ROOT_CONTEXT, { traceparent: pause.traceparent }, defaultTextMapGetter) : undefined;
+    const parent = paused ?? (resume ? trace.setSpan(ROOT_CONTEXT, resume) : ROOT_CONTEXT);
+    const span = this.tracer.startSpan('atp.pause', {
+      startTime: pause.pausedAt,
+      attributes: { 'atp.execution.id': subject.executionId, 'atp.pause.seq': pause.seq, 'atp.pause.callbacks': pause.callbacks },
+      ...(resume && paused && { links: [{ context: resume.spanContext() }] }),
+    }, parent);
+    if (resume && paused) resume.addLink({ context: span.spanContext() });
+    span.end();
+  }
+
+  /** traceparent (and tracestate) of a context's span, as headers. */
+  private headersOf(context: Context): Record<string, string> {
+    const headers: Record<string, string> = {};
+    this.propagator.inject(context, headers, defaultTextMapSetter);
+    return headers;
   }
 
   /** Sends what is still buffered (waiting at most a few seconds for the collector) and stops. */
