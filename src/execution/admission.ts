@@ -42,6 +42,11 @@ export class Admission {
     return { running: lane?.running ?? 0, queued: lane?.waiting.length ?? 0 };
   }
 
+  /** Executions in flight (running and waiting) per client that has any: for the metrics, read at collection only. */
+  *inFlight(): IterableIterator<[string, number]> {
+    for (const [clientId, lane] of this.lanes) yield [clientId, lane.running + lane.waiting.length];
+  }
+
   /** A release function once a slot is free, or who is at their limit when there is no room to wait either. */
   acquire(clientId: string): Promise<() => void> | Refusal {
     const { concurrency, clientConcurrency } = this.limits;

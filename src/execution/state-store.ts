@@ -6,6 +6,7 @@ import type Keyv from 'keyv';
 import type { CallbackRequest, ClientServices, ClientToolDefinition } from './types.js';
 import type { Segment } from './journal.js';
 import type { ApprovalGate } from '../runtime/index.js';
+import type { Metrics } from '../telemetry/index.js';
 
 /** What an execution was asked to do; written once, at its first pause. */
 export interface ExecutionSpec {
@@ -40,7 +41,8 @@ export interface PauseHeader {
   pausedAt: number;
   usedMs: number;
   memoryUsed: number;
-  counters: { llm: number; approval: number };
+  /** `tools` is absent in pauses written before it was counted. */
+  counters: { llm: number; approval: number; tools?: number };
   callbacks: PendingCallback[];
   timers: FrozenTimer[];
   /** Journal segments written so far (keys :seg:0 to :seg:<segments - 1>). */
@@ -51,6 +53,8 @@ export interface PauseHeader {
   issue?: string;
   /** The time zone the code saw (execution.timezone): only an instance with the same replays it. */
   timezone?: string;
+  /** W3C traceparent of the run that paused (config `telemetry`): the wait for the answer joins its trace. */
+  trace?: string;
 }
 
 export interface StateStoreOptions {
@@ -60,6 +64,8 @@ export interface StateStoreOptions {
   maxPauseDuration: number;
   /** Atomic set-if-absent across every instance sharing the store (src/store's Store.claim). */
   claim?: (key: string, ttlMs: number) => Promise<boolean>;
+  /** Each operation's duration (config `telemetry.metrics`). */
+  metrics?: Metrics;
 }
 
 const locks = new WeakMap<object, Map<string, Promise<unknown>>>();
@@ -80,7 +86,11 @@ export class ExecutionStateStore {
    * pause costs the same however long the chain. Once in a while (when the oldest parts would expire
    * before the next pause may arrive) the older parts are rewritten to renew their TTL.
    */
-  async savePause(header: PauseHeader, segment: Segment, spec: ExecutionSpec | undefined): Promise<void> {
+  savePause(header: PauseHeader, segment: Segment, spec: ExecutionSpec | undefined): Promise<void> {
+    return this.timed('save_pause', () => this.writePause(header, segment, spec));
+  }
+
+  private async writePause(header: PauseHeader, segment: Segment, spec: ExecutionSpec | undefined): Promise<void> {
     const now = Date.now();
     const writes: Promise<unknown>[] = [this.store.set(segmentKey(header.id, header.segments), segment, this.journalTTL)];
     if (spec) {
@@ -98,16 +108,16 @@ export class ExecutionStateStore {
   }
 
   async header(id: string): Promise<PauseHeader | undefined> {
-    const header = (await this.store.get(headerKey(id))) as PauseHeader | undefined;
+    const header = (await this.timed('read_pause', () => this.store.get(headerKey(id)))) as PauseHeader | undefined;
     return header && header.v === 1 ? header : undefined;
   }
 
   /** The spec and all segments of a pause; undefined if any part expired. */
   async journal(header: PauseHeader): Promise<{ spec: ExecutionSpec; segments: Segment[] } | undefined> {
-    const [spec, segments] = await Promise.all([
+    const [spec, segments] = await this.timed('read_journal', () => Promise.all([
       this.store.get(initKey(header.id)) as Promise<ExecutionSpec | undefined>,
       this.segments(header.id, header.segments),
-    ]);
+    ]));
     return spec && segments ? { spec, segments } : undefined;
   }
 
@@ -118,7 +128,11 @@ export class ExecutionStateStore {
   }
 
   /** Takes the right to resume pause `seq`; false if someone (on any instance) already took it. */
-  async claim(id: string, seq: number): Promise<boolean> {
+  claim(id: string, seq: number): Promise<boolean> {
+    return this.timed('claim', () => this.claimOnce(id, seq));
+  }
+
+  private async claimOnce(id: string, seq: number): Promise<boolean> {
     const key = claimKey(id, seq);
     // a pause older than maxPauseDuration is refused whatever its claim says, so the claim need not outlive it
     const ttl = this.options.maxPauseDuration;
@@ -138,7 +152,11 @@ export class ExecutionStateStore {
    * Removes a finished execution's state, claims last: a resume that wins a claim after it went finds no
    * journal to replay. One pause writes one segment, so pauses 1 to `segments` are all it ever claimed.
    */
-  async forget(id: string, segments: number): Promise<void> {
+  forget(id: string, segments: number): Promise<void> {
+    return this.timed('forget', () => this.remove(id, segments));
+  }
+
+  private async remove(id: string, segments: number): Promise<void> {
     const keys = [headerKey(id), initKey(id)];
     for (let n = 0; n < segments; n++) keys.push(segmentKey(id, n));
     await Promise.all(keys.map((key) => this.store.delete(key)));
@@ -147,6 +165,18 @@ export class ExecutionStateStore {
     const redis = this.options.claim ? undefined : await this.redis();
     if (redis) await redis.client.del(claims.map(redis.name));
     else await Promise.all(claims.map((key) => this.store.delete(key)));
+  }
+
+  /** `work`, its duration recorded as `operation` when metrics are on. */
+  private async timed<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    const metrics = this.options.metrics;
+    if (!metrics) return work();
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      metrics.stateStore(operation, performance.now() - started);
+    }
   }
 
   /** The Redis client under a plain @keyv/redis Keyv, and the name our claims take there. */

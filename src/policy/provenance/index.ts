@@ -4,6 +4,7 @@
 import type { Audit, AuditSubject } from '../../audit/index.js';
 import type { PoliciesConfig } from '../../config/index.js';
 import type { Logger } from '../../logging/index.js';
+import type { Metrics } from '../../telemetry/index.js';
 import { programLiterals } from './literals.js';
 import { RememberedValues, type RememberStore } from './memory.js';
 import { compileRules, type CompiledRules } from './rules.js';
@@ -20,6 +21,8 @@ export interface ProvenanceOptions {
   store: RememberStore;
   ttlMs: number;
   audit?: Audit;
+  /** Violations counted by rule and action (config `telemetry.metrics`). */
+  metrics?: Metrics;
   logger: Logger;
 }
 
@@ -44,6 +47,7 @@ export class Provenance {
       remembered,
       remember: (values) => this.memory.add(subject.clientId, values),
       audit: this.options.audit,
+      metrics: this.options.metrics,
       subject,
     });
   }
