@@ -11,5 +11,8 @@ export function summary(daemon: Daemon, url: string, startedAt: number, logger: 
   logger.info(`loaded ${loaded.length} API group${loaded.length === 1 ? '' : 's'} with ${catalog.size} function${catalog.size === 1 ? '' : 's'}${hiding}${groups.length ? ': ' + groups.join(', ') : ''}`);
   logger.info(`state store ${stores.state.location}${stores.state.shared ? ' (shared)' : ' (this process only)'}, cache store ${stores.cache.location}`);
   if (config.auth.apiKeys?.length) logger.info(`/api/init requires one of ${config.auth.apiKeys.length} API key(s)`);
+  const prometheus = config.telemetry.metrics.prometheus;
+  if (daemon.metricsUrl) logger.info(`Prometheus metrics on ${daemon.metricsUrl}${prometheus?.token ? ' (token required)' : ''}`);
+  else if (daemon.metrics && prometheus) logger.info(`Prometheus metrics on ${url}/metrics (token required)`);
   logger.info(`listening on ${url} (ready in ${Date.now() - startedAt} ms)`, { url });
 }
