@@ -12,6 +12,7 @@ import type { Logger } from '../../../logging/index.js';
 import { MAX_ANSWER_BYTES } from '../../types.js';
 import { limitedFetch } from './limited-fetch.js';
 import { originBoundFetch } from './redirects.js';
+import { tracingFetch } from './trace-context.js';
 import { ChildProcessTransport, describeExit } from './stdio.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -118,7 +119,7 @@ async function openRemote(config: McpGroupConfig, options: OpenOptions): Promise
   const url = new URL(config.url!);
   const shown = `${url.origin}${url.pathname}`; // never the query or credentials
   const requestInit = { headers: { ...config.headers } };
-  const fetch = limitedFetch(shown, MAX_ANSWER_BYTES, originBoundFetch(Object.keys(config.headers ?? {})));
+  const fetch = tracingFetch(limitedFetch(shown, MAX_ANSWER_BYTES, originBoundFetch(Object.keys(config.headers ?? {}))));
   const streamable = new StreamableHTTPClientTransport(url, { requestInit, fetch });
   let client = newClient(options);
   try {
