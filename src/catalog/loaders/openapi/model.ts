@@ -54,10 +54,19 @@ export interface OperationModel {
   outputRefs?: string[];
 }
 
+/** The document's OAuth 2.0 authorization code flow (securitySchemes), the defaults of a group's oauth2 auth. */
+export interface OAuthFlowModel {
+  authorizationUrl?: string;
+  tokenUrl?: string;
+  refreshUrl?: string;
+  scopes: string[];
+}
+
 export interface ApiModel {
   title?: string;
   description?: string;
   servers: ServerModel[];
+  oauth2?: OAuthFlowModel;
   defs: Record<string, Schema>;
   operations: OperationModel[];
 }

@@ -3,7 +3,7 @@
 
 import { uniqueName } from '../../naming.js';
 import { buildBody, outputSchema } from './media.js';
-import { HTTP_METHODS, type ApiModel, type OperationModel, type ParameterModel, type ServerModel } from './model.js';
+import { HTTP_METHODS, type ApiModel, type OAuthFlowModel, type OperationModel, type ParameterModel, type ServerModel } from './model.js';
 import { assignOperationPaths } from './naming.js';
 import { SchemaConverter, escapePointer, isObject, oneLine, refsIn, type Schema } from './schemas.js';
 
@@ -25,10 +25,12 @@ export function buildApiModel(document: Obj, dialect: '2.0' | '3.0' | '3.1'): Ap
   }
   const names = assignOperationPaths(found.map((op) => ({ operationId: op.operationId, method: op.method, path: op.route })));
   const info = isObject(document.info) ? document.info : {};
+  const oauth2 = authorizationCodeFlow(document);
   return {
     title: typeof info.title === 'string' ? info.title : undefined,
     description: oneLine(info.description),
     servers: servers(document.servers) ?? [],
+    ...(oauth2 && { oauth2 }),
     defs: converter.defs,
     operations: found.map((op, i) => ({ path: names[i], ...op })),
   };
@@ -126,4 +128,28 @@ function servers(value: unknown): ServerModel[] | undefined {
     return server;
   });
   return list.length > 0 ? list : undefined;
+}
+
+/**
+ * The first OAuth 2.0 scheme with an authorization code flow: components.securitySchemes (OpenAPI 3) or
+ * securityDefinitions with flow accessCode (Swagger 2.0, which the conversion leaves at the root).
+ */
+function authorizationCodeFlow(document: Obj): OAuthFlowModel | undefined {
+  const schemes = [
+    ...Object.values(isObject(document.components) && isObject(document.components.securitySchemes) ? document.components.securitySchemes : {}),
+    ...Object.values(isObject(document.securityDefinitions) ? document.securityDefinitions : {}),
+  ];
+  for (const scheme of schemes) {
+    if (!isObject(scheme) || scheme.type !== 'oauth2') continue;
+    const flow = isObject(scheme.flows) ? scheme.flows.authorizationCode : scheme.flow === 'accessCode' ? scheme : undefined;
+    if (!isObject(flow)) continue;
+    const text = (value: unknown) => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
+    const model: OAuthFlowModel = { scopes: isObject(flow.scopes) ? Object.keys(flow.scopes) : [] };
+    for (const key of ['authorizationUrl', 'tokenUrl', 'refreshUrl'] as const) {
+      const value = text(flow[key]);
+      if (value) model[key] = value;
+    }
+    return model;
+  }
+  return undefined;
 }
