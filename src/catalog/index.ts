@@ -1,6 +1,7 @@
-export type { Tool, ToolGroup, ToolAnnotations, CallContext, LoadContext, Loader, JsonSchema, KeyValueStore } from './types.js';
-export { GroupLoadError, ToolCallError, type ToolCallErrorCode } from './types.js';
+export type { Tool, ToolGroup, ToolAnnotations, CallContext, LoadContext, Loader, JsonSchema, KeyValueStore, OAuthProvider, UserCredentials, GroupCredentials } from './types.js';
+export { GroupLoadError, ToolCallError, AuthorizationRequiredError, type ToolCallErrorCode } from './types.js';
 export { loadGroup, loadGroups, type LoadedGroups } from './load.js';
+export { oauthFlow } from './loaders/openapi/auth.js';
 import './loaders/index.js';
 export { Catalog, functionIds, type CatalogEntry, type CatalogOptions } from './catalog.js';
 export { toIdentifier, isIdentifier, uniqueName } from './naming.js';

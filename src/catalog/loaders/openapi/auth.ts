@@ -1,25 +1,34 @@
-// Credentials from the config on each request: bearer, basic, an API key in a header, query or cookie, or an
-// OAuth2 client-credentials token that is fetched once, shared by concurrent calls and refreshed before expiry.
+// Credentials from the config on each request: bearer, basic, an API key in a header, query or cookie, an
+// OAuth2 client-credentials token that is fetched once, shared by concurrent calls and refreshed before expiry,
+// or the calling user's own OAuth2 token (authorization code flow), which src/oauth keeps per user.
 
-import type { HttpAuthConfig } from '../../../config/index.js';
-import { ToolCallError } from '../../types.js';
+import type { HttpAuthConfig, OAuth2AuthConfig } from '../../../config/index.js';
+import { ToolCallError, type GroupCredentials, type OAuthProvider } from '../../types.js';
+import type { OAuthFlowModel } from './model.js';
 import type { HttpRequest } from './request.js';
 import { networkReason, printableUrl } from './source.js';
 import type { Redactor } from './redact.js';
 import type { OriginBound } from './upstream.js';
 
+/** Who a call is made for: the client whose execution made it (its user's token is the one sent). */
+export interface Caller {
+  clientId?: string;
+}
+
 export interface Authenticator {
   /** What apply() adds that only the upstream's origin may receive (header names, encoded query pairs). */
   readonly bound: OriginBound;
-  apply(request: HttpRequest, signal: AbortSignal): Promise<void>;
+  apply(request: HttpRequest, signal: AbortSignal, caller: Caller): Promise<void>;
   /** Forget a token the upstream refused; true when a new one can be fetched (worth one retry). */
-  invalidate(): boolean;
+  invalidate(caller: Caller): boolean;
 }
 
 const NO_AUTH: Authenticator = { bound: { headers: [], query: [] }, apply: async () => {}, invalidate: () => false };
 
-export function createAuthenticator(auth: HttpAuthConfig | undefined, redactor: Redactor, timeoutMs: number): Authenticator {
+/** `user`: the group's per-user tokens, when its auth is oauth2 with the authorization code flow. */
+export function createAuthenticator(auth: HttpAuthConfig | undefined, redactor: Redactor, timeoutMs: number, user?: GroupCredentials): Authenticator {
   if (!auth) return NO_AUTH;
+  if (user) return userToken(user);
   switch (auth.type) {
     case 'bearer':
       redactor.add(auth.token);
@@ -42,15 +51,56 @@ export function createAuthenticator(auth: HttpAuthConfig | undefined, redactor: 
     }
     case 'oauth2':
       redactor.add(auth.clientSecret);
-      return new ClientCredentials(auth, redactor, timeoutMs);
+      return new ClientCredentials(auth as ClientCredentialsConfig, redactor, timeoutMs);
   }
+}
+
+/** The flow an oauth2 auth uses: as configured, else client credentials only when it has all they need and no authorizationUrl. */
+export function oauthFlow(auth: OAuth2AuthConfig): 'clientCredentials' | 'authorizationCode' {
+  if (auth.flow) return auth.flow;
+  return auth.tokenUrl && auth.clientSecret && !auth.authorizationUrl ? 'clientCredentials' : 'authorizationCode';
+}
+
+/**
+ * The provider of an authorization code flow: the config's URLs and scopes, else the document's; a relative URL in
+ * the document is relative to the API's base URL. Throws naming the key to set when an endpoint is unknown.
+ */
+export function oauthProvider(auth: OAuth2AuthConfig, document: OAuthFlowModel | undefined, baseUrl: string | undefined): OAuthProvider {
+  const absolute = (value: string | undefined) => (value && baseUrl && !/^https?:/i.test(value) ? new URL(value, baseUrl).toString() : value);
+  const authorizationUrl = auth.authorizationUrl ?? absolute(document?.authorizationUrl);
+  const tokenUrl = auth.tokenUrl ?? absolute(document?.tokenUrl);
+  const missing = !authorizationUrl ? 'authorizationUrl' : !tokenUrl ? 'tokenUrl' : undefined;
+  if (missing) {
+    throw new Error(`auth.${missing} is not set and the document declares no oauth2 securityScheme with an authorization code flow that has one; set auth.${missing} in the group`);
+  }
+  return {
+    authorizationUrl: authorizationUrl!,
+    tokenUrl: tokenUrl!,
+    clientId: auth.clientId,
+    scopes: auth.scopes ?? document?.scopes ?? [],
+    pkce: auth.pkce !== false,
+    ...(auth.revocationUrl && { revocationUrl: auth.revocationUrl }),
+    ...(auth.clientSecret && { clientSecret: auth.clientSecret }),
+    ...(auth.audience && { audience: auth.audience }),
+  };
+}
+
+/** The calling user's token, from src/oauth: each call asks for the token of the user behind its client. */
+function userToken(user: GroupCredentials): Authenticator {
+  return {
+    bound: { headers: ['authorization'], query: [] },
+    async apply(request, signal, caller) {
+      request.headers.authorization = `Bearer ${await user.accessToken(caller.clientId, signal)}`;
+    },
+    invalidate: (caller) => user.invalidate(caller.clientId),
+  };
 }
 
 function fixed(bound: OriginBound, apply: (request: HttpRequest) => void): Authenticator {
   return { bound, apply: async (request) => apply(request), invalidate: () => false };
 }
 
-type OAuth2Config = Extract<HttpAuthConfig, { type: 'oauth2' }>;
+type ClientCredentialsConfig = OAuth2AuthConfig & { tokenUrl: string; clientSecret: string };
 
 /** Refresh this long before the token expires, so a call never starts with a token about to lapse. */
 const EARLY_REFRESH_MS = 30_000;
@@ -61,7 +111,7 @@ class ClientCredentials implements Authenticator {
   private pending?: Promise<string>;
 
   constructor(
-    private readonly config: OAuth2Config,
+    private readonly config: ClientCredentialsConfig,
     private readonly redactor: Redactor,
     private readonly timeoutMs: number,
   ) {}
