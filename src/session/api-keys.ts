@@ -18,3 +18,8 @@ export function apiKeyChecker(keys: readonly string[]): ApiKeyCheck {
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
+
+/** The identity of an API key's holder: a hash, so the key itself is never stored or logged. */
+export function apiKeyIdentity(key: string): string {
+  return `key:${digest(key).toString('hex').slice(0, 32)}`;
+}

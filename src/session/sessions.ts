@@ -17,6 +17,8 @@ export interface Session {
   tools: ClientToolDefinition[];
   services: ClientServices;
   guidance?: string;
+  /** Who the session acts for when that is not the session itself (oauth.user: apiKey): whose OAuth tokens its calls use. */
+  user?: string;
 }
 
 export interface IssuedToken {
@@ -37,6 +39,7 @@ export interface NewSession {
   tools: ClientToolDefinition[];
   services: ClientServices;
   guidance?: string;
+  user?: string;
 }
 
 /** Missing, invalid or expired credentials: HTTP 401 with this message. */
@@ -95,6 +98,7 @@ export class Sessions {
     const session: Session = { clientId: `cli_${randomBytes(16).toString('hex')}`, createdAt: Date.now(), ...input };
     if (session.guidance === undefined) delete session.guidance;
     if (session.clientInfo === undefined) delete session.clientInfo;
+    if (session.user === undefined) delete session.user;
     await this.store.set(key(session.clientId), session, this.ttl);
     this.remember(session);
     return { session, token: this.issue(session.clientId) };
@@ -121,6 +125,15 @@ export class Sessions {
     await this.store.set(key(clientId), session, this.ttl);
     this.remember(session);
     return { session, refreshed: this.issue(clientId) };
+  }
+
+  /**
+   * Who a client acts for, whose OAuth tokens its calls use: the identity its session was opened with, else the
+   * session itself (also once the session has expired, so no other client's identity is ever taken).
+   */
+  async identity(clientId: string): Promise<string> {
+    const session = await this.load(clientId);
+    return session?.user ?? `session:${clientId}`;
   }
 
   /** verifyToken, with the signature checked once per token; expiry is checked every time. */

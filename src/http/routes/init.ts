@@ -6,13 +6,15 @@ import type { AppDeps } from '../types.js';
 import { readJsonObject } from '../body.js';
 import { badField, HttpError } from '../errors.js';
 import type { Route } from '../router.js';
+import { apiKeyIdentity } from '../../session/index.js';
 
 export function initRoute(deps: AppDeps): Route {
   return {
     method: 'POST',
     path: '/api/init',
     async handler(ctx: Context) {
-      if (!deps.sessions.apiKeyAccepted(presentedApiKey(ctx))) {
+      const apiKey = presentedApiKey(ctx);
+      if (!deps.sessions.apiKeyAccepted(apiKey)) {
         throw new HttpError(401, 'an API key is required to open a session: send Authorization: Bearer <key> or X-API-Key: <key>', { 'WWW-Authenticate': 'Bearer' });
       }
       const body = await readJsonObject(ctx, deps.config.server.bodyLimit);
@@ -23,6 +25,8 @@ export function initRoute(deps: AppDeps): Route {
         services: declaredServices(body.services, tools),
         ...(body.clientInfo !== undefined && { clientInfo: objectField(body.clientInfo, 'clientInfo') }),
         ...(body.guidance !== undefined && { guidance: stringField(body.guidance, 'guidance') }),
+        // whose OAuth tokens the session's calls use: every session of one key is the same person
+        ...(deps.config.oauth.user === 'apiKey' && apiKey !== undefined && deps.sessions.requiresApiKey && { user: apiKeyIdentity(apiKey) }),
       });
       ctx.body = { clientId: session.clientId, token: token.token, expiresAt: token.expiresAt, tokenRotateAt: token.tokenRotateAt };
     },
