@@ -6,7 +6,7 @@ import { HttpError } from './errors.js';
 export type Handler = (ctx: Context, params: Record<string, string>) => Promise<void> | void;
 
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** `/api/resume/:executionId` style; each :name matches one path segment. */
   path: string;
   handler: Handler;
