@@ -27,6 +27,10 @@ export function thrownOutcome(info: unknown, code: Transpiled | undefined): Outc
     error.code = toolCode ?? (httpStatus !== undefined ? 'HTTP_ERROR' : 'EXECUTION_FAILED');
     if (toolCode === 'NETWORK_ERROR') status = 'network_error';
     if (toolCode === 'SECURITY_VIOLATION') status = 'security_violation'; // a data-flow rule refused a call, and the code let it end the run
+    if (toolCode === 'AUTHORIZATION_REQUIRED' && typeof raw.authorizationUrl === 'string' && /^https?:\/\//i.test(raw.authorizationUrl)) {
+      error.authorizationUrl = raw.authorizationUrl;
+      error.suggestion = 'show the person authorizationUrl; once they have signed in, run the code again';
+    }
     if (typeof raw.retryable === 'boolean') error.retryable = raw.retryable;
     else if (httpStatus !== undefined && (httpStatus >= 500 || httpStatus === 429)) error.retryable = true;
   }

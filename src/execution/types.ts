@@ -23,6 +23,8 @@ export interface ExecutionError {
   stack?: string;
   retryable?: boolean;
   suggestion?: string;
+  /** AUTHORIZATION_REQUIRED: where the person signs in to the group the code called. */
+  authorizationUrl?: string;
 }
 
 export interface ExecutionStats {

@@ -266,6 +266,7 @@ export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOpti
     if (typeof info.status === 'number') error.status = info.status;
     if (typeof info.code === 'string') error.code = info.code;
     if (typeof info.retryable === 'boolean') error.retryable = info.retryable;
+    if (typeof info.authorizationUrl === 'string') error.authorizationUrl = info.authorizationUrl;
     apply(weakSetAdd, info.callback ? callbackErrors : toolErrors, [error]);
     try {
       const frames = safeString(entry.site.stack);
@@ -562,7 +563,7 @@ export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOpti
     else if (error instanceof RangeErrorCtor) kind = 'RangeError';
     else if (!(error instanceof ErrorCtor)) kind = 'Thrown';
     let name = 'Error', message = '', stack = '';
-    let status: number | undefined, code: string | undefined, retryable: boolean | undefined;
+    let status: number | undefined, code: string | undefined, retryable: boolean | undefined, authorizationUrl: string | undefined;
     try { name = safeString(error.name); } catch {}
     try { message = kind === 'Thrown' ? format(error) : safeString(error.message); } catch {}
     try { stack = typeof error.stack === 'string' ? error.stack : ''; } catch {}
@@ -571,9 +572,10 @@ export function atpSandboxRuntime(apiTree: string[], options: SandboxRuntimeOpti
         status = typeof error.status === 'number' ? error.status : undefined;
         code = typeof error.code === 'string' ? error.code : undefined;
         retryable = typeof error.retryable === 'boolean' ? error.retryable : undefined;
+        authorizationUrl = typeof error.authorizationUrl === 'string' ? truncate(error.authorizationUrl, 4000) : undefined;
       } catch {}
     }
-    return { kind, name: truncate(name, 100), message: truncate(message, 4000), stack: truncate(stack, 8000), status, code, retryable };
+    return { kind, name: truncate(name, 100), message: truncate(message, 4000), stack: truncate(stack, 8000), status, code, retryable, authorizationUrl };
   }
   function finish(ok: boolean, value: unknown): void {
     if (finished) return;
