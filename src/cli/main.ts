@@ -14,6 +14,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   exec: () => import('./exec.js').then((m) => m.registerExec),
   search: () => import('./search.js').then((m) => m.registerSearch),
   definitions: () => import('./definitions.js').then((m) => m.registerDefinitions),
+  login: () => import('./login.js').then((m) => m.registerLogin),
+  logout: () => import('./logout.js').then((m) => m.registerLogout),
 };
 const OPTIONS_WITH_VALUE = new Set(['-c', '--config', '--log-level']);
 
