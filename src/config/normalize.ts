@@ -26,6 +26,7 @@ export function normalize(raw: Record<string, unknown>, filepath: string, source
     group.clientConcurrency ??= clientShare(group.concurrency);
   }
   for (const sink of config.audit.sinks) if (sink.type === 'file') sink.path = path.resolve(dir, sink.path);
+  if (config.oauth.credentialsFile) config.oauth.credentialsFile = path.resolve(dir, config.oauth.credentialsFile);
   return config;
 }
 

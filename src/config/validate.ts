@@ -77,6 +77,8 @@ function describe(error: ErrorObject, path: ConfigPath): Described | undefined {
     }
     case 'pattern':
       return describePattern(error, path);
+    case 'if':
+      return undefined; // the errors of its "then" say what is missing
     case 'oneOf':
       return { path, message: `${describeValue(error.data)} does not match any allowed form`, hint: describeBranches(parent) };
     case 'minimum':
