@@ -766,6 +766,7 @@ export class Execution implements LiveEntry {
 
   private async pause(): Promise<void> {
     this.state = 'pausing';
+    this.scope.provenance?.flush();
     this.stopClock();
     this.frozenTimers = this.timers.freeze();
     try {
@@ -802,6 +803,7 @@ export class Execution implements LiveEntry {
 
   private finish(outcome: Outcome): void {
     if (this.state === 'finished') return;
+    this.scope.provenance?.flush();
     if (this.state === 'running' || this.state === 'pausing') this.stopClock();
     this.state = 'finished';
     clearTimeout(this.deadlineTimer);

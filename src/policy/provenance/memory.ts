@@ -13,8 +13,10 @@ export interface RememberStore {
 const MAX_VALUES = 4096;
 
 export class RememberedValues {
-  /** Writes per client, one after another: a read-modify-write must not lose the one before it. */
+  /** The write under way per client: a read-modify-write must not lose the one before it. */
   private readonly writes = new Map<string, Promise<void>>();
+  /** Values waiting for the next write, per client: many reads in a row make one write, not one each. */
+  private readonly queued = new Map<string, RememberedValue[]>();
 
   constructor(private readonly store: RememberStore, private readonly ttlMs: number, private readonly onError: (error: Error) => void) {}
 
@@ -29,22 +31,37 @@ export class RememberedValues {
   }
 
   add(clientId: string, values: RememberedValue[]): void {
+    const queued = this.queued.get(clientId);
+    if (queued) {
+      queued.push(...values); // a write is scheduled and has not read the store yet: it takes these too
+      return;
+    }
+    this.queued.set(clientId, [...values]);
     const previous = this.writes.get(clientId) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      try {
-        const known = valuesOf(await this.store.get(keyOf(clientId)));
-        const seen = new Set(values.map(identity));
-        const merged = [...known.filter((item) => !seen.has(identity(item))), ...values].slice(-MAX_VALUES);
-        await this.store.set(keyOf(clientId), { v: 1, values: merged }, this.ttlMs);
-      } catch (error) {
-        this.onError(error as Error);
-      }
-    });
+    const next = previous.then(() => this.write(clientId));
     this.writes.set(clientId, next);
     void next.then(() => {
       if (this.writes.get(clientId) === next) this.writes.delete(clientId);
     });
   }
+
+  private async write(clientId: string): Promise<void> {
+    const values = this.queued.get(clientId) ?? [];
+    this.queued.delete(clientId);
+    try {
+      const known = valuesOf(await this.store.get(keyOf(clientId)));
+      const seen = new Set(values.map(identity));
+      const merged = [...known.filter((item) => !seen.has(identity(item))), ...dedupe(values)].slice(-MAX_VALUES);
+      await this.store.set(keyOf(clientId), { v: 1, values: merged }, this.ttlMs);
+    } catch (error) {
+      this.onError(error as Error);
+    }
+  }
+}
+
+function dedupe(values: RememberedValue[]): RememberedValue[] {
+  const byIdentity = new Map(values.map((item) => [identity(item), item]));
+  return [...byIdentity.values()];
 }
 
 const keyOf = (clientId: string): string => `provenance:${clientId}`;

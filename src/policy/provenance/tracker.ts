@@ -4,7 +4,7 @@
 import type { Audit, AuditSubject } from '../../audit/index.js';
 import type { Literals } from './literals.js';
 import type { CompiledRules, ExfiltrationRule, OriginRule } from './rules.js';
-import { ValueIndex, type Label, type Match } from './values.js';
+import { ValueIndex, walkLeaves, type Label, type Match } from './values.js';
 
 export type Action = 'block' | 'approve' | 'log';
 
@@ -47,6 +47,10 @@ export class ProvenanceTracker {
   private readonly pending = new Map<number, PendingCall>();
   private readonly rules: CompiledRules;
   private readonly literals: Literals;
+  /** Restricted values read since the last flush, for the client's later executions. */
+  private unsaved: RememberedValue[] = [];
+  /** LLM answers' text, lower-cased: a recipient picked out of one (a regex, JSON.parse) still came from it. */
+  private readonly llmTexts: string[] = [];
   /** A call was refused by a rule: an uncaught SECURITY_VIOLATION ends the execution as security_violation. */
   violated = false;
 
@@ -78,7 +82,10 @@ export class ProvenanceTracker {
     const call = this.pending.get(id);
     if (!call) return;
     this.pending.delete(id);
-    if (call.op !== 'api') return this.index.add(value, { origin: call.op === 'tool' ? 'client-tool' : 'llm' });
+    if (call.op !== 'api') {
+      if (call.op !== 'tool') walkLeaves(value, (leaf) => void (typeof leaf === 'string' && this.llmTexts.push(leaf.toLowerCase())), 0, false);
+      return this.index.add(value, { origin: call.op === 'tool' ? 'client-tool' : 'llm' });
+    }
     const source = this.rules.sourceOf(call.name);
     if (!source) return this.index.add(value, { origin: `tool:${call.name}` });
     const readers = new Set(fieldValues(call.args, source.readers));
@@ -119,14 +126,22 @@ export class ProvenanceTracker {
 
   private checkExfiltration(rule: ExfiltrationRule, fn: string, input: unknown, found: { action: Action; rule: string; message: string; origins: string[] }[]): void {
     const recipients = fieldValues(input, rule.recipientFields);
+    // a source the recipients may have: not restricted, or restricted to readers among whom every recipient is
+    const allowed = (label: Label) => !label.readers || (recipients.length > 0 && recipients.every((recipient) => label.readers!.has(recipient)));
     const offending = new Map<string, string[]>(); // origin -> recipients who may not read it
     forEachLeaf(input, rule.recipientFields, false, (leaf) => {
       const literal = this.literals.has(leaf);
-      for (const { label, alsoUnrestricted } of this.index.find(leaf)) {
-        // the same value read from a source that is not restricted may have come from there: not counted
-        if (!label.readers || (literal && !label.remembered) || alsoUnrestricted) continue;
-        const outsiders = recipients.length === 0 ? [] : recipients.filter((recipient) => !label.readers!.has(recipient));
-        if (recipients.length > 0 && outsiders.length === 0) continue;
+      const matches = this.index.find(leaf);
+      const covered = { fragment: spansOf(matches, 'fragment', allowed), reversed: spansOf(matches, 'reversed', allowed) };
+      for (const match of matches) {
+        const { label, how } = match;
+        if (allowed(label) || (literal && !label.remembered)) continue;
+        // a small number or a short code equal to one in the data (a count of 2, 'EUR') says nothing about it
+        if (how === 'equal' && !informative(leaf)) continue;
+        // the same value, or the same run of text, also came from a source the recipients may have
+        if (match.siblings.some(allowed)) continue;
+        if ((how === 'fragment' || how === 'reversed') && match.spans?.every((span) => longestUncovered(span, covered[how]) < this.rules.minMatch)) continue;
+        const outsiders = recipients.filter((recipient) => !label.readers!.has(recipient));
         const origin = describe(label);
         offending.set(origin, [...new Set([...(offending.get(origin) ?? []), ...outsiders])]);
       }
@@ -145,10 +160,13 @@ export class ProvenanceTracker {
     forEachLeaf(input, recipientsOnly ? rule.recipientFields : [], recipientsOnly, (leaf, path) => {
       if (this.literals.has(leaf)) return;
       const matches: Match[] = this.index.find(leaf).filter(({ label }) => !recipientsOnly || label.origin === 'llm');
-      if (matches.length === 0) return;
+      // a recipient picked out of an LLM answer (by a regex, from its JSON) is held in one
+      const pickedOut = recipientsOnly && matches.length === 0 && this.inLlmAnswer(String(leaf));
+      if (matches.length === 0 && !pickedOut) return;
       let origins = bad.get(path);
       if (!origins) bad.set(path, (origins = new Set()));
       for (const { label } of matches) origins.add(describe(label));
+      if (pickedOut) origins.add('an LLM answer');
     });
     if (bad.size === 0) return;
     const origins = [...new Set([...bad.values()].flatMap((set) => [...set]))];
@@ -159,18 +177,68 @@ export class ProvenanceTracker {
     found.push({ action: rule.action, rule: recipientsOnly ? 'blockLLMRecipients' : 'requireUserOrigin', origins, message });
   }
 
+  /** Whether a recipient (4 characters or more) appears as whole words in an LLM answer. */
+  private inLlmAnswer(recipient: string): boolean {
+    const needle = recipient.trim().toLowerCase();
+    if (needle.length < 4) return false;
+    return this.llmTexts.some((text) => containsWords(text, needle));
+  }
+
   private rememberRestricted(value: unknown, label: Label): void {
     const items: RememberedValue[] = [];
     const readers = [...label.readers!];
     const seen = new Set<string | number>();
-    forEachLeaf(value, [], false, (leaf) => {
+    walkLeaves(value, (leaf) => {
       if (seen.has(leaf) || this.literals.has(leaf)) return;
       seen.add(leaf);
       if (!distinctive(leaf)) return;
       items.push({ value: typeof leaf === 'string' && leaf.length > MAX_REMEMBERED_CHARS ? leaf.slice(0, MAX_REMEMBERED_CHARS) : leaf, origin: label.origin, readers });
-    });
-    if (items.length > 0) this.options.remember(items);
+    }, 0, false); // field names are not data
+    for (const item of items) this.unsaved.push(item);
   }
+
+  /**
+   * Hands the restricted values read since the last flush to the store, in one write: at a pause and at the end
+   * (one write per read would keep the event loop busy serialising the client's list).
+   */
+  flush(): void {
+    if (this.unsaved.length === 0) return;
+    const items = this.unsaved;
+    this.unsaved = [];
+    this.options.remember(items);
+  }
+}
+
+/** Whether a value equal to restricted data tells of it: numbers of 4 digits or more, strings of 4 characters or more. */
+function informative(leaf: string | number): boolean {
+  return typeof leaf === 'number' ? String(Math.abs(leaf)).replace(/\D/g, '').length >= 4 : leaf.trim().length >= 4;
+}
+
+/** The runs that matches of labels `allowed` accepts share with the value, for one kind of match. */
+function spansOf(matches: readonly Match[], how: 'fragment' | 'reversed', allowed: (label: Label) => boolean): (readonly [number, number])[] {
+  return matches.filter((match) => match.how === how && allowed(match.label)).flatMap((match) => match.spans ?? []);
+}
+
+/** The longest part of `span` that none of `covers` overlaps. */
+function longestUncovered(span: readonly [number, number], covers: readonly (readonly [number, number])[]): number {
+  const overlapping = covers.filter(([start, end]) => start < span[1] && end > span[0]).sort((a, b) => a[0] - b[0]);
+  let longest = 0;
+  let at = span[0];
+  for (const [start, end] of overlapping) {
+    if (start > at) longest = Math.max(longest, start - at);
+    at = Math.max(at, end);
+    if (at >= span[1]) break;
+  }
+  return Math.max(longest, span[1] - at);
+}
+
+/** Whether `needle` appears in `text` with no letter or digit right before or after it. */
+function containsWords(text: string, needle: string): boolean {
+  const word = /[\p{L}\p{N}]/u;
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
+    if ((at === 0 || !word.test(text[at - 1])) && (at + needle.length === text.length || !word.test(text[at + needle.length]))) return true;
+  }
+  return false;
 }
 
 /** Whether a restricted value is worth remembering across executions (see MIN_REMEMBERED_WORD). */

@@ -14,13 +14,18 @@ export interface Label {
   remembered?: boolean;
 }
 
-export type MatchKind = 'equal' | 'words' | 'fragment' | 'reversed' | 'base64' | 'json';
+export type MatchKind = 'equal' | 'words' | 'fragment' | 'reversed' | 'base64' | 'json' | 'url-encoded';
 
 export interface Match {
   label: Label;
   how: MatchKind;
-  /** The matched value also entered from a source that is not restricted (a city a weather tool named too). */
-  alsoUnrestricted: boolean;
+  /**
+   * Every label the same matched value carries (the same word, the same run of text): a value that several
+   * sources gave (a city a weather tool named too, a status two customers share) may have come from any.
+   */
+  siblings: readonly Label[];
+  /** fragment and reversed: the runs of the normalised value it shares with the label's text, [start, end). */
+  spans?: readonly (readonly [number, number])[];
 }
 
 /** Strings this short are matched only when equal: as words inside longer text they are too common. */
@@ -31,6 +36,7 @@ const MAX_DEPTH = 64;
 /** Text indexed per value at most: past it, only its start is indexed. */
 const MAX_TEXT_CHARS = 1024 * 1024;
 const BASE64_RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
 
 const normalise = (text: string): string => text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
 const isWordChar = (code: number): boolean => (code >= 48 && code <= 57) || (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code > 127;
@@ -72,13 +78,12 @@ export class ValueIndex {
   find(leaf: string | number): Match[] {
     const out: Match[] = [];
     const seen = new Set<Label>();
-    const push = (labels: Label[] | undefined, how: MatchKind) => {
+    const push = (labels: readonly Label[] | undefined, how: MatchKind, spans?: Map<Label, [number, number][]>) => {
       if (!labels) return;
-      const alsoUnrestricted = labels.some((label) => !label.readers);
       for (const label of labels) {
         if (seen.has(label)) continue;
         seen.add(label);
-        out.push({ label, how, alsoUnrestricted });
+        out.push({ label, how, siblings: labels, ...(spans && { spans: spans.get(label) }) });
       }
     };
     if (typeof leaf === 'number') {
@@ -90,7 +95,7 @@ export class ValueIndex {
     return out;
   }
 
-  private findText(text: string, push: (labels: Label[] | undefined, how: MatchKind) => void, depth: number): void {
+  private findText(text: string, push: (labels: readonly Label[] | undefined, how: MatchKind, spans?: Map<Label, [number, number][]>) => void, depth: number): void {
     push(this.equal.get(`s${text}`), 'equal');
     const trimmed = text.trim();
     if (trimmed !== '' && trimmed.length < 32 && Number.isFinite(Number(trimmed))) push(this.equal.get(`n${Number(trimmed)}`), 'equal');
@@ -98,10 +103,16 @@ export class ValueIndex {
     if (this.words.size > 0) this.findWords(text, push);
     if (this.texts.length > 0) {
       const norm = normalise(text.length > MAX_TEXT_CHARS ? text.slice(0, MAX_TEXT_CHARS) : text);
-      this.findFragments(norm, (labels) => push(labels, 'fragment'));
-      this.findFragments([...norm].reverse().join(''), (labels) => push(labels, 'reversed'));
+      const forwards = this.findFragments(norm);
+      if (forwards.size > 0) push([...forwards.keys()], 'fragment', forwards);
+      const backwards = this.findFragments([...norm].reverse().join(''));
+      if (backwards.size > 0) push([...backwards.keys()], 'reversed', backwards);
     }
     if (depth > 0) return;
+    if (PERCENT_ESCAPE.test(text)) {
+      const decoded = decodePercent(text);
+      if (decoded !== text) this.findText(decoded, (labels) => push(labels, 'url-encoded'), 1);
+    }
     const json = parsedJson(trimmed);
     if (json !== undefined) walkLeaves(json, (inner) => (typeof inner === 'number' ? push(this.equal.get(`n${inner}`), 'json') : this.findText(inner, (labels) => push(labels, 'json'), 1)));
     for (const run of text.match(BASE64_RUN) ?? []) {
@@ -111,26 +122,33 @@ export class ValueIndex {
   }
 
   /** Every run of whole words (4 to 64 characters, not cut inside a word) of the text, looked up lower-cased. */
-  private findWords(text: string, push: (labels: Label[] | undefined, how: MatchKind) => void): void {
+  private findWords(text: string, push: (labels: readonly Label[] | undefined, how: MatchKind) => void): void {
     const lower = text.toLowerCase();
     const length = lower.length;
     const space = (i: number) => lower.charCodeAt(i) <= 32;
+    // where a run may end: not inside a word, not after a space; found once, walked from each start
+    const ends: number[] = [];
+    for (let end = 1; end <= length; end++) {
+      if (space(end - 1) || (end < length && isWordChar(lower.charCodeAt(end)) && isWordChar(lower.charCodeAt(end - 1)))) continue;
+      ends.push(end);
+    }
+    let first = 0;
     for (let start = 0; start + MIN_WORDS_CHARS <= length; start++) {
       if (space(start) || (start > 0 && isWordChar(lower.charCodeAt(start)) && isWordChar(lower.charCodeAt(start - 1)))) continue;
-      const limit = Math.min(length, start + MAX_WORDS_CHARS);
-      for (let end = start + MIN_WORDS_CHARS; end <= limit; end++) {
-        if (!this.wordLengths.has(end - start) || space(end - 1)) continue;
-        if (end < length && isWordChar(lower.charCodeAt(end)) && isWordChar(lower.charCodeAt(end - 1))) continue;
-        const labels = this.words.get(lower.slice(start, end));
+      while (first < ends.length && ends[first] < start + MIN_WORDS_CHARS) first++;
+      for (let i = first; i < ends.length && ends[i] - start <= MAX_WORDS_CHARS; i++) {
+        if (!this.wordLengths.has(ends[i] - start)) continue;
+        const labels = this.words.get(lower.slice(start, ends[i]));
         if (labels) push(labels, 'words');
       }
     }
   }
 
-  /** Runs of minMatch or more normalised characters shared with an indexed text. */
-  private findFragments(norm: string, push: (labels: Label[]) => void): void {
+  /** Runs of minMatch or more normalised characters shared with indexed texts: for each label, where in `norm`. */
+  private findFragments(norm: string): Map<Label, [number, number][]> {
     const { k, minMatch } = this;
-    if (norm.length < minMatch) return;
+    const found = new Map<Label, [number, number][]>();
+    if (norm.length < minMatch) return found;
     for (let pos = 0; pos + k <= norm.length; pos++) {
       const places = this.grams.get(norm.slice(pos, pos + k));
       if (!places) continue;
@@ -141,9 +159,15 @@ export class ValueIndex {
         while (pos - before > 0 && at - before > 0 && norm.charCodeAt(pos - before - 1) === text.charCodeAt(at - before - 1)) before++;
         let after = k;
         while (pos + after < norm.length && at + after < text.length && norm.charCodeAt(pos + after) === text.charCodeAt(at + after)) after++;
-        if (before + after >= minMatch) push([label]);
+        if (before + after < minMatch) continue;
+        let spans = found.get(label);
+        if (!spans) found.set(label, (spans = []));
+        const last = spans[spans.length - 1];
+        if (last && pos - before <= last[1]) last[1] = Math.max(last[1], pos + after);
+        else spans.push([pos - before, pos + after]);
       }
     }
+    return found;
   }
 
   private addLeaf(leaf: string | number, label: Label): void {
@@ -211,6 +235,17 @@ function parsedJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The text with its %XX escapes decoded (each valid UTF-8 run of them; others left as they are). */
+function decodePercent(text: string): string {
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  }).replace(/\+/g, ' ');
 }
 
 /** The text a base64 (or base64url) run encodes, when it is mostly printable UTF-8. */
