@@ -22,6 +22,8 @@ export interface ExecutionSpec {
   seed: number[];
   /** The time zone the code sees (execution.timezone); each pause's header repeats it. Absent in older journals. */
   timezone?: string;
+  /** 'pause': a call whose person has not signed in waits for them (an approval) instead of failing. */
+  authorization?: 'fail' | 'pause';
   createdAt: number;
 }
 

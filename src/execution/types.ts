@@ -74,6 +74,8 @@ export interface ExecuteRequest {
   /** Function id patterns (`github.*`) this execution may call; undefined means all. */
   allowedApis?: string[];
   allowLLMCalls?: boolean;
+  /** A call to a group whose person has not signed in: fails with AUTHORIZATION_REQUIRED (default), or pauses for an approval. */
+  authorization?: 'fail' | 'pause';
   /** Streamed to /api/execute/stream while the execution runs on this instance. */
   onProgress?(event: ProgressEvent): void;
   onLog?(event: LogEvent): void;

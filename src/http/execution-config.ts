@@ -7,7 +7,7 @@ import type { ClientServices, ExecuteRequest } from '../execution/index.js';
 import type { Session } from '../session/index.js';
 import { badField } from './errors.js';
 
-export type RequestedExecution = Pick<ExecuteRequest, 'limits' | 'services' | 'allowedApis' | 'allowLLMCalls'>;
+export type RequestedExecution = Pick<ExecuteRequest, 'limits' | 'services' | 'allowedApis' | 'allowLLMCalls' | 'authorization'>;
 
 const SERVICE_FLAGS = ['hasLLM', 'hasApproval', 'hasEmbedding', 'hasTools'] as const;
 
@@ -20,6 +20,7 @@ export function parseExecutionConfig(raw: unknown, defaults: ExecutionConfig, se
   const llmCalls = count(config, 'maxLLMCalls') ?? count(config, 'llmCalls');
   const allowedApis = stringList(config, 'allowedAPIs');
   if (config.allowLLMCalls !== undefined && typeof config.allowLLMCalls !== 'boolean') throw badField('config.allowLLMCalls', 'true or false');
+  if (config.authorization !== undefined && config.authorization !== 'fail' && config.authorization !== 'pause') throw badField('config.authorization', '"fail" or "pause"');
   return {
     limits: {
       timeout: Math.min(timeout ?? defaults.timeout, defaults.maxTimeout),
@@ -29,6 +30,7 @@ export function parseExecutionConfig(raw: unknown, defaults: ExecutionConfig, se
     services: services(config.clientServices, session),
     ...(allowedApis && { allowedApis }),
     ...(config.allowLLMCalls !== undefined && { allowLLMCalls: config.allowLLMCalls as boolean }),
+    ...(config.authorization === 'pause' && { authorization: 'pause' as const }),
   };
 }
 
