@@ -165,6 +165,37 @@ test('state is single use and bound: a replayed, forged, refused or swapped call
   assert.equal((await run(session, 'return await api.crm.me({})')).result?.person, 'dave');
 });
 
+test('an execution that asks for it pauses for the sign-in, as an approval, and the call runs once answered', async () => {
+  const session = await openSession(atp.url, { services: { hasApproval: true } });
+  const code = 'const me = await api.crm.me({}); return { me, later: await api.crm.me({}) };';
+  const paused = await call(`${atp.url}/api/execute`, { method: 'POST', headers: session.headers, body: { code, config: { authorization: 'pause' } } });
+  assert.equal(paused.body.status, 'paused', JSON.stringify(paused.body));
+  const { type, operation, payload } = paused.body.needsCallback;
+  assert.deepEqual([type, operation], ['approval', 'request']);
+  assert.equal(payload.context.function, 'api.crm.me');
+  assert.equal(payload.context.reason, 'AUTHORIZATION_REQUIRED');
+  assert.match(payload.message, /Sign in to crm/);
+  assert.equal((await consent(payload.context.authorizationUrl, 'olga')).status, 200);
+  const resumed = await call(`${atp.url}/api/resume/${paused.body.executionId}`, { method: 'POST', headers: session.headers, body: { result: { approved: true, timestamp: Date.now() } } });
+  assert.equal(resumed.body.status, 'completed', JSON.stringify(resumed.body));
+  assert.deepEqual(resumed.body.result, { me: { person: 'olga' }, later: { person: 'olga' } });
+
+  // declined: the call fails as it would have without the pause
+  const other = await openSession(atp.url, { services: { hasApproval: true } });
+  const again = await call(`${atp.url}/api/execute`, { method: 'POST', headers: other.headers, body: { code: 'return await api.crm.me({})', config: { authorization: 'pause' } } });
+  assert.equal(again.body.status, 'paused');
+  const declined = await call(`${atp.url}/api/resume/${again.body.executionId}`, { method: 'POST', headers: other.headers, body: { result: { approved: false } } });
+  assert.equal(declined.body.status, 'failed');
+  assert.equal(declined.body.error.code, 'AUTHORIZATION_REQUIRED');
+  assert.match(declined.body.error.authorizationUrl, /\/authorize\?/);
+
+  // without an approval service the client cannot be asked: the call fails at once
+  const plain = await openSession(atp.url);
+  const failed = await call(`${atp.url}/api/execute`, { method: 'POST', headers: plain.headers, body: { code: 'return await api.crm.me({})', config: { authorization: 'pause' } } });
+  assert.equal(failed.body.error?.code, 'AUTHORIZATION_REQUIRED');
+  assert.equal((await call(`${atp.url}/api/execute`, { method: 'POST', headers: plain.headers, body: { code: '1', config: { authorization: 'wait' } } })).status, 400);
+});
+
 test('a token about to expire is refreshed with the refresh token before the call', async () => {
   provider.settings.reportedLifetime = 30; // less than the minute of margin: due for refresh at its first use
   try {
