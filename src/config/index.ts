@@ -41,9 +41,9 @@ export function configFromText(text: string, options: { filepath: string; root?:
   const cwd = options.cwd ?? process.cwd();
   const shown = displayName(options.filepath, cwd);
   const source = parseConfigText(text, shown, options.filepath, options.root ?? []);
-  const { problems, unresolved } = interpolate(source, options.env ?? process.env, schemaTypesAt);
+  const { problems, unresolved, references } = interpolate(source, options.env ?? process.env, schemaTypesAt);
   const raw = rootValue(source);
-  const later = schemaProblems(validateAgainstSchema(raw), raw, source);
+  const later = schemaProblems(validateAgainstSchema(raw), raw, source, references);
   if (raw && typeof raw === 'object' && !Array.isArray(raw)) later.push(...semanticProblems(raw as Record<string, unknown>, source));
   // A value whose reference could not be replaced was reported already; what its raw `${...}` text breaks says
   // nothing more. Problems about its key (unknown key) still count.

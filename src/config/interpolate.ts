@@ -12,13 +12,16 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 /**
  * Replaces references in every string scalar of the document, in place. `$${` stands for a literal `${`.
  * A plain (unquoted) scalar that is one whole reference takes the YAML type of its value where the
- * schema (`typesAt`) allows it, so `port: ${PORT}` gives a number and `password: ${PW}` a string. Returns every problem found, and the paths of the values left untouched because of them.
+ * schema (`typesAt`) allows it, so `port: ${PORT}` gives a number and `password: ${PW}` a string. Returns every
+ * problem found, the paths of the values left untouched because of them, and, by path, the variable of each
+ * value that is one whole reference (a problem with the value is then a problem with the variable).
  */
 export function interpolate(
   source: ConfigSource, env: Environment, typesAt: (path: ConfigPath) => readonly string[] | undefined = () => undefined,
-): { problems: ConfigProblem[]; unresolved: ConfigPath[] } {
+): { problems: ConfigProblem[]; unresolved: ConfigPath[]; references: Map<string, string> } {
   const problems: ConfigProblem[] = [];
   const unresolved: ConfigPath[] = [];
+  const references = new Map<string, string>();
   const root = source.root.length > 0 ? source.document.getIn(source.root, true) : source.document.contents;
   walk(root, [], (scalar, path) => {
     if (typeof scalar.value !== 'string' || !scalar.value.includes('$')) return;
@@ -27,10 +30,11 @@ export function interpolate(
       unresolved.push(path);
       return;
     }
-    const whole = /^\$\{[^}]*\}$/.test(scalar.value);
+    const whole = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$/.exec(scalar.value);
+    if (whole && env[whole[1]]) references.set(formatPath(path), whole[1]); // the environment gave the value, not a default
     scalar.value = whole && scalar.type === Scalar.PLAIN ? typedScalar(result, typesAt(path)) : result;
   });
-  return { problems, unresolved };
+  return { problems, unresolved, references };
 }
 
 function substitute(scalar: Scalar, path: ConfigPath, source: ConfigSource, env: Environment, problems: ConfigProblem[]): string | undefined {

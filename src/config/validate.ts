@@ -13,20 +13,39 @@ const FORMAT_HINTS: Record<string, { what: string; hint: string }> = {
   'store-url': { what: 'a supported store URL', hint: `use one of ${STORE_SCHEMES.map((s) => `${s}//`).join(', ')}` },
 };
 
-/** Translates ajv errors into problems, dropping the noise ajv produces around `oneOf`. */
-export function schemaProblems(errors: ErrorObject[], data: unknown, source: ConfigSource): ConfigProblem[] {
+/**
+ * Translates ajv errors into problems, dropping the noise ajv produces around `oneOf`. `references`: by path,
+ * the environment variable that gave a value (`port: ${PORT}`), so a wrong value is blamed on the variable.
+ */
+export function schemaProblems(errors: ErrorObject[], data: unknown, source: ConfigSource, references: ReadonlyMap<string, string> = new Map()): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const error of pruneOneOfNoise(errors)) {
     const path = instancePath(error.instancePath, data);
     const problem = describe(error, path);
     if (!problem) continue;
     const { line, col } = locate(source, problem.path, problem.atKey);
-    problems.push({ file: source.file, line, col, path: formatPath(problem.path), message: problem.message, hint: problem.hint });
+    const at = formatPath(problem.path);
+    const hint = problem.numeric ? numberHint(problem.numeric, error.data, references.get(at), source, line, col) : problem.hint;
+    problems.push({ file: source.file, line, col, path: at, message: problem.message, hint });
   }
   return problems;
 }
 
-interface Described { path: ConfigPath; message: string; hint?: string; atKey?: boolean }
+/**
+ * What to do about a value that should be a number, by where it came from: an environment variable
+ * (`PORT=abc`), a quoted number (`"3333"`, or `"${PORT}"` with PORT=3333), or a word written in the file.
+ */
+function numberHint(kind: 'integer' | 'number', value: unknown, variable: string | undefined, source: ConfigSource, line: number, col: number): string {
+  const wanted = kind === 'integer' ? 'a whole number' : 'a number';
+  const quoted = /^["']/.test(source.text.split('\n')[line - 1]?.slice(col - 1) ?? '');
+  const numeric = typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value));
+  if (variable && quoted && numeric) return `write \${${variable}} without quotes, so that it takes the number it holds`;
+  if (variable) return `the value comes from the environment variable ${variable}: set it to ${wanted}${quoted ? `, and write \${${variable}} without quotes` : ''}`;
+  return quoted && numeric ? 'write the number without quotes' : `write ${wanted}`;
+}
+
+/** `numeric`: a number was wanted; its hint depends on how the value was written (numberHint). */
+interface Described { path: ConfigPath; message: string; hint?: string; atKey?: boolean; numeric?: 'integer' | 'number' }
 
 function describe(error: ErrorObject, path: ConfigPath): Described | undefined {
   const parent = (error.parentSchema ?? {}) as JsonSchema;
@@ -50,6 +69,9 @@ function describe(error: ErrorObject, path: ConfigPath): Described | undefined {
       const wanted = parent.format ? FORMAT_HINTS[String(parent.format)]?.what : undefined;
       const message = `must be ${wanted ?? expected.map(article).join(' or ')}, not ${describeValue(error.data)}`;
       if (path.length === 0) return { path, message, hint: 'a config is a mapping of sections, starting with apis: (see atp.config.example.yaml)' };
+      if (!parent.format && !expected.includes('array') && !expected.includes('object') && (expected.includes('integer') || expected.includes('number'))) {
+        return { path, message, numeric: expected.includes('number') ? 'number' : 'integer' };
+      }
       return { path, message, hint: parent.format ? FORMAT_HINTS[String(parent.format)]?.hint : hintForType(expected) };
     }
     case 'enum':
@@ -183,7 +205,6 @@ function article(type: string): string {
 function hintForType(expected: string[]): string | undefined {
   if (expected.includes('array')) return 'write a YAML list: one "- item" per line, or [a, b]';
   if (expected.includes('object')) return 'write a YAML mapping of key: value lines, indented under this key';
-  if (expected.includes('integer') || expected.includes('number')) return 'write the number without quotes';
   if (expected.includes('string')) return 'quote the value if YAML read it as another type';
   return undefined;
 }

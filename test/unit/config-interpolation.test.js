@@ -95,11 +95,20 @@ test('a whole reference is typed only where the schema takes that type: numeric 
 test('a quoted whole reference stays a string (so the schema rejects a quoted port)', () => {
   const problems = problemsOf('server:\n  port: "${PORT}"\napis: []\n', { PORT: '8080' });
   assert.deepEqual(problems, [{
-    file: 'atp.yaml', line: 2, col: 9, path: 'server.port', message: 'must be an integer, not "8080"', hint: 'write the number without quotes',
+    file: 'atp.yaml', line: 2, col: 9, path: 'server.port', message: 'must be an integer, not "8080"', hint: 'write ${PORT} without quotes, so that it takes the number it holds',
   }]);
   // Where a string is wanted, a quoted number-like value is right.
   const config = load('cache:\n  namespace: "${NS}"\napis: []\n', { NS: '2024' });
   assert.equal(config.cache.namespace, '2024');
+});
+
+test('a number that is not one gets the hint its source calls for: the variable, the quotes, or a number', () => {
+  const hint = (text, env = {}) => problemsOf(text, env).map((problem) => problem.hint);
+  assert.deepEqual(hint('server:\n  port: ${PORT}\napis: []\n', { PORT: 'abc' }), ['the value comes from the environment variable PORT: set it to a whole number']);
+  assert.deepEqual(hint('server:\n  port: "${PORT}"\napis: []\n', { PORT: 'abc' }), ['the value comes from the environment variable PORT: set it to a whole number, and write ${PORT} without quotes']);
+  assert.deepEqual(hint('server:\n  port: ${PORT:-abc}\napis: []\n'), ['write a whole number'], 'a default written in the file is the file\'s mistake');
+  assert.deepEqual(hint('server:\n  port: abc\napis: []\n'), ['write a whole number']);
+  assert.deepEqual(hint("server:\n  port: '3333'\napis: []\n"), ['write the number without quotes']);
 });
 
 test('a value that looks like a mapping or list stays a string', () => {
