@@ -41,7 +41,15 @@ export function serverDelegation(config: Config, deps: { store: Store; secrets: 
     identify: async (clientId) => (clientId ? deps.identify(clientId) : undefined),
     redirectUri: () => config.oauth.redirectUrl ?? (base && `${base}/oauth/callback`),
   });
-  return { delegation, listening: (url) => void (base = url) };
+  return {
+    delegation,
+    listening(url) {
+      base = url;
+      if (!config.oauth.redirectUrl && /^http:\/\/(0\.0\.0\.0|\[::\])[:/]/.test(url)) {
+        deps.logger.warn(`sign-in links send browsers back to ${url}/oauth/callback, which no browser can reach: set oauth.redirectUrl to this server's address as browsers reach it`);
+      }
+    },
+  };
 }
 
 /** Who signs in from a terminal: this OS user, so people sharing a state store do not share tokens. */

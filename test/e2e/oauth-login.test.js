@@ -90,6 +90,10 @@ test('atp login refuses what it cannot do: no encryption key, an unknown group, 
   const noKey = await runAtp(['login', 'crm', '-c', keyless], { cwd: dir });
   assert.equal(noKey.code, 1);
   assert.match(noKey.stderr, /oauth\.encryptionKey is not set/);
+  const execNoKey = await runAtp(['exec', '-c', keyless, '-'], { cwd: dir, stdin: 'try { await api.crm.me({}); } catch (error) { return error.code; }' });
+  assert.equal(execNoKey.code, 0, 'atp exec still runs; only the calls that need a sign-in fail');
+  assert.equal(execNoKey.stdout.trim(), 'AUTHORIZATION_REQUIRED');
+  assert.match(execNoKey.stderr, /groups that act for a signed-in user cannot: oauth\.encryptionKey is not set/);
 
   const config = writeConfig('refuse.yaml', { encryptionKey: 'terminal-encryption-key-of-32-characters', credentialsFile: './refused.json' });
   const unknown = await runAtp(['login', 'nope', '-c', config], { cwd: dir });
