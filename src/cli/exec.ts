@@ -108,17 +108,22 @@ async function runExec(command: Command, file: string, options: ExecOptions): Pr
   }
 }
 
+/** Each limit from its option, else from the config; a message names the one that was read (`--memory 4MB`, `execution.memory (4000000)`). */
 function requestLimits(config: Config, options: ExecOptions): { timeout: number; memory: number; llmCalls: number } | string {
   const { execution } = config;
+  const named = (option: string, setting: string, given: string | undefined, value: number) => (given === undefined ? `${setting} (${value})` : `${option} ${given}`);
   const timeout = options.timeout === undefined ? execution.timeout : parseDuration(options.timeout);
-  if (timeout === undefined || timeout <= 0) return `--timeout must be a duration such as 5s or 500ms, not ${options.timeout}`;
-  if (timeout > execution.maxTimeout) return `--timeout ${options.timeout} is above execution.maxTimeout (${formatDuration(execution.maxTimeout)})`;
+  const timeoutFrom = named('--timeout', 'execution.timeout', options.timeout, execution.timeout);
+  if (timeout === undefined || timeout <= 0) return `${timeoutFrom}: the timeout must be a duration such as 5s or 500ms`;
+  if (timeout > execution.maxTimeout) return `${timeoutFrom} is above execution.maxTimeout (${formatDuration(execution.maxTimeout)})`;
   const memory = options.memory === undefined ? execution.memory : parseSize(options.memory);
-  if (memory === undefined || memory < 8e6) return `--memory must be a size of at least 8MB, such as 64MB, not ${options.memory}`;
-  if (memory > execution.maxMemory) return `--memory ${options.memory} is above execution.maxMemory (${execution.maxMemory} bytes)`;
+  const memoryFrom = named('--memory', 'execution.memory', options.memory, execution.memory);
+  if (memory === undefined || memory < 8e6) return `${memoryFrom}: the memory must be a size of at least 8MB, such as 64MB`;
+  if (memory > execution.maxMemory) return `${memoryFrom} is above execution.maxMemory (${execution.maxMemory} bytes)`;
   const llmCalls = options.llmCalls === undefined ? execution.llmCalls : Number(options.llmCalls);
-  if (!Number.isInteger(llmCalls) || llmCalls < 0) return `--llm-calls must be a whole number, not ${options.llmCalls}`;
-  if (llmCalls > execution.maxLLMCalls) return `--llm-calls ${llmCalls} is above execution.maxLLMCalls (${execution.maxLLMCalls})`;
+  const llmCallsFrom = named('--llm-calls', 'execution.llmCalls', options.llmCalls, execution.llmCalls);
+  if (!Number.isInteger(llmCalls) || llmCalls < 0) return `${llmCallsFrom}: the number of LLM calls must be a whole number`;
+  if (llmCalls > execution.maxLLMCalls) return `${llmCallsFrom} is above execution.maxLLMCalls (${execution.maxLLMCalls})`;
   return { timeout, memory, llmCalls };
 }
 

@@ -1,4 +1,4 @@
-// Rules the schema cannot say: unique names, one of command/url, limits within their maxima, files that exist.
+// Rules the schema cannot say: unique names, one of command/url, limits within their minima and maxima, files that exist.
 
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -83,10 +83,28 @@ function checkFile(file: string, at: ConfigPath, dir: string, report: Report, wh
   else if (!statSync(full).isFile()) report(at, `${what} "${file}" is not a file`);
 }
 
+/** The least heap an isolate can have (isolated-vm's floor), as --memory of atp exec checks it too. */
+const MIN_MEMORY_BYTES = 8_000_000;
+
+function checkMinima(execution: Raw, report: Report): void {
+  for (const key of ['timeout', 'maxTimeout']) {
+    if (parseUnit(execution[key], parseDuration) !== 0) continue;
+    report(['execution', key], `execution.${key} is 0, which would stop every execution at once`, 'write a duration such as 30s');
+  }
+  for (const key of ['memory', 'maxMemory']) {
+    const value = parseUnit(execution[key], parseSize);
+    if (value === undefined || value >= MIN_MEMORY_BYTES) continue;
+    const raw = execution[key];
+    const bare = typeof raw === 'number' && raw >= 8 && raw <= 65_536 ? `; a number without a unit counts bytes: did you mean ${raw}MB?` : '';
+    report(['execution', key], `execution.${key} (${String(raw)}) is below 8MB, the least heap a sandbox can run with`, `write at least 8MB${bare}`);
+  }
+}
+
 function checkLimits(data: Raw, report: Report, written: (at: ConfigPath) => boolean): void {
   const execution = (data.execution ?? {}) as Raw;
   const shown = (section: string, key: string, value: unknown) =>
     `${section}.${key} (${String(value)}${written([section, key]) ? '' : ', the default'})`;
+  checkMinima(execution, report);
   const pairs: [string, string, (v: string | number) => number | undefined][] = [
     ['timeout', 'maxTimeout', parseDuration],
     ['memory', 'maxMemory', parseSize],

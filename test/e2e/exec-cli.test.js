@@ -96,6 +96,18 @@ test('errors name the file as it was given (<stdin> for -), at line:column, so t
   assert.match(syntax.stderr, /^ {4}at \.\.\/cli\/syntax\.ts:2:\d+$/m);
 });
 
+test('a limit below its least in the config is reported at its line, and --memory (not given) is not blamed', async () => {
+  const small = path.join(dir, 'small-memory.yaml');
+  await writeFile(small, `execution:\n  memory: 128\napis:\n  - name: math\n    type: module\n    module: ${JSON.stringify(path.join(root, 'test', 'fixtures', 'modules', 'math.js'))}\n`);
+  const child = spawn(process.execPath, [bin, 'exec', '-c', small, '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  child.stdin.end('return 1');
+  assert.equal(await new Promise((resolve) => child.on('close', resolve)), 1);
+  assert.match(stderr, /small-memory\.yaml:2:11: execution\.memory \(128\) is below 8MB/);
+  assert.doesNotMatch(stderr, /--memory|undefined/);
+});
+
 test('without a terminal, LLM calls fail clearly inside the code', async () => {
   const { exitCode, stderr } = await atpExec('return await atp.llm.call({ prompt: "hi" });', [], { stdin: true });
   assert.equal(exitCode, 3);
@@ -109,6 +121,10 @@ test('usage errors exit 2, an unreadable file exits 1', async () => {
   assert.match(tooLong.stderr, /above execution\.maxTimeout/);
   const bad = await atpExec('return 1', ['--memory', 'lots']);
   assert.equal(bad.exitCode, 2);
+  assert.match(bad.stderr, /^atp exec: --memory lots: the memory must be a size of at least 8MB/m);
+  const small = await atpExec('return 1', ['--memory', '4MB']);
+  assert.equal(small.exitCode, 2);
+  assert.match(small.stderr, /^atp exec: --memory 4MB: the memory must be a size of at least 8MB/m);
   const child = spawn(process.execPath, [bin, 'exec', '-c', config, path.join(dir, 'missing.ts')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
