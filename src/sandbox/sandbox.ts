@@ -317,6 +317,7 @@ export class Sandbox {
     try {
       return (this.waitingRef.applySync(undefined, [], { result: { copy: true }, timeout: 50 }) as { label: string; stack: string } | null) ?? undefined;
     } catch {
+      if (!this.isolate.isDisposed) this.handle.terminated = true; // stopped at its timeout
       return undefined;
     }
   }
@@ -331,7 +332,12 @@ export class Sandbox {
    * every turn sent before it, so its answer also proves those turns are over.
    */
   async snapshot(): Promise<SnapshotData> {
-    return (await this.snapshotRef.apply(undefined, [], { result: { copy: true }, timeout: 1000 })) as SnapshotData;
+    try {
+      return (await this.snapshotRef.apply(undefined, [], { result: { copy: true }, timeout: 1000 })) as SnapshotData;
+    } catch (error) {
+      if (!this.isolate.isDisposed) this.handle.terminated = true; // stopped at its timeout
+      throw error;
+    }
   }
 
   /**
