@@ -260,3 +260,34 @@ test('after the catalog changes, the client\'s next execution in the same isolat
     await executor.close();
   }
 });
+
+test('an isolate whose heap stays above its share after an execution is retired; one below is kept', async () => {
+  const { executor } = makeExecutor({ clientIsolates: { heapShare: 0.25 }, inlineTurns: { budgetMs: 5000 } });
+  try {
+    await run(executor, 'globalThis.small = new Array(1000).fill(1); return 1;');
+    const [kept] = idsOf(executor);
+    assert.equal((await run(executor, 'return 2;')).status, 'completed');
+    assert.deepEqual(idsOf(executor), [kept], 'a small heap keeps the isolate');
+    const big = await run(executor, 'globalThis.big = new Array(4_000_000).fill(0.5); return big.length;'); // 32MB of 64MB
+    assert.deepEqual([big.status, big.result], ['completed', 4_000_000]);
+    assert.deepEqual(idsOf(executor), [], 'retired at the end of the execution that left its heap high');
+    assert.equal((await run(executor, 'return typeof big;')).result, 'undefined');
+    assert.notEqual(idsOf(executor)[0], kept);
+  } finally {
+    await executor.close();
+  }
+});
+
+test('an idle isolate is retired (sessions have no end hook: this is how a client that left lets go)', async () => {
+  const { executor } = makeExecutor({ clientIsolates: { idleMs: 50 } });
+  try {
+    await run(executor, 'return 1;');
+    const [first] = idsOf(executor);
+    await until(() => idsOf(executor).length === 0, 'the idle isolate to be retired');
+    const next = await run(executor, 'return 2;');
+    assert.deepEqual([next.status, next.result], ['completed', 2]);
+    assert.notEqual(idsOf(executor)[0], first);
+  } finally {
+    await executor.close();
+  }
+});
