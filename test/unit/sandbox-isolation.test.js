@@ -291,3 +291,24 @@ test('an idle isolate is retired (sessions have no end hook: this is how a clien
     await executor.close();
   }
 });
+
+test('while one execution is paused in an isolate, the next runs there without seeing it; the paused one resumes in place with its own state', async () => {
+  const logLines = [];
+  const { executor } = makeExecutor({ logLines });
+  try {
+    const paused = await run(executor, `globalThis.secret = 's3cret'; Object.prototype.mark = 'a'; Array.prototype.push = () => -1;
+      const answer = await atp.llm.call({ prompt: 'go on?' }); return [globalThis.secret, ({}).mark, [].push(1), answer];`);
+    assert.equal(paused.status, 'paused');
+    const [isolate] = executor.isolatesOf('client-a');
+    assert.equal(isolate.parked, 1);
+    const other = await run(executor, 'const a = []; a.push(1); return [typeof secret, ({}).mark ?? null, a.length];');
+    assert.deepEqual([other.status, other.result], ['completed', ['undefined', null, 1]]);
+    assert.deepEqual(executor.isolatesOf('client-a').map((found) => [found.id, found.executions]), [[isolate.id, 2]], 'both ran in the one isolate');
+    const resumed = await executor.resume(paused.executionId, 'client-a', { result: 'yes' });
+    assert.deepEqual([resumed.status, resumed.result], ['completed', ['s3cret', 'a', -1, 'yes']]);
+    assert.equal(executor.isolatesOf('client-a')[0].parked, 0);
+    assert.ok(!logLines.some((line) => line.msg === 'paused execution no longer held live'), 'resumed in place, not by replay');
+  } finally {
+    await executor.close();
+  }
+});
