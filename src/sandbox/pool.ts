@@ -36,6 +36,7 @@ export class IsolatePool {
   private rehearsed = false;
   private refillSoon = false;
   private apiIds: string[];
+  private built = 0;
 
   constructor(private readonly options: IsolatePoolOptions) {
     this.bootstrap = new RuntimeBootstrap(options.runtime, options.apiIds);
@@ -71,6 +72,11 @@ export class IsolatePool {
   /** Size of the runtime's V8 code cache, in bytes (0 until the first isolate is built). */
   get codeCacheBytes(): number {
     return this.bootstrap.cachedData?.copy().byteLength ?? 0;
+  }
+
+  /** Isolates built since the pool was made (warm, or fresh for a memory limit of their own). */
+  get builtCount(): number {
+    return this.built;
   }
 
   /** Used isolates whose teardown has not finished. */
@@ -133,10 +139,12 @@ export class IsolatePool {
     Sandbox.teardownsFinished();
   }
 
-  private create(memoryLimit: number): Promise<Sandbox> {
-    return Sandbox.create(this.builder, this.bootstrap, memoryLimit, (message) => {
+  private async create(memoryLimit: number): Promise<Sandbox> {
+    const sandbox = await Sandbox.create(this.builder, this.bootstrap, memoryLimit, (message) => {
       this.options.logger.error('V8 lost control of an isolate; restart this process soon', { reason: message });
     });
+    this.built++;
+    return sandbox;
   }
 
   /** Starts builds while isolates are wanted (the waiting take() calls, then the pool's size), as many at once as the builder runs. */

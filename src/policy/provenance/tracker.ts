@@ -2,6 +2,7 @@
 // data-flow rules checked against each call's input before the call is made.
 
 import type { Audit, AuditSubject } from '../../audit/index.js';
+import type { Metrics } from '../../telemetry/index.js';
 import type { Literals } from './literals.js';
 import type { CompiledRules, ExfiltrationRule, OriginRule } from './rules.js';
 import { ValueIndex, walkLeaves, type Label, type Match } from './values.js';
@@ -27,6 +28,7 @@ export interface TrackerOptions {
   /** Restricted values read in this execution, for the client's later ones. */
   remember(values: RememberedValue[]): void;
   audit?: Audit;
+  metrics?: Metrics;
   subject: AuditSubject;
 }
 
@@ -113,6 +115,7 @@ export class ProvenanceTracker {
       origins: [...new Set(found.flatMap((item) => item.origins))],
     };
     if (action === 'block') this.violated = true;
+    for (const rule of decision.rules) this.options.metrics?.policyViolation(rule, found.find((item) => item.rule === rule)!.action);
     this.options.audit?.policy(this.options.subject, {
       event: 'violation', function: fn, rules: decision.rules, action, decision: action === 'block' ? 'blocked' : action === 'approve' ? 'approval requested' : 'allowed, logged', origins: decision.origins, message: decision.message,
     });
