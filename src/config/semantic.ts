@@ -22,7 +22,26 @@ export function semanticProblems(data: Raw, source: ConfigSource): ConfigProblem
   checkGroups(data.apis, dir, report);
   checkLimits(data, report, written);
   checkTimezone((data.execution as Raw | undefined)?.timezone, report);
+  checkMetrics(data.telemetry as Raw | undefined, report);
   return problems;
+}
+
+/** Metrics pushed beside the traces need a traces endpoint to stand beside; /metrics needs a token or a port of its own. */
+function checkMetrics(telemetry: Raw | undefined, report: Report): void {
+  const metrics = telemetry?.metrics as Raw | undefined;
+  if (!metrics) return;
+  const endpoint = telemetry!.endpoint;
+  if (metrics.otlp === true && !(typeof endpoint === 'string' && /\/v1\/traces\/?$/.test(endpoint.split(/[?#]/)[0]))) {
+    report(['telemetry', 'metrics', 'otlp'], typeof endpoint === 'string'
+      ? 'telemetry.endpoint does not end in /v1/traces, so the metrics endpoint beside it is not known'
+      : 'metrics are to go to the collector of telemetry.endpoint, which is not set',
+    'write the metrics endpoint instead of true, e.g. otlp: http://collector:4318/v1/metrics');
+  }
+  const prometheus = metrics.prometheus as Raw | undefined;
+  if (prometheus && prometheus.token === undefined && prometheus.port === undefined) {
+    report(['telemetry', 'metrics', 'prometheus'], '/metrics would be open to anyone who can reach the server',
+      'give it a token (scrapers send Authorization: Bearer <token>), or a port of its own on a private interface');
+  }
 }
 
 function checkTimezone(zone: unknown, report: Report): void {
