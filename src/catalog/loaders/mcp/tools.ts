@@ -9,6 +9,7 @@ import { lazyInputCheck, type InputCheck } from '../../input-check.js';
 import { ToolCallError, type CallContext, type JsonSchema, type Tool, type ToolAnnotations } from '../../types.js';
 import { plainMcpMessage } from './connect.js';
 import { linkedCancel } from './cancel.js';
+import { withTraceContext } from './trace-context.js';
 import type { McpConnection } from './connection.js';
 import { McpToolError, resultValue } from './result.js';
 
@@ -37,14 +38,14 @@ function toTool(mcpTool: McpTool, id: string, config: McpGroupConfig, connection
       try {
         // the SDK checks only that the result is an object, resultValue reads it defensively: no deep parse
         // of every content block (several µs a call); callTool still checks structuredContent against an outputSchema
-        result = await client.callTool({ name: mcpTool.name, arguments: (input ?? {}) as Record<string, unknown> }, LOOSE_RESULT, {
+        result = await withTraceContext(ctx.trace, () => client.callTool({ name: mcpTool.name, arguments: (input ?? {}) as Record<string, unknown> }, LOOSE_RESULT, {
           signal: cancel.signal,
           timeout: config.timeout,
           onprogress: ctx.onProgress && ((progress) => {
             const fraction = progress.total ? progress.progress / progress.total : undefined;
             ctx.onProgress!(progress.message ?? (progress.total ? `${progress.progress}/${progress.total}` : String(progress.progress)), fraction);
           }),
-        });
+        }));
       } catch (error) {
         throw inputRefused(error, label, check, input) ?? callFailure(error, label, config, connection, ctx);
       } finally {
