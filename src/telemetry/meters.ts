@@ -28,7 +28,8 @@ const SECONDS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0
 const CALLS = [0, 1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000];
 const SHUTDOWN_TIMEOUT_MS = 5_000;
 const MIN_INTERVAL_MS = 100;
-const EXPORT_TIMEOUT_MS = 30_000;
+/** The exporter's default: a push that gets no answer by then has failed (within half the interval, when shorter). */
+const EXPORTER_TIMEOUT_MS = 10_000;
 
 export class DaemonMetrics implements Metrics {
   private readonly provider: MeterProvider;
@@ -48,7 +49,11 @@ export class DaemonMetrics implements Metrics {
   /** Attribute sets by group (or status, operation): the same object each time, none made per call. */
   private readonly attributes = new Map<string, Attributes>();
 
-  constructor(config: TelemetryConfig, private readonly options: MetricsOptions) {
+  /**
+   * The exporter's timeout is OTEL_EXPORTER_OTLP_METRICS_TIMEOUT (or OTEL_EXPORTER_OTLP_TIMEOUT) when set; the
+   * endpoint, headers and interval come from the config.
+   */
+  constructor(config: TelemetryConfig, private readonly options: MetricsOptions, env: NodeJS.ProcessEnv = process.env) {
     const { metrics } = config;
     const resource = resourceFromAttributes({ 'service.name': config.serviceName, 'service.version': options.version });
     const clients = new ClientsProducer(resource, options.version, metrics.topClients, () => this.source);
@@ -56,10 +61,13 @@ export class DaemonMetrics implements Metrics {
     const endpoint = otlpEndpoint(config);
     if (endpoint) {
       const interval = Math.max(MIN_INTERVAL_MS, metrics.interval);
+      // a push ends (and a failed one is logged) before the reader would give up on it
+      const timeout = env.OTEL_EXPORTER_OTLP_METRICS_TIMEOUT || env.OTEL_EXPORTER_OTLP_TIMEOUT ? undefined : Math.min(EXPORTER_TIMEOUT_MS, Math.floor(interval / 2));
+      const exporter = new OTLPMetricExporter({ url: endpoint, headers: { ...config.headers }, ...(timeout && { timeoutMillis: timeout }) });
       readers.push(new PeriodicExportingMetricReader({
-        exporter: new LoggedExporter(new OTLPMetricExporter({ url: endpoint, headers: { ...config.headers } }), options.logger, withoutCredentials(endpoint)),
+        exporter: new LoggedExporter(exporter, options.logger, withoutCredentials(endpoint)),
         exportIntervalMillis: interval,
-        exportTimeoutMillis: Math.min(interval, EXPORT_TIMEOUT_MS),
+        exportTimeoutMillis: interval,
         metricProducers: [clients],
       }));
     }
@@ -197,16 +205,24 @@ class ClientsProducer implements MetricProducer {
   }
 }
 
-/** The OTLP exporter, with a failed push said once in our log (what failed and what to check), not as a stack. */
+/**
+ * The OTLP exporter, with a failed push said in our log (what failed and what to check), not as a stack: once
+ * for a run of failures for the same reason, and once more when pushes go through again.
+ */
 class LoggedExporter implements PushMetricExporter {
+  private failing?: string;
+
   constructor(private readonly inner: OTLPMetricExporter, private readonly logger: Logger, private readonly endpoint: string) {}
 
   export(metrics: ResourceMetrics, done: (result: ExportResult) => void): void {
     this.inner.export(metrics, (result) => {
-      if (result.code !== ExportResultCode.SUCCESS) {
-        const why = result.error?.message ?? 'no reason given';
-        this.logger.warn(`telemetry: metrics could not be sent (${why}); check telemetry.metrics.otlp (or telemetry.endpoint) and that the collector is up`, { endpoint: this.endpoint });
+      const why = result.code === ExportResultCode.SUCCESS ? undefined : result.error?.message ?? 'no reason given';
+      if (why !== undefined && why !== this.failing) {
+        this.logger.warn(`telemetry: metrics could not be sent (${why}); check telemetry.metrics.otlp (or telemetry.endpoint) and that the collector is up; said once until it changes`, { endpoint: this.endpoint });
+      } else if (why === undefined && this.failing !== undefined) {
+        this.logger.info('telemetry: metrics are sent again', { endpoint: this.endpoint });
       }
+      this.failing = why;
       done({ code: ExportResultCode.SUCCESS }); // reported above: not again through OpenTelemetry's global error handler
     });
   }

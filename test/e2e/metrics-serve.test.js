@@ -298,3 +298,21 @@ test('a call that breaks a data-flow rule counts as a policy violation, by rule 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a collector that cannot be reached is one warning per reason, without the URL\'s credentials or a stack', async () => {
+  const atp = await startAtp({
+    apis: [{ name: 'math', type: 'module', module: MATH }],
+    telemetry: { metrics: { otlp: 'http://collector:pw-in-url-4c1e@127.0.0.1:9/v1/metrics', interval: '100ms' } },
+  });
+  try {
+    const warning = /telemetry: metrics could not be sent \(connect ECONNREFUSED 127\.0\.0\.1:9\); check telemetry\.metrics\.otlp/;
+    await until('a failed push', () => warning.test(atp.stderr()));
+    assert.equal((await stopProcess(atp.child)).code, 0);
+    assert.equal(atp.stderr().split('metrics could not be sent').length - 1, 1, 'said once for the same reason');
+    assert.match(atp.stderr(), /endpoint=http:\/\/127\.0\.0\.1:9\/v1\/metrics/);
+    assert.doesNotMatch(atp.stderr(), /pw-in-url-4c1e/);
+    assert.doesNotMatch(atp.stderr(), /    at /, 'no stack trace in the log');
+  } finally {
+    await atp.stop().catch(() => undefined);
+  }
+});
