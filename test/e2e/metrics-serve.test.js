@@ -17,6 +17,7 @@ const MATH = path.join(here, '../fixtures/modules/math.js');
 const SHOP = path.join(here, '../fixtures/openapi/shop.yaml');
 const SCRAPE_TOKEN = 'scrape-token-7f3a9c21e4b8';
 const MCP_TOKEN = 'mcp-token-2b8e41f9a7';
+const CLIENT_TRACE = '5c4b2a9e0d8f47a1b3c6d2e9f0a1b2c3';
 
 /** Prometheus text as samples: [{ name, labels, value }]; throws on a line that is not a comment or a sample. */
 function parsePrometheus(text) {
@@ -112,7 +113,7 @@ test('metrics over OTLP and as Prometheus text; upstreams see the trace of the t
     assert.ok(sampled(before, 'atp_isolates_built_total') >= 1, 'isolates were built at start-up');
 
     const session = await openSession(atp.url, { clientInfo: { name: 'metrics-test' }, services: { hasLLM: true } });
-    const execute = (code) => call(`${atp.url}/api/execute`, { method: 'POST', headers: session.headers, body: { code } });
+    const execute = (code, headers = {}) => call(`${atp.url}/api/execute`, { method: 'POST', headers: { ...session.headers, ...headers }, body: { code } });
     const code = `
       const sum = await api.math.add({ a: 1, b: 2 });
       try { await api.math.divide({ a: 1, b: 0 }); } catch {}
@@ -120,7 +121,8 @@ test('metrics over OTLP and as Prometheus text; upstreams see the trace of the t
       const remote = await api.remote.whoami({});
       const answer = await atp.llm.call({ prompt: 'go on?' });
       return { sum, retried: retried.path, remote, answer };`;
-    const paused = await execute(code);
+    // the client's trace, with a vendor's tracestate that must travel on to the upstreams
+    const paused = await execute(code, { traceparent: `00-${CLIENT_TRACE}-00f067aa0ba902b7-01`, tracestate: 'vendor=opaque-7' });
     assert.equal(paused.body.status, 'paused', JSON.stringify(paused.body));
     const done = await call(`${atp.url}/api/resume/${paused.body.executionId}`, { method: 'POST', headers: session.headers, body: { result: 'yes' } });
     assert.equal(done.body.status, 'completed', JSON.stringify(done.body));
@@ -172,9 +174,11 @@ test('metrics over OTLP and as Prometheus text; upstreams see the trace of the t
     const shopSpan = span('execute_tool api.shop.status.get');
     const attempts = upstream.requests.filter((r) => r.path === '/v1/status/503');
     assert.equal(attempts.length, 2, 'one failed attempt, one retry');
+    assert.equal(shopSpan.traceId, CLIENT_TRACE);
     for (const attempt of attempts) {
       assert.equal(traceIdOf(attempt.headers.traceparent), shopSpan.traceId);
       assert.equal(parentIdOf(attempt.headers.traceparent), shopSpan.spanId);
+      assert.equal(attempt.headers.tracestate, 'vendor=opaque-7');
     }
     const mcpSpan = span('execute_tool api.remote.whoami');
     assert.equal(mcp.state.traceparents.length, 1, 'only the tools/call request carried a trace context');
