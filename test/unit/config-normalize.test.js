@@ -38,7 +38,7 @@ test('defaults are filled, in ms and bytes', async () => {
   assert.deepEqual(config.search, { maxResults: 10, embeddings: { provider: 'none' } });
   assert.deepEqual(config.policies, {});
   assert.deepEqual(config.audit, { sinks: [], includeInputs: true, includeResults: false });
-  assert.deepEqual(config.telemetry, { serviceName: 'atp', sampleRatio: 1 });
+  assert.deepEqual(config.telemetry, { serviceName: 'atp', sampleRatio: 1, metrics: { otlp: false, interval: 60_000, topClients: 10 } });
   assert.deepEqual(config.logging, { level: 'info', format: 'text' });
   assert.deepEqual(config.apis, [{
     name: 'petstore', type: 'openapi', spec: path.join(VALID, 'specs/petstore.yaml'), timeout: 30_000, retries: 2, concurrency: 16, clientConcurrency: 12,
@@ -82,6 +82,7 @@ test('full.yaml: every section carries its written values, converted', async () 
   });
   assert.deepEqual(config.telemetry, {
     serviceName: 'atp-test', endpoint: 'http://127.0.0.1:4318/v1/traces', headers: { 'X-Honeycomb-Team': 'h' }, sampleRatio: 0.25,
+    metrics: { otlp: true, interval: 30_000, prometheus: { token: 'scrape-token-0a1b2c3d4e', port: 9464, host: '127.0.0.1' }, topClients: 5 },
   });
   assert.deepEqual(config.logging, { level: 'debug', format: 'json' });
 });
