@@ -43,6 +43,7 @@ interface Host {
 }
 
 export class ClientIsolates implements SandboxSource {
+  readonly reusesIsolates = true;
   private readonly byKey = new Map<string, Host[]>();
   /** Isolates being built per key: they count against perClient already. */
   private readonly building = new Map<string, number>();

@@ -6,6 +6,8 @@ import type { IsolatePool } from './pool.js';
 import type { Sandbox } from './sandbox.js';
 
 export interface SandboxSource {
+  /** Whether an isolate outlives the execution that used it (then it must be idle, not merely answered). */
+  readonly reusesIsolates: boolean;
   /** A Sandbox no other execution has run in: a new context, in a fresh isolate or one of this client's. */
   take(memoryLimit: number, clientId: string): Promise<Sandbox>;
   /**
@@ -25,6 +27,8 @@ export interface SandboxSource {
 
 /** Today's rule, execution.isolation: execution. Every execution gets its own isolate; nothing is reused. */
 export class FreshIsolates implements SandboxSource {
+  readonly reusesIsolates = false;
+
   constructor(private readonly pool: IsolatePool) {}
 
   take(memoryLimit: number): Promise<Sandbox> {
