@@ -3,7 +3,9 @@
 // once a second as a scraper would; OTLP pushes to a collector on 127.0.0.1 that answers at once), one
 // execution of many module-tool calls at a time. Runs alternate between the two servers, so a busy moment of
 // the machine falls on both. Prints, per call, the server's CPU time (from /proc, Linux: steadier than wall
-// time on a shared machine) and the wall time, with the differences.
+// time on a shared machine) and the wall time, with the differences. On a busy machine these move by several
+// µs from run to run, so the host's side of a call is also measured alone, in this process: the runtime's
+// plan and run of one module call, without metrics and with them (recorded, then scraped at the end).
 //
 //   node --no-node-snapshot bench/metrics-overhead.js [--quick]
 
@@ -15,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { closeClient, postJson } from './serve-client.js';
+import { HostRuntime } from '../dist/runtime/index.js';
+import { createMetrics } from '../dist/telemetry/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
@@ -87,6 +91,33 @@ async function round(server) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/** The host's side of one call (HostRuntime.plan, then the call's run), µs, without and with metrics. */
+async function hostSide() {
+  const quiet = { warn() {}, info() {}, debug() {}, error() {}, enabled: () => false, child() { return this; } };
+  const metrics = createMetrics({ serviceName: 'bench', sampleRatio: 1, metrics: { otlp: false, interval: 60_000, topClients: 10, prometheus: { token: TOKEN } } }, { logger: quiet, version: '0' });
+  const entry = { id: 'demo.add', group: { name: 'demo', kind: 'module' }, tool: { sourceName: 'add', annotations: {}, invoke: async ({ a, b }) => a + b } };
+  const catalog = { get: () => entry };
+  const runtimes = { off: new HostRuntime(catalog, undefined, {}), on: new HostRuntime(catalog, undefined, { metrics }) };
+  const signal = new AbortController().signal;
+  const calls = quick ? 50_000 : 200_000;
+  const measure = async (runtime) => {
+    const scope = { executionId: 'e', clientId: 'c', services: {}, clientTools: new Map(), isAllowed: () => true, allowLLMCalls: true, llmLimit: 0, counters: { llm: 0, approval: 0, tools: 0 } };
+    const started = performance.now();
+    for (let i = 0; i < calls; i++) await runtime.plan('api', 'demo.add', { a: i, b: 1 }, scope).run(signal);
+    return ((performance.now() - started) * 1000) / calls;
+  };
+  const times = { off: [], on: [] };
+  for (let i = 0; i < ROUNDS + 1; i++) {
+    times.off.push(await measure(runtimes.off));
+    times.on.push(await measure(runtimes.on));
+  }
+  const [off, on] = [median(times.off.slice(1)), median(times.on.slice(1))];
+  if (!(await metrics.scrape()).includes('atp_tool_duration_count{atp_group="demo"')) throw new Error('the calls were not recorded');
+  await metrics.close();
+  console.log(`host side of a call, in this process: off ${off.toFixed(3)} µs, on ${on.toFixed(3)} µs, metrics add ${(on - off).toFixed(3)} µs`);
+}
+
+await hostSide();
 const collector = await startCollector();
 const off = await startServer('metrics off');
 const on = await startServer('metrics on', { metrics: { otlp: collector.url, interval: '1s', prometheus: { token: TOKEN } } });
