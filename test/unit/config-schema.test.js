@@ -44,9 +44,9 @@ test('wrong types name what was found and what is wanted', () => {
 });
 
 test('durations and sizes accept integers (ms, bytes) but not fractions or negatives', () => {
-  const config = configFromText('execution:\n  timeout: 2500\n  memory: 1048576\napis: []\n', { filepath: path.join(DIR, 'atp.yaml'), cwd: DIR, env: {} });
+  const config = configFromText('execution:\n  timeout: 2500\n  memory: 16777216\napis: []\n', { filepath: path.join(DIR, 'atp.yaml'), cwd: DIR, env: {} });
   assert.equal(config.execution.timeout, 2500);
-  assert.equal(config.execution.memory, 1_048_576);
+  assert.equal(config.execution.memory, 16_777_216);
   assert.deepEqual(brief(problemsOf('execution:\n  timeout: 1.5\n  memory: -5\napis: []\n')), [
     [2, 12, 'execution.timeout', 'must be a duration, not number 1.5', 'write a number with a unit: 500ms, 30s, 5m, 1h, 1d (or an integer of milliseconds)'],
     [3, 11, 'execution.memory', 'number -5 is out of range: must be >= 0', undefined],
