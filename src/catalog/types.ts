@@ -4,6 +4,7 @@
 import type { ApiGroupConfig } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Secrets } from '../secrets/index.js';
+import type { Metrics } from '../telemetry/index.js';
 
 export type JsonSchema = { [keyword: string]: unknown } | boolean;
 
@@ -22,6 +23,8 @@ export interface CallContext {
   clientId?: string;
   /** Progress reported by the tool itself (MCP progress notifications). */
   onProgress?(message: string, fraction?: number): void;
+  /** The call's W3C trace context (traceparent, tracestate), sent with its upstream requests; only when tracing is on. */
+  trace?: Readonly<Record<string, string>>;
 }
 
 export interface Tool {
@@ -68,6 +71,37 @@ export interface LoadContext {
   store?: KeyValueStore;
   /** The process's secrets: a loader adds what it fetches (access tokens), so logs and answers mask them too. */
   secrets?: Secrets;
+  /** Users' own OAuth tokens (auth flow authorizationCode); absent where no user signs in (atp validate). */
+  credentials?: UserCredentials;
+  /** Upstream retries counted by group (config `telemetry.metrics`). */
+  metrics?: Metrics;
+}
+
+/** A group's OAuth provider for the authorization code flow: the config over the OpenAPI document's securitySchemes. */
+export interface OAuthProvider {
+  authorizationUrl: string;
+  tokenUrl: string;
+  revocationUrl?: string;
+  clientId: string;
+  clientSecret?: string;
+  scopes: string[];
+  audience?: string;
+  pkce: boolean;
+}
+
+/** Keeps each user's tokens per group (src/oauth); a loader registers its group's provider and asks for tokens per call. */
+export interface UserCredentials {
+  register(group: string, provider: OAuthProvider): GroupCredentials;
+}
+
+export interface GroupCredentials {
+  /**
+   * The access token of the user behind this client (refreshed when it is about to expire); throws
+   * AuthorizationRequiredError when that user has not signed in to the group.
+   */
+  accessToken(clientId: string | undefined, signal: AbortSignal): Promise<string>;
+  /** The upstream refused the token: the next accessToken refreshes it; true when that is worth a retry. */
+  invalidate(clientId: string | undefined): boolean;
 }
 
 export interface Loader<C extends ApiGroupConfig = ApiGroupConfig> {
@@ -92,7 +126,7 @@ export class GroupLoadError extends Error {
 export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 /** Why a tool call failed, in terms an agent can act on; `code` follows the protocol's error codes. */
-export type ToolCallErrorCode = 'VALIDATION_FAILED' | 'HTTP_ERROR' | 'NETWORK_ERROR' | 'TIMEOUT_ERROR' | 'RATE_LIMIT_EXCEEDED';
+export type ToolCallErrorCode = 'VALIDATION_FAILED' | 'HTTP_ERROR' | 'NETWORK_ERROR' | 'TIMEOUT_ERROR' | 'RATE_LIMIT_EXCEEDED' | 'AUTHORIZATION_REQUIRED';
 
 /**
  * A tool call that failed: invalid input, an upstream's non-2xx answer (status and a body excerpt), no answer.
@@ -114,5 +148,20 @@ export class ToolCallError extends Error {
     if (options.body !== undefined) this.body = options.body;
     this.retryable = options.retryable ?? false;
     if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
+  }
+}
+
+/**
+ * The group acts for a person who has not signed in to it (or whose sign-in ended): the agent shows
+ * `authorizationUrl` to the person, who consents; the next call carries their token.
+ */
+export class AuthorizationRequiredError extends ToolCallError {
+  readonly group: string;
+  readonly authorizationUrl?: string;
+  constructor(group: string, message: string, authorizationUrl?: string) {
+    super(message, { code: 'AUTHORIZATION_REQUIRED', status: 401 });
+    this.name = 'AuthorizationRequiredError';
+    this.group = group;
+    if (authorizationUrl !== undefined) this.authorizationUrl = authorizationUrl;
   }
 }

@@ -14,6 +14,8 @@ import { stackIn } from '../sandbox/index.js';
 import { checkPatterns, functionFilter } from '../policy/index.js';
 import { secretsOf, type Secrets } from '../secrets/index.js';
 import { openStore, type Store } from '../store/index.js';
+import { terminalDelegation, type TerminalDelegation } from '../oauth/index.js';
+import type { UserCredentials } from '../catalog/index.js';
 import { EXIT, globalOptions, loadConfigOrReport, printJson } from './output.js';
 
 /** One exit code per outcome, so scripts can tell them apart. */
@@ -76,35 +78,50 @@ async function runExec(command: Command, file: string, options: ExecOptions): Pr
   const groups: ToolGroup[] = [];
   let cache: Store | undefined;
   let audit: Audit | undefined;
+  let oauth: TerminalDelegation | undefined;
   try {
     audit = createAudit(config, { logger, stdout: process.stderr, secrets }); // standard output carries the result
-    groups.push(...(await loadGroups(config, logger, secrets)));
+    // groups that act for a user call as the one atp login signed in
+    // without them (no oauth.encryptionKey) only those groups' calls fail, each saying why
+    oauth = await terminalDelegation(config, { secrets, logger, configArg: global.config ? `-c ${global.config}` : undefined }).catch((error: Error) => {
+      logger.warn(`groups that act for a signed-in user cannot: ${error.message}`);
+      return undefined;
+    });
+    groups.push(...(await loadGroups(config, logger, secrets, oauth?.delegation)));
     checkPatterns(config, functionIds(groups)); // a policy pattern that matches no function guards nothing
     cache = await openStore(config.cache.store, { namespace: `${config.cache.namespace}:cache` });
   } catch (error) {
-    await closeAll(groups, cache, audit);
+    await Promise.all([closeAll(groups, cache, audit), oauth?.close()]);
     process.stderr.write(`atp exec: ${secrets.mask((error as Error).message)}\n`);
     return EXIT.failure;
   }
-  const executor = createExecutor({ config, catalog: new Catalog(groups, { visible: functionFilter(config.policies) }), stateStore: new Keyv(), cacheStore: cache.keyv, logger, audit });
+  // traced like a server's executions when telemetry.endpoint is set, under TRACEPARENT if the caller is traced;
+  // OpenTelemetry is loaded only then
+  const telemetry = config.telemetry.endpoint
+    ? (await import('../telemetry/index.js')).createTelemetry(config.telemetry, { logger, version: command.parent?.version() ?? 'unknown' })
+    : undefined;
+  const traced = <T>(work: () => Promise<T>) => (telemetry ? telemetry.within(process.env.TRACEPARENT, work) : work());
+  const executor = createExecutor({ config, catalog: new Catalog(groups, { visible: functionFilter(config.policies) }), stateStore: new Keyv(), cacheStore: cache.keyv, logger, audit, telemetry });
   const prompt = interactive ? createInterface({ input: process.stdin, output: process.stderr }) : undefined;
   try {
     const hooks = { onLog: printLog, onProgress: printProgress };
-    let result = await executor.execute({
+    let result = await traced(() => executor.execute({
       code, clientId: 'atp-exec', limits, clientTools: [], ...hooks,
       services: { hasLLM: interactive, hasApproval: interactive, hasEmbedding: false, hasTools: false },
-    });
+    }));
     while (result.status === 'paused' && prompt) {
       const answer = result.needsCallbacks
         ? { results: await sequential(result.needsCallbacks, async (callback) => ({ id: callback.id, result: await ask(prompt, callback) })) }
         : { result: await ask(prompt, result.needsCallback!) };
-      result = await executor.resume(result.executionId, 'atp-exec', answer, hooks);
+      const { executionId } = result;
+      result = await traced(() => executor.resume(executionId, 'atp-exec', answer, hooks));
     }
     return report(result, file === '-' ? '<stdin>' : file, global.json);
   } finally {
     prompt?.close();
     await executor.close(0);
-    await closeAll(groups, cache, audit);
+    await Promise.all([closeAll(groups, cache, audit), oauth?.close()]);
+    await telemetry?.close(); // the spans go out before the process exits
   }
 }
 
@@ -127,8 +144,8 @@ function requestLimits(config: Config, options: ExecOptions): { timeout: number;
   return { timeout, memory, llmCalls };
 }
 
-async function loadGroups(config: Config, logger: Logger, secrets: Secrets): Promise<ToolGroup[]> {
-  const settled = await Promise.allSettled(config.apis.map((spec) => loadGroup(spec, { logger: logger.child({ group: spec.name }), configDir: config.dir, secrets })));
+async function loadGroups(config: Config, logger: Logger, secrets: Secrets, credentials?: UserCredentials): Promise<ToolGroup[]> {
+  const settled = await Promise.allSettled(config.apis.map((spec) => loadGroup(spec, { logger: logger.child({ group: spec.name }), configDir: config.dir, secrets, credentials })));
   const groups = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
   const failures = settled.flatMap((outcome, i) => (outcome.status === 'rejected' ? [`API group '${config.apis[i].name}' failed to load: ${(outcome.reason as Error).message}`] : []));
   if (failures.length > 0) {

@@ -14,6 +14,7 @@ export interface Config {
   source: ConfigText;
   server: ServerConfig;
   auth: AuthConfig;
+  oauth: OAuthConfig;
   execution: ExecutionConfig;
   state: StateConfig;
   cache: CacheConfig;
@@ -46,6 +47,19 @@ export interface AuthConfig {
   jwtSecret?: string;
   tokenTTL: number;
   tokenRotation: number;
+}
+
+/** User-delegated credentials (groups whose auth is oauth2 with flow authorizationCode). */
+export interface OAuthConfig {
+  /** Encrypts users' tokens at rest; at least 32 characters. */
+  encryptionKey?: string;
+  /** Who a token belongs to: the client session, or the API key that opened it. */
+  user: 'session' | 'apiKey';
+  /** This server's /oauth/callback as browsers reach it; the listen address when absent. */
+  redirectUrl?: string;
+  stateTTL: number;
+  /** Absolute path of the terminal's token file (atp login, atp exec) when state.store is memory://. */
+  credentialsFile?: string;
 }
 
 export interface ExecutionConfig {
@@ -138,7 +152,25 @@ export type HttpAuthConfig =
   | { type: 'bearer'; token: string }
   | { type: 'basic'; username: string; password: string }
   | { type: 'apiKey'; in: 'header' | 'query' | 'cookie'; name: string; value: string }
-  | { type: 'oauth2'; tokenUrl: string; clientId: string; clientSecret: string; scopes?: string[]; audience?: string };
+  | OAuth2AuthConfig;
+
+/**
+ * OAuth 2.0. Without `flow`: clientCredentials when tokenUrl and clientSecret are set and authorizationUrl is not,
+ * else authorizationCode (each user's own token; URLs and scopes default to the OpenAPI document's securitySchemes).
+ */
+export interface OAuth2AuthConfig {
+  type: 'oauth2';
+  flow?: 'clientCredentials' | 'authorizationCode';
+  tokenUrl?: string;
+  authorizationUrl?: string;
+  revocationUrl?: string;
+  clientId: string;
+  clientSecret?: string;
+  scopes?: string[];
+  audience?: string;
+  /** authorizationCode: a PKCE challenge with each sign-in; true unless false. */
+  pkce?: boolean;
+}
 
 export interface SearchConfig {
   maxResults: number;
@@ -188,6 +220,18 @@ export interface TelemetryConfig {
   endpoint?: string;
   headers?: Record<string, string>;
   sampleRatio: number;
+  metrics: MetricsConfig;
+}
+
+export interface MetricsConfig {
+  /** OTLP/HTTP push: off, beside the traces (telemetry.endpoint with /v1/metrics), or to this URL. */
+  otlp: boolean | string;
+  /** Between two pushes, ms. */
+  interval: number;
+  /** GET /metrics as Prometheus text: behind `token` on the server's address, or on a listener of its own (`port`). */
+  prometheus?: { token?: string; port?: number; host?: string };
+  /** Clients named in the executions-in-flight gauge; the rest are summed as "other". */
+  topClients: number;
 }
 
 export interface LoggingConfig {

@@ -6,6 +6,7 @@ import { setMaxListeners } from 'node:events';
 import picomatch from 'picomatch';
 import type { Logger } from '../logging/index.js';
 import type { Provenance } from '../policy/index.js';
+import type { Metrics } from '../telemetry/index.js';
 import { CodeSyntaxError, ScriptCompileError, transpile, type Sandbox, type SandboxSource, type SandboxSetup, type Transpiled, type TurnFailure } from '../sandbox/index.js';
 import { deliveredError, type ApprovalGate, type CallPlan, type CallScope, type HostRuntime } from '../runtime/index.js';
 import { answerDeliveries, pauseFields, resultDelivery } from './answers.js';
@@ -17,7 +18,7 @@ import {
   divergedOutcome, internalOutcome, memoryOutcome, parseErrorOutcome, stalledOutcome, thrownOutcome, timeoutOutcome, tooLargeOutcome, type Outcome,
 } from './outcome.js';
 import type { ExecutionSpec, ExecutionStateStore, FrozenTimer, PauseHeader, PendingCallback } from './state-store.js';
-import type { ExecuteRequest, ExecutionResult, LogEvent, ProgressEvent } from './types.js';
+import type { CallbackRequest, ExecuteRequest, ExecutionResult, LogEvent, ProgressEvent } from './types.js';
 
 export type Hooks = Pick<ExecuteRequest, 'onProgress' | 'onLog'>;
 
@@ -36,6 +37,10 @@ export interface ExecutionDeps {
   inline: InlineTurns;
   /** Data-flow rules (execution.provenance: track): each execution gets a tracker of where its values came from. */
   provenance?: Provenance;
+  /** Executions ended and paused (config `telemetry.metrics`). */
+  metrics?: Metrics;
+  /** The W3C traceparent of an execution's run in progress (config `telemetry`), kept with each pause. */
+  traceOf?: (executionId: string) => string | undefined;
 }
 
 /** Calls of any kind in flight on the host for one execution; the sandbox keeps below this on its own. */
@@ -139,7 +144,7 @@ export class Execution implements LiveEntry {
       isAllowed,
       allowLLMCalls: spec.allowLLMCalls,
       llmLimit: spec.limits.llmCalls,
-      counters: { llm: 0, approval: 0 },
+      counters: { llm: 0, approval: 0, tools: 0 },
       onToolProgress: (message, fraction) => this.progress({ message: String(message), fraction }),
     };
   }
@@ -218,6 +223,7 @@ export class Execution implements LiveEntry {
     this.refreshedAt = header.refreshedAt;
     this.scope.counters.llm = header.counters.llm;
     this.scope.counters.approval = header.counters.approval;
+    this.scope.counters.tools = header.counters.tools ?? 0;
     if (header.issue) this.journal.issue = header.issue;
     try {
       this.code = transpile(this.spec.code);
@@ -611,7 +617,7 @@ export class Execution implements LiveEntry {
     }
     const plan: CallPlan = this.deps.runtime.plan(op, name, args, this.scope);
     switch (plan.kind) {
-      case 'server': return this.startServerCall(id, plan);
+      case 'server': return this.startServerCall(id, plan, op === 'api' ? { fn: name, input: args ?? {} } : undefined);
       case 'callback': this.callbacks.set(id, { id, request: plan.request, ...(plan.gate && { gate: plan.gate }) }); return;
       case 'reject': return this.enqueue([id, ERR, plan.error]);
       case 'end': return this.finish({ status: plan.status, error: { message: plan.message, code: plan.code } });
@@ -638,6 +644,10 @@ export class Execution implements LiveEntry {
     if (asDelivered[1] === ERR) return asDelivered;
     const verdict = (typeof answer === 'object' && answer !== null ? answer : {}) as { approved?: unknown; response?: unknown };
     if (gate.rules) this.scope.provenance?.decided(gate.fn, verdict.approved === true);
+    if (verdict.approved !== true && gate.signIn) {
+      const { authorizationUrl } = gate.signIn;
+      return [id, ERR, { message: `api.${gate.fn} needs the person to sign in first, and they did not; the call was not made. Sign-in address: ${authorizationUrl}`, code: 'AUTHORIZATION_REQUIRED', authorizationUrl }];
+    }
     if (verdict.approved !== true) {
       const reason = typeof verdict.response === 'string' && verdict.response ? `: ${verdict.response.slice(0, 1000)}` : '';
       return [id, ERR, { message: `api.${gate.fn} was not approved${reason}; the call was not made`, code: 'APPROVAL_DENIED', callback: true }];
@@ -648,7 +658,8 @@ export class Execution implements LiveEntry {
     return [id, ERR, { message: plan.kind === 'end' ? plan.message : `api.${gate.fn} could not run`, callback: true }];
   }
 
-  private startServerCall(id: number, plan: Extract<CallPlan, { kind: 'server' }>): void {
+  /** `call`: the catalog function and input, when a missing sign-in may turn into a pause (config authorization: pause). */
+  private startServerCall(id: number, plan: Extract<CallPlan, { kind: 'server' }>, call?: { fn: string; input: unknown }): void {
     if (this.serverCalls.size >= MAX_SERVER_CALLS) return this.tampered('too many calls in flight');
     if (!this.callsAborter) {
       this.callsAborter = new AbortController();
@@ -671,9 +682,32 @@ export class Execution implements LiveEntry {
       },
       (error: unknown) => {
         if (!this.serverCalls.delete(id)) return;
-        this.enqueue([id, ERR, deliveredError(error, plan.label)]);
+        const delivered = deliveredError(error, plan.label);
+        if (call && delivered.code === 'AUTHORIZATION_REQUIRED' && delivered.authorizationUrl && this.spec.authorization === 'pause' && this.scope.services.hasApproval) {
+          return this.awaitSignIn(id, call, delivered.authorizationUrl);
+        }
+        this.enqueue([id, ERR, delivered]);
       },
     );
+  }
+
+  /**
+   * A call whose person has not signed in, in an execution that asked to wait for that (config authorization:
+   * pause): an approval the client answers once the person has signed in; approved, the call runs again.
+   */
+  private awaitSignIn(id: number, call: { fn: string; input: unknown }, authorizationUrl: string): void {
+    this.scope.counters.approval++;
+    const group = call.fn.split('.')[0];
+    const request: CallbackRequest = {
+      type: 'approval',
+      operation: 'request',
+      payload: {
+        message: `Sign in to ${group} so that api.${call.fn} can act as you: open ${authorizationUrl}, then approve to continue`,
+        context: { function: `api.${call.fn}`, group, authorizationUrl, reason: 'AUTHORIZATION_REQUIRED' },
+      },
+    };
+    this.callbacks.set(id, { id, request, gate: { fn: call.fn, input: call.input, signIn: { authorizationUrl } } });
+    this.checkIdle();
   }
 
   private onLog(level: unknown, message: unknown, data: unknown): void {
@@ -784,6 +818,8 @@ export class Execution implements LiveEntry {
       timers: this.frozenTimers, segments: this.segments, refreshedAt: this.refreshedAt, ...(this.journal.issue && { issue: this.journal.issue }),
       ...(this.spec.timezone && { timezone: this.spec.timezone }),
     };
+    const trace = this.deps.traceOf?.(this.id);
+    if (trace) header.trace = trace;
     try {
       await this.deps.states.savePause(header, this.journal.takeSegment(), this.seq === 1 ? this.spec : undefined);
     } catch (error) {
@@ -797,6 +833,7 @@ export class Execution implements LiveEntry {
     this.refreshedAt = header.refreshedAt;
     if (this.state !== 'pausing') return;
     this.state = 'paused';
+    this.deps.metrics?.executionPaused(callbacks.map((callback) => callback.request.type));
     const result = this.result({ status: 'paused' });
     this.deps.sandboxes.park(this.sandbox!, this.evicted);
     this.deps.live.add(this);
@@ -808,6 +845,7 @@ export class Execution implements LiveEntry {
     this.scope.provenance?.flush();
     if (this.state === 'running' || this.state === 'pausing') this.stopClock();
     this.state = 'finished';
+    this.deps.metrics?.executionEnded(outcome.status, this.usedMs, this.scope.counters.tools);
     clearTimeout(this.deadlineTimer);
     clearTimeout(this.probeTimer);
     this.probeTimer = undefined;

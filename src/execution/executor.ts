@@ -9,7 +9,7 @@ import type { Catalog } from '../catalog/index.js';
 import { Provenance, approvalFilter } from '../policy/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
-import type { Telemetry } from '../telemetry/index.js';
+import type { Metrics, Telemetry } from '../telemetry/index.js';
 import { ClientIsolates, FreshIsolates, IsolatePool, RUNTIME_VERSION, type ClientIsolateInfo, type ClientIsolateLimits, type SandboxSource } from '../sandbox/index.js';
 import { ClientCache, HostRuntime, addHostRoot } from '../runtime/index.js';
 import { claimFor } from '../store/index.js';
@@ -43,6 +43,8 @@ export interface ExecutorOptions {
   audit?: Audit;
   /** Spans for execution runs and tool calls (config `telemetry`). */
   telemetry?: Telemetry;
+  /** Counters, histograms and gauges (config `telemetry.metrics`); none when absent. */
+  metrics?: Metrics;
   /** When client isolates are retired (execution.isolation: client); the defaults suit a server, tests shrink them. */
   clientIsolates?: Partial<ClientIsolateLimits>;
 }
@@ -88,6 +90,7 @@ class IsolateExecutor implements EngineExecutor {
   private readonly maxPauseDuration: number;
   private readonly audit?: Audit;
   private readonly telemetry?: Telemetry;
+  private readonly metrics?: Metrics;
   private closing = false;
   private readonly unsubscribeCatalog: () => void;
   private readonly timezone: string;
@@ -100,6 +103,7 @@ class IsolateExecutor implements EngineExecutor {
     this.maxPauseDuration = config.state.maxPauseDuration;
     this.audit = options.audit;
     this.telemetry = options.telemetry;
+    const metrics = (this.metrics = options.metrics);
     this.admission = new Admission(execution);
     this.pool = new IsolatePool({
       size: execution.pool,
@@ -122,10 +126,10 @@ class IsolateExecutor implements EngineExecutor {
     this.live = new LivePaused<Execution>({ max: config.state.live.max, memory: config.state.live.memory, maxPauseDuration: this.maxPauseDuration });
     const storeClaim = claimFor(options.stateStore);
     const claim = options.claim ?? (storeClaim && ((key: string, ttlMs: number) => storeClaim(key, 1, ttlMs)));
-    this.states = new ExecutionStateStore(options.stateStore, { ttl: config.state.ttl, maxPauseDuration: this.maxPauseDuration, claim });
+    this.states = new ExecutionStateStore(options.stateStore, { ttl: config.state.ttl, maxPauseDuration: this.maxPauseDuration, claim, metrics });
     this.deps = {
       sandboxes: this.sandboxes,
-      runtime: new HostRuntime(catalog, new ClientCache(options.cacheStore, config.cache.defaultTTL), { audit: options.audit, telemetry: options.telemetry, needsApproval: approvalFilter(config.policies) }),
+      runtime: new HostRuntime(catalog, new ClientCache(options.cacheStore, config.cache.defaultTTL), { audit: options.audit, telemetry: options.telemetry, metrics, needsApproval: approvalFilter(config.policies) }),
       states: this.states,
       live: this.live,
       logger,
@@ -134,10 +138,27 @@ class IsolateExecutor implements EngineExecutor {
       maxLogChars: 4096,
       runtimeVersion: RUNTIME_VERSION,
       inline: { ...DEFAULT_INLINE_TURNS, ...options.inlineTurns },
+      metrics,
+      ...(options.telemetry && { traceOf: options.telemetry.traceparentOf.bind(options.telemetry) }),
       ...(execution.provenance === 'track' && {
-        provenance: new Provenance({ policies: config.policies, store: options.stateStore, ttlMs: config.state.ttl, audit: options.audit, logger }),
+        provenance: new Provenance({ policies: config.policies, store: options.stateStore, ttlMs: config.state.ttl, audit: options.audit, logger, metrics }),
       }),
     };
+    if (metrics) this.watchedBy(metrics);
+  }
+
+  /** The gauges' sources (read when metrics are collected, never per call). */
+  private watchedBy(metrics: Metrics): void {
+    metrics.watch({
+      executions: () => ({ running: this.admission.active, queued: this.admission.queued, paused: this.live.size }),
+      clients: () => this.admission.inFlight(),
+      isolates: () => {
+        const { warmIsolates, clientIsolates } = this.stats();
+        // client isolates serve the client's running and paused executions; otherwise each has its own
+        const inUse = this.sandboxes instanceof ClientIsolates ? clientIsolates : this.running.size + this.live.size;
+        return { warm: warmIsolates, live: warmIsolates + inUse, built: this.pool.builtCount };
+      },
+    });
   }
 
   warm(): Promise<void> {
@@ -175,12 +196,12 @@ class IsolateExecutor implements EngineExecutor {
 
   private async start(request: ExecuteRequest, subject: AuditSubject, seed: number[]): Promise<ExecutionResult> {
     const id = subject.executionId;
-    if (this.closing) return this.audited(subject, standalone(id, closingOutcome()));
+    if (this.closing) return this.audited(subject, this.refused(id, closingOutcome()));
     const slot = this.admission.acquire(request.clientId);
-    if (typeof slot === 'string') return this.audited(subject, standalone(id, this.rateLimited(slot, request.clientId)));
+    if (typeof slot === 'string') return this.audited(subject, this.refused(id, this.rateLimited(slot, request.clientId)));
     const release = await slot;
     try {
-      if (this.closing) return this.audited(subject, standalone(id, closingOutcome()));
+      if (this.closing) return this.audited(subject, this.refused(id, closingOutcome()));
       const spec: ExecutionSpec = {
         id,
         clientId: request.clientId,
@@ -190,6 +211,7 @@ class IsolateExecutor implements EngineExecutor {
         clientTools: request.clientTools,
         ...(request.allowedApis && { allowedApis: request.allowedApis }),
         allowLLMCalls: request.allowLLMCalls ?? true,
+        ...(request.authorization === 'pause' && { authorization: 'pause' as const }),
         seed,
         timezone: this.timezone,
         createdAt: Date.now(),
@@ -204,7 +226,7 @@ class IsolateExecutor implements EngineExecutor {
 
   private async continue(subject: AuditSubject, answer: ResumeAnswer, hooks: Hooks): Promise<ExecutionResult> {
     const { executionId, clientId } = subject;
-    if (this.closing) return this.audited(subject, standalone(executionId, closingOutcome()));
+    if (this.closing) return this.audited(subject, this.refused(executionId, closingOutcome()));
     hooks = this.hooks(subject, hooks);
     // checked before waiting for a slot: a bad answer never consumes the pause
     const local = this.live.peek(executionId);
@@ -213,7 +235,7 @@ class IsolateExecutor implements EngineExecutor {
     let values = matchAnswer(answer, local ? local.pending() : header!.callbacks);
     // a resume waits its turn under its client like a new execution: pausing gave the slot back
     const slot = this.admission.acquire(clientId);
-    if (typeof slot === 'string') return this.audited(subject, standalone(executionId, this.rateLimited(slot, clientId)));
+    if (typeof slot === 'string') return this.audited(subject, this.refused(executionId, this.rateLimited(slot, clientId)));
     const release = await slot;
     try {
       if (local) {
@@ -224,6 +246,7 @@ class IsolateExecutor implements EngineExecutor {
             this.drop(executionId, local);
             throw new ExecutionNotFoundError();
           }
+          this.traceAnswered(subject, current);
           const execution = this.live.take(executionId);
           if (execution === local && execution.reclaim()) {
             this.audit?.executionResumed(subject, 'live');
@@ -244,9 +267,10 @@ class IsolateExecutor implements EngineExecutor {
       }
       // checked before claiming: this instance cannot replay it, but one with the right time zone still can
       if (header!.timezone !== undefined && header!.timezone !== this.timezone) {
-        return this.audited(subject, standalone(executionId, otherTimeZoneOutcome(header!.timezone, this.timezone), header));
+        return this.audited(subject, this.refused(executionId, otherTimeZoneOutcome(header!.timezone, this.timezone), header));
       }
       if (!(await this.states.claim(executionId, header!.seq))) throw new ResumeConflictError();
+      this.traceAnswered(subject, header!);
       return this.audited(subject, await this.replayAndResume(header!, values, hooks));
     } finally {
       release();
@@ -279,11 +303,11 @@ class IsolateExecutor implements EngineExecutor {
     const forget = () => this.states.forget(header.id, header.segments).catch(() => undefined);
     if (header.runtime !== RUNTIME_VERSION) {
       await forget();
-      return standalone(header.id, notReplayableOutcome('it was paused by a different version of the server'), header);
+      return this.refused(header.id, notReplayableOutcome('it was paused by a different version of the server'), header);
     }
     if (header.issue) {
       await forget();
-      return standalone(header.id, notReplayableOutcome(header.issue), header);
+      return this.refused(header.id, notReplayableOutcome(header.issue), header);
     }
     const journal = await this.states.journal(header);
     if (!journal || journal.spec.clientId !== header.clientId) throw new ExecutionNotFoundError();
@@ -339,6 +363,19 @@ class IsolateExecutor implements EngineExecutor {
       ...(error && { error: { message: error.message, ...(error.code && { code: error.code }) } }),
     });
     return result;
+  }
+
+  /** The wait for the client, as a span from the pause to this resume (tracing on). */
+  private traceAnswered(subject: AuditSubject, header: PauseHeader): void {
+    if (!this.telemetry) return;
+    const callbacks = header.callbacks.map((callback) => `${callback.request.type}.${callback.request.operation}`);
+    this.telemetry.pauseAnswered(subject, { seq: header.seq, pausedAt: header.pausedAt, callbacks, ...(header.trace && { traceparent: header.trace }) });
+  }
+
+  /** A result for an execution answered without running here (refused, or no longer resumable), counted by status. */
+  private refused(id: string, outcome: Outcome, header?: PauseHeader): ExecutionResult {
+    this.metrics?.executionRefused(outcome.status);
+    return standalone(id, outcome, header);
   }
 
   private drop(id: string, execution: Execution): void {

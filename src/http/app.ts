@@ -16,6 +16,8 @@ import { executeRoute } from './routes/execute.js';
 import { streamRoute } from './routes/stream.js';
 import { resumeRoute } from './routes/resume.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoute } from './routes/metrics.js';
+import { oauthRoutes } from './routes/oauth.js';
 
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa({ proxy: false });
@@ -44,6 +46,15 @@ export function createApp(deps: AppDeps): Koa {
     streamRoute(deps),
     resumeRoute(deps),
     ...healthRoutes(deps),
+    ...metricsRoutes(deps),
+    ...oauthRoutes(deps),
   ]));
   return app;
+}
+
+/** GET /metrics here when Prometheus is configured without a port of its own: always behind its token then. */
+function metricsRoutes(deps: AppDeps) {
+  const prometheus = deps.config.telemetry.metrics.prometheus;
+  if (!deps.metrics || !prometheus?.token || prometheus.port !== undefined) return [];
+  return [metricsRoute(deps.metrics, prometheus.token)];
 }

@@ -6,6 +6,7 @@ import type { Executor } from '../execution/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Session, Sessions } from '../session/index.js';
 import type { Telemetry } from '../telemetry/index.js';
+import type { MetricsText } from './routes/metrics.js';
 
 export interface SearchHit {
   apiGroup: string;
@@ -32,6 +33,18 @@ export interface Discovery {
   warmUp(): Promise<void>;
 }
 
+/**
+ * Users' sign-ins to groups that call their API as the user (oauth2, authorization code flow). A failure carries
+ * `status` (an HTTP status) and a message meant for the person.
+ */
+export interface UserSignIns {
+  has(group: string): boolean;
+  /** The provider's redirect to /oauth/callback: checks state, exchanges the code, stores the token. */
+  complete(query: Record<string, string | undefined>): Promise<{ group: string }>;
+  status(group: string, clientId: string): Promise<{ signedIn: boolean; authorizationUrl?: string }>;
+  signOut(group: string, clientId: string): Promise<{ signedOut: boolean; revoked: boolean }>;
+}
+
 export interface Lifecycle {
   /** False until the daemon listens; false again while it drains on shutdown. */
   ready: boolean;
@@ -49,4 +62,8 @@ export interface AppDeps {
   lifecycle: Lifecycle;
   /** Tracing, when the config sets telemetry.endpoint: a span per request. */
   telemetry?: Telemetry;
+  /** Prometheus text for GET /metrics, when telemetry.metrics.prometheus serves it on this address (with its token). */
+  metrics?: MetricsText;
+  /** When some group signs users in: /oauth/callback and /api/oauth/:group. */
+  signIns?: UserSignIns;
 }

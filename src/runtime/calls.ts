@@ -5,7 +5,7 @@ import type { Audit } from '../audit/index.js';
 import type { Catalog, CatalogEntry } from '../catalog/index.js';
 import type { CallbackRequest, ClientServices, ClientToolDefinition, ExecutionStatus } from '../execution/types.js';
 import type { Decision, ProvenanceTracker } from '../policy/index.js';
-import type { Telemetry } from '../telemetry/index.js';
+import type { Metrics, Telemetry } from '../telemetry/index.js';
 import type { ClientCache } from './cache.js';
 import { redactHostPaths } from './redact.js';
 
@@ -18,20 +18,29 @@ export interface CallScope {
   isAllowed(functionId: string): boolean;
   allowLLMCalls: boolean;
   llmLimit: number;
-  counters: { llm: number; approval: number };
+  /** Calls made so far: atp.llm calls, approvals asked, catalog functions called (kept with each pause). */
+  counters: { llm: number; approval: number; tools: number };
   /** Where each value in the sandbox came from, and the data-flow rules (execution.provenance: track). */
   provenance?: ProvenanceTracker;
   onToolProgress?(message: string, fraction?: number): void;
 }
 
 /** An error thrown inside the sandbox at the awaiting call. */
-export interface DeliveredError { message: string; status?: number; code?: string; retryable?: boolean; callback?: boolean }
+export interface DeliveredError {
+  message: string; status?: number; code?: string; retryable?: boolean; callback?: boolean;
+  /** AUTHORIZATION_REQUIRED: where the person signs in to the group. */
+  authorizationUrl?: string;
+}
 
 /**
  * A call to a catalog function that waits for a person's approval before it runs: policies.requireApproval, or
  * `rules`, the data-flow rules that sent it for approval.
  */
-export interface ApprovalGate { fn: string; input: unknown; rules?: string[] }
+export interface ApprovalGate {
+  fn: string; input: unknown; rules?: string[];
+  /** The call needs the person to sign in first (AUTHORIZATION_REQUIRED): approved means they have, so it runs again. */
+  signIn?: { authorizationUrl: string };
+}
 
 export type CallPlan =
   /** Work on this server; its JSON result (or error) is delivered when it settles. */
@@ -60,13 +69,15 @@ export interface HostRuntimeOptions {
   audit?: Audit;
   /** A span per tool call (config `telemetry`). */
   telemetry?: Telemetry;
+  /** Tool call durations and errors by group (config `telemetry.metrics`). */
+  metrics?: Metrics;
   /** Catalog functions whose calls first ask the client for a person's approval (policies.requireApproval). */
   needsApproval?: (id: string) => boolean;
 }
 
 export class HostRuntime {
-  private readonly audit?: Audit;
-  private readonly telemetry?: Telemetry;
+  /** What observes each catalog call (audit, tracing, metrics), when anything does. */
+  private readonly watchers?: Watchers;
   private readonly needsApproval?: (id: string) => boolean;
 
   constructor(
@@ -74,8 +85,9 @@ export class HostRuntime {
     private readonly cache: ClientCache,
     options: HostRuntimeOptions = {},
   ) {
-    this.audit = options.audit;
-    this.telemetry = options.telemetry;
+    const { audit, telemetry } = options;
+    const { metrics } = options;
+    if (audit || telemetry || metrics) this.watchers = { audit, telemetry, metrics };
     this.needsApproval = options.needsApproval;
   }
 
@@ -110,14 +122,15 @@ export class HostRuntime {
       if (!invalid) return this.askApproval(id, value, scope, decision?.action === 'approve' ? decision : undefined);
       return this.serverCall(entry, value, scope, () => Promise.reject(invalid));
     }
-    return this.serverCall(entry, value, scope, (signal) => entry.tool.invoke(value, {
-      signal, executionId: scope.executionId, clientId: scope.clientId, onProgress: scope.onToolProgress,
+    return this.serverCall(entry, value, scope, (signal, trace) => entry.tool.invoke(value, {
+      signal, executionId: scope.executionId, clientId: scope.clientId, onProgress: scope.onToolProgress, ...(trace && { trace }),
     }));
   }
 
-  /** A call that runs here, audited and traced when those are on; a refused input fails in it like any error. */
-  private serverCall(entry: CatalogEntry, input: unknown, scope: CallScope, run: (signal: AbortSignal) => Promise<unknown>): CallPlan {
-    const watched = this.audit || this.telemetry ? observed(entry, input, scope, run, this.audit, this.telemetry) : run;
+  /** A call that runs here, audited, traced and measured when those are on; a refused input fails in it like any error. */
+  private serverCall(entry: CatalogEntry, input: unknown, scope: CallScope, run: Invocation): CallPlan {
+    scope.counters.tools++;
+    const watched = this.watchers ? observed(entry, input, scope, run, this.watchers) : run;
     return { kind: 'server', label: `api.${entry.id}`, run: watched };
   }
 
@@ -196,6 +209,8 @@ export function deliveredError(error: unknown, label: string): DeliveredError {
   const retryable = (error as { retryable?: unknown })?.retryable;
   if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) out.code = code;
   if (typeof retryable === 'boolean') out.retryable = retryable;
+  const authorizationUrl = (error as { authorizationUrl?: unknown })?.authorizationUrl;
+  if (typeof authorizationUrl === 'string' && /^https?:\/\//i.test(authorizationUrl)) out.authorizationUrl = authorizationUrl;
   return out;
 }
 
@@ -208,23 +223,43 @@ function refusal(entry: CatalogEntry, input: unknown): Error | undefined {
   }
 }
 
-/** The call, recorded in the audit trail and traced as a span under its execution's run, whichever is on. */
-function observed(entry: CatalogEntry, input: unknown, scope: CallScope, run: (signal: AbortSignal) => Promise<unknown>, audit?: Audit, telemetry?: Telemetry) {
-  const record = { function: entry.id, group: entry.group.name, kind: entry.group.kind, source: entry.tool.sourceName, input };
-  return async (signal: AbortSignal): Promise<unknown> => {
+interface Watchers { audit?: Audit; telemetry?: Telemetry; metrics?: Metrics }
+
+/** A catalog function's call; `trace`: the W3C trace context of its span, for the upstream request (tracing on). */
+type Invocation = (signal: AbortSignal, trace?: Readonly<Record<string, string>>) => Promise<unknown>;
+
+/**
+ * The call, recorded in the audit trail, traced as a span under its execution's run (its trace context passed on
+ * to the upstream) and measured in the metrics, whichever are on. Settled by then() rather than in an async
+ * function, and the audit record made only for the audit: what metrics alone add to a call stays small.
+ */
+function observed(entry: CatalogEntry, input: unknown, scope: CallScope, run: Invocation, watchers: Watchers) {
+  const { audit, telemetry, metrics } = watchers;
+  const group = entry.group.name;
+  const record = audit && { function: entry.id, group, kind: entry.group.kind, source: entry.tool.sourceName, input };
+  return (signal: AbortSignal): Promise<unknown> => {
     const started = performance.now();
-    const span = telemetry?.toolCall(scope, { fn: entry.id, group: record.group, kind: record.kind, source: record.source });
+    const span = telemetry?.toolCall(scope, { fn: entry.id, group, kind: entry.group.kind, source: entry.tool.sourceName });
+    let call: Promise<unknown>;
     try {
-      const result = await run(signal);
-      span?.end();
-      audit?.toolCall(scope, { ...record, ms: elapsed(started), result });
-      return result;
+      call = run(signal, span?.context);
     } catch (error) {
-      const { message, code, status } = deliveredError(error, `api.${entry.id}`);
-      span?.end({ message, ...(code && { code }) });
-      audit?.toolCall(scope, { ...record, ms: elapsed(started), error: { message, ...(code && { code }), ...(status !== undefined && { status }) } });
-      throw error;
+      call = Promise.reject(error);
     }
+    return call.then((result) => {
+      const ms = elapsed(started);
+      span?.end();
+      metrics?.toolCall(group, ms);
+      if (record) audit!.toolCall(scope, { ...record, ms, result });
+      return result;
+    }, (error: unknown) => {
+      const { message, code, status } = deliveredError(error, `api.${entry.id}`);
+      const ms = elapsed(started);
+      span?.end({ message, ...(code && { code }) });
+      metrics?.toolCall(group, ms, code ?? 'other');
+      if (record) audit!.toolCall(scope, { ...record, ms, error: { message, ...(code && { code }), ...(status !== undefined && { status }) } });
+      throw error;
+    });
   };
 }
 

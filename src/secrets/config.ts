@@ -27,6 +27,7 @@ export function configSecrets(config: Config): ConfiguredSecret[] {
   };
   (config.auth.apiKeys ?? []).forEach((key, i) => add(`auth.apiKeys[${i}]`, key));
   add('auth.jwtSecret', config.auth.jwtSecret);
+  add('oauth.encryptionKey', config.oauth?.encryptionKey);
   add('search.embeddings.apiKey', config.search.embeddings.apiKey);
   url('state.store', config.state.store);
   url('cache.store', config.cache.store);
@@ -59,6 +60,9 @@ export function configSecrets(config: Config): ConfiguredSecret[] {
   });
   named('telemetry.headers', config.telemetry.headers);
   url('telemetry.endpoint', config.telemetry.endpoint);
+  const metrics = config.telemetry.metrics;
+  if (typeof metrics?.otlp === 'string') url('telemetry.metrics.otlp', metrics.otlp);
+  add('telemetry.metrics.prometheus.token', metrics?.prometheus?.token);
   return found;
 }
 

@@ -1,10 +1,11 @@
 // Every configured group, loaded in parallel. One failure fails start-up, naming the group and the cause.
 
 import type { Config } from '../config/index.js';
-import { Catalog, loadGroup, type KeyValueStore, type ToolGroup } from '../catalog/index.js';
+import { Catalog, loadGroup, type KeyValueStore, type ToolGroup, type UserCredentials } from '../catalog/index.js';
 import type { Logger } from '../logging/index.js';
 import { functionFilter } from '../policy/index.js';
 import type { Secrets } from '../secrets/index.js';
+import type { Metrics } from '../telemetry/index.js';
 
 export class StartupError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -15,12 +16,12 @@ export class StartupError extends Error {
 
 export interface LoadedGroup { name: string; kind: string; functions: number; ms: number }
 
-/** `store` keeps what groups learn (output types, lazy MCP tool lists) across restarts. */
-export async function loadCatalog(config: Config, logger: Logger, store?: KeyValueStore, secrets?: Secrets): Promise<{ catalog: Catalog; loaded: LoadedGroup[] }> {
+/** `store` keeps what groups learn (output types, lazy MCP tool lists) across restarts; `credentials`: users' own OAuth tokens. */
+export async function loadCatalog(config: Config, logger: Logger, store?: KeyValueStore, secrets?: Secrets, credentials?: UserCredentials, metrics?: Metrics): Promise<{ catalog: Catalog; loaded: LoadedGroup[] }> {
   const loaded: LoadedGroup[] = [];
   const settled = await Promise.allSettled(config.apis.map(async (spec) => {
     const started = performance.now();
-    const group = await loadGroup(spec, { logger: logger.child({ group: spec.name }), configDir: config.dir, store, secrets });
+    const group = await loadGroup(spec, { logger: logger.child({ group: spec.name }), configDir: config.dir, store, secrets, credentials, metrics });
     loaded.push({ name: group.name, kind: group.kind, functions: group.tools.length, ms: Math.round(performance.now() - started) });
     return group;
   }));

@@ -4,8 +4,9 @@
 // Requests go over node:http through the group's keep-alive pool (upstream.ts), not global fetch.
 
 import type { Logger } from '../../../logging/index.js';
+import type { Metrics } from '../../../telemetry/index.js';
 import { ToolCallError } from '../../types.js';
-import type { Authenticator } from './auth.js';
+import type { Authenticator, Caller } from './auth.js';
 import type { Redactor } from './redact.js';
 import type { HttpRequest } from './request.js';
 import { readResult } from './response.js';
@@ -21,6 +22,10 @@ export interface TransportOptions {
   auth: Authenticator;
   redactor: Redactor;
   logger: Logger;
+  /** The group's name, as the metrics name it. */
+  group: string;
+  /** Each request sent again, counted (config `telemetry.metrics`). */
+  metrics?: Metrics;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
@@ -56,11 +61,14 @@ export class Transport {
     this.client.close();
   }
 
-  /** Sends `build()`'s request (rebuilt for each attempt, so auth is current) and returns the decoded result. */
-  async send(label: string, build: () => HttpRequest, signal: AbortSignal): Promise<unknown> {
+  /**
+   * Sends `build()`'s request (rebuilt for each attempt, so auth is current) and returns the decoded result.
+   * `caller`: whose credentials go with it, for auth that differs per user.
+   */
+  async send(label: string, build: () => HttpRequest, signal: AbortSignal, caller: Caller = {}): Promise<unknown> {
     const state = { refreshedAuth: false, staleSockets: 0 };
     for (let attempt = 0; ; attempt++) {
-      const outcome = await this.attempt(label, build(), signal, attempt, state);
+      const outcome = await this.attempt(label, build(), signal, attempt, state, caller);
       if (!('retryAfterMs' in outcome)) return outcome.result;
       if (outcome.retryAfterMs < 0) attempt--; // a stale token is not a failure of the upstream
       else await sleep(outcome.retryAfterMs, signal);
@@ -68,10 +76,10 @@ export class Transport {
   }
 
   /** One request under its own timeout: a result, or how long to wait before the next attempt (-1: at once). */
-  private async attempt(label: string, request: HttpRequest, signal: AbortSignal, attempt: number, state: { refreshedAuth: boolean; staleSockets: number }): Promise<{ result: unknown } | { retryAfterMs: number }> {
+  private async attempt(label: string, request: HttpRequest, signal: AbortSignal, attempt: number, state: { refreshedAuth: boolean; staleSockets: number }, caller: Caller): Promise<{ result: unknown } | { retryAfterMs: number }> {
     const { retries, redactor } = this.options;
     const idempotent = IDEMPOTENT.has(request.method);
-    await this.options.auth.apply(request, signal);
+    await this.options.auth.apply(request, signal, caller);
     const started = performance.now();
     const limit = new AttemptLimit(signal, this.options.timeoutMs);
     try {
@@ -84,20 +92,23 @@ export class Transport {
         // The server closed an idle pooled socket as we reused it: the request never reached it, so resend at once.
         if (idempotent && failedOnReusedSocket(error) && state.staleSockets < this.maxSockets) {
           state.staleSockets++;
+          this.options.metrics?.upstreamRetry(this.options.group, 'stale_connection');
           this.log('resending on a fresh connection', label, attempt, {});
           return { retryAfterMs: -1 };
         }
         const reason = networkReason(error);
         const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code ?? '';
         if (idempotent && attempt < retries && RETRIED_NETWORK_CODES.has(code)) {
+          this.options.metrics?.upstreamRetry(this.options.group, 'network');
           this.log('retrying after a network error', label, attempt, { reason });
           return { retryAfterMs: backoff(attempt) };
         }
         throw new ToolCallError(redactor.redact(`${label}: cannot reach ${new URL(request.url).host}: ${reason}`), { code: 'NETWORK_ERROR', retryable: true });
       }
       if (this.debug) this.options.logger.debug('upstream call', { call: label, status: response.status, ms: Math.round(performance.now() - started), attempt });
-      if (response.status === 401 && !state.refreshedAuth && this.options.auth.invalidate()) {
+      if (response.status === 401 && !state.refreshedAuth && this.options.auth.invalidate(caller)) {
         state.refreshedAuth = true;
+        this.options.metrics?.upstreamRetry(this.options.group, 'auth');
         await response.drain();
         return { retryAfterMs: -1 };
       }
@@ -106,6 +117,7 @@ export class Transport {
       if (retriable && attempt < retries && (retryAfterMs ?? 0) <= MAX_RETRY_AFTER_MS) {
         await response.drain();
         const wait = retryAfterMs ?? backoff(attempt);
+        this.options.metrics?.upstreamRetry(this.options.group, String(response.status));
         this.log(`retrying after HTTP ${response.status}`, label, attempt, { waitMs: wait });
         return { retryAfterMs: wait };
       }

@@ -1,8 +1,8 @@
 // `type: openapi` groups: any OpenAPI document becomes api.<group>.* functions, no code.
 
 import type { OpenApiGroupConfig } from '../../../config/index.js';
-import type { LoadContext, Loader, ToolGroup } from '../../types.js';
-import { createAuthenticator } from './auth.js';
+import { AuthorizationRequiredError, type GroupCredentials, type LoadContext, type Loader, type ToolGroup } from '../../types.js';
+import { createAuthenticator, oauthFlow, oauthProvider } from './auth.js';
 import { defaultCacheDir } from './cache.js';
 import { loadApiModel, specLabel } from './document.js';
 import { operationFilter } from './filter.js';
@@ -35,14 +35,17 @@ export async function loadOpenApiGroup(config: OpenApiGroupConfig, ctx: LoadCont
     if (SECRET_NAME.test(name)) redactor.add(value);
     else redactor.addLocal(value);
   }
+  const user = userCredentials(config, model, ctx, operations[0] && baseUrlOf(operations[0]));
   const transport = new Transport({
     timeoutMs: config.timeout,
     retries: config.retries,
     maxSockets: config.concurrency,
     headers: config.headers ?? {},
-    auth: createAuthenticator(config.auth, redactor, config.timeout),
+    auth: createAuthenticator(config.auth, redactor, config.timeout, user),
     redactor,
     logger: ctx.logger,
+    group: config.name,
+    metrics: ctx.metrics,
   });
   const tools = createTools(operations, { group: config.name, model, transport, baseUrlOf });
   ctx.logger.info('OpenAPI group loaded', {
@@ -59,6 +62,18 @@ export async function loadOpenApiGroup(config: OpenApiGroupConfig, ctx: LoadCont
     tools,
     close: async () => transport.close(),
   };
+}
+
+/** The group's per-user tokens when its auth is oauth2 with the authorization code flow, else undefined. */
+function userCredentials(config: OpenApiGroupConfig, model: ApiModel, ctx: LoadContext, baseUrl: string | undefined): GroupCredentials | undefined {
+  const auth = config.auth;
+  if (auth?.type !== 'oauth2' || oauthFlow(auth) !== 'authorizationCode') return undefined;
+  const provider = oauthProvider(auth, model.oauth2, config.baseUrl ?? baseUrl);
+  if (ctx.credentials) return ctx.credentials.register(config.name, provider);
+  const refused = () => {
+    throw new AuthorizationRequiredError(config.name, `api.${config.name} calls upstream as a signed-in user (auth flow authorizationCode), and nobody can sign in here; run it under atp serve, or sign in with atp login ${config.name} before atp exec`);
+  };
+  return { accessToken: async () => refused(), invalidate: () => false };
 }
 
 /** The base URL of each operation: baseUrl from the config, else the operation's, path's or document's first server. */

@@ -4,7 +4,7 @@
 import type { CallContext, JsonSchema, Tool } from '../../types.js';
 import type { Transport } from './http.js';
 import type { ApiModel, OperationModel } from './model.js';
-import { buildRequest } from './request.js';
+import { buildRequest, type HttpRequest } from './request.js';
 import { isObject, refsIn, type Schema } from './schemas.js';
 import { lazyInputCheck } from '../../input-check.js';
 
@@ -43,7 +43,8 @@ function createTool(operation: OperationModel, defs: DefsIndex, options: ToolFac
       const value = input ?? {};
       const invalid = check(value);
       if (invalid) throw invalid;
-      return options.transport.send(label, () => buildRequest(operation, baseUrl, value as Record<string, unknown>, label), ctx.signal);
+      const build = () => buildRequest(operation, baseUrl, value as Record<string, unknown>, label);
+      return options.transport.send(label, ctx.trace ? traced(build, ctx.trace) : build, ctx.signal, ctx);
     },
     checkInput(input: unknown): Error | undefined {
       const value = input ?? {};
@@ -103,4 +104,13 @@ class DefsIndex {
     if (!refs) this.direct.set(name, (refs = refsIn(this.defs[name])));
     return refs;
   }
+}
+
+/** Each attempt's request with the call's trace context, unless the operation sends a header of that name itself. */
+function traced(build: () => HttpRequest, trace: Readonly<Record<string, string>>): () => HttpRequest {
+  return () => {
+    const request = build();
+    for (const [name, value] of Object.entries(trace)) request.headers[name] ??= value;
+    return request;
+  };
 }
