@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,13 +24,17 @@ function installedPackage() {
     mkdirSync(path.join(dir, path.dirname(file)), { recursive: true });
     cpSync(path.join(ROOT, file), path.join(dir, file));
   }
-  const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
-  for (const [where, entry] of Object.entries(lock.packages)) {
-    const top = /^node_modules\/((?:@[^/]+\/)?[^/]+)$/.exec(where);
-    if (!top || entry.dev) continue;
-    mkdirSync(path.join(dir, 'node_modules', path.dirname(top[1])), { recursive: true });
-    symlinkSync(path.join(ROOT, where), path.join(dir, where), 'dir');
+  // what is installed (CI on Node 24 installs without the lockfile), less the dev dependencies
+  const installed = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: ROOT, encoding: 'utf8' });
+  const modules = path.join(ROOT, 'node_modules') + path.sep;
+  for (const line of installed.stdout.split('\n')) {
+    const name = line.slice(modules.length);
+    if (!line.startsWith(modules) || !/^(@[^/]+\/)?[^/]+$/.test(name)) continue; // nested ones come with their parent
+    mkdirSync(path.join(dir, 'node_modules', path.dirname(name)), { recursive: true });
+    symlinkSync(line, path.join(dir, 'node_modules', name), 'dir');
   }
+  assert.ok(existsSync(path.join(dir, 'node_modules/@modelcontextprotocol/sdk')), `npm ls listed the dependencies: ${installed.stderr}`);
+  assert.ok(!existsSync(path.join(dir, 'node_modules/@modelcontextprotocol/server-filesystem')), 'no dev dependency');
   return dir;
 }
 
