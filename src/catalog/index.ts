@@ -9,3 +9,4 @@ export { sentences, summarize } from './sentences.js';
 export { ConcurrencyLimit } from './limit.js';
 export type { GuardedGroup } from './guard.js';
 export { defineTool, type ModuleTool, type ModuleToolContext, type ModuleToolLogger } from './loaders/module/define.js';
+export { abortable } from './abortable.js';

@@ -2,7 +2,7 @@
 // acts for, their tokens (sealed in a store, refreshed before they lapse), sign-in links and their callback.
 // A call never gets a token by any key but its own user's; without one it fails with AUTHORIZATION_REQUIRED.
 
-import { AuthorizationRequiredError, ToolCallError, type GroupCredentials, type OAuthProvider, type UserCredentials } from '../catalog/index.js';
+import { AuthorizationRequiredError, ToolCallError, abortable, type GroupCredentials, type OAuthProvider, type UserCredentials } from '../catalog/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Secrets } from '../secrets/index.js';
 import { TokenCipher } from './cipher.js';
@@ -199,13 +199,4 @@ export class UserDelegation implements UserCredentials {
   private user(clientId: string | undefined): Promise<string | undefined> {
     return this.options.identify(clientId);
   }
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

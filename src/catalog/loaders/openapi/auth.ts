@@ -3,6 +3,7 @@
 // or the calling user's own OAuth2 token (authorization code flow), which src/oauth keeps per user.
 
 import type { HttpAuthConfig, OAuth2AuthConfig } from '../../../config/index.js';
+import { abortable } from '../../abortable.js';
 import { ToolCallError, type GroupCredentials, type OAuthProvider } from '../../types.js';
 import type { OAuthFlowModel } from './model.js';
 import type { HttpRequest } from './request.js';
@@ -181,13 +182,4 @@ class ClientCredentials implements Authenticator {
       throw new ToolCallError(`cannot get an OAuth2 token from ${where}: ${networkReason(error)}`, { code: 'NETWORK_ERROR', retryable: true });
     }
   }
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
