@@ -18,7 +18,7 @@ import {
   divergedOutcome, internalOutcome, memoryOutcome, parseErrorOutcome, stalledOutcome, thrownOutcome, timeoutOutcome, tooLargeOutcome, type Outcome,
 } from './outcome.js';
 import type { ExecutionSpec, ExecutionStateStore, FrozenTimer, PauseHeader, PendingCallback } from './state-store.js';
-import type { CallbackRequest, ExecuteRequest, ExecutionResult, LogEvent, ProgressEvent } from './types.js';
+import type { CallbackRequest, ExecuteRequest, ExecutionError, ExecutionResult, LogEvent, ProgressEvent } from './types.js';
 
 export type Hooks = Pick<ExecuteRequest, 'onProgress' | 'onLog'>;
 
@@ -128,6 +128,8 @@ export class Execution implements LiveEntry {
   /** While a restore replays: the results each call got, so provenance learns them again as the calls are verified. */
   private replayedResults?: Map<number, string>;
   private settle?: (result: ExecutionResult) => void;
+  /** The answer of the run, resume or restore under way: what a cancel waits for too. */
+  private settled?: Promise<ExecutionResult>;
   /** Called once no turn runs any more (finishing waits for it to read heap statistics). */
   private whenIdle?: () => void;
 
@@ -177,12 +179,16 @@ export class Execution implements LiveEntry {
     } catch (error) {
       if (!(error instanceof CodeSyntaxError)) throw error;
       this.state = 'finished';
-      return this.result(parseErrorOutcome(error.message, error.line, error.column));
+      const result = this.result(parseErrorOutcome(error.message, error.line, error.column));
+      this.settled = Promise.resolve(result);
+      return result;
     }
+    const settled = this.settlement();
     await this.track();
-    this.sandbox = await this.deps.sandboxes.take(this.spec.limits.memory, this.spec.clientId);
+    const sandbox = await this.deps.sandboxes.take(this.spec.limits.memory, this.spec.clientId);
+    if (this.ended(sandbox)) return settled;
+    this.sandbox = sandbox;
     this.sandbox.listen(this.onPost, this.onListenerError);
-    const settled = new Promise<ExecutionResult>((resolve) => (this.settle = resolve));
     this.state = 'running';
     this.startClock(this.spec.limits.timeout - this.usedMs);
     this.startProgram(null);
@@ -195,7 +201,7 @@ export class Execution implements LiveEntry {
     const batch = answerDeliveries(pending, values);
     this.hooks = hooks;
     this.callbacks = new Map();
-    const settled = new Promise<ExecutionResult>((resolve) => (this.settle = resolve));
+    const settled = this.settlement();
     this.state = 'running';
     this.startClock(this.spec.limits.timeout - this.usedMs);
     this.timers.thaw(this.frozenTimers);
@@ -229,15 +235,19 @@ export class Execution implements LiveEntry {
       this.code = transpile(this.spec.code);
     } catch {
       this.state = 'finished';
-      return this.result(divergedOutcome('the code no longer compiles here'));
+      const result = this.result(divergedOutcome('the code no longer compiles here'));
+      this.settled = Promise.resolve(result);
+      return result;
     }
     const plan = replayPlan(segments);
     this.replay = { plan, dispatched: false, verified: 0, callbacks: header.callbacks, timers: header.timers };
+    const settled = this.settlement();
     await this.track();
     if (this.scope.provenance) this.replayedResults = resultsById(plan.turns);
-    this.sandbox = await this.deps.sandboxes.take(this.spec.limits.memory, this.spec.clientId);
+    const sandbox = await this.deps.sandboxes.take(this.spec.limits.memory, this.spec.clientId);
+    if (this.ended(sandbox)) return settled;
+    this.sandbox = sandbox;
     this.sandbox.listen(this.onPost, this.onListenerError);
-    const settled = new Promise<ExecutionResult>((resolve) => (this.settle = resolve));
     this.state = 'running';
     // replay recomputes what already ran; it gets a full timeout of its own, not counted as used time
     this.startClock(this.spec.limits.timeout);
@@ -266,9 +276,26 @@ export class Execution implements LiveEntry {
     this.spill('evicted');
   };
 
-  /** Ends the execution now (server closing). */
-  cancel(message: string): void {
-    this.finish({ status: 'cancelled', error: { message, code: 'EXECUTION_FAILED', retryable: true } });
+  /**
+   * Ends the execution now, running or paused live here (its client cancelled it, or the server closes): calls in
+   * flight are aborted. Resolves with its result: `cancelled`, or how it ended if it ended first.
+   */
+  cancel(error: ExecutionError): Promise<ExecutionResult> {
+    if (this.state === 'finished' && this.settled) return this.settled;
+    const settled = this.state === 'paused' || !this.settled ? this.settlement() : this.settled;
+    this.finish({ status: 'cancelled', error });
+    return settled;
+  }
+
+  private settlement(): Promise<ExecutionResult> {
+    return (this.settled = new Promise<ExecutionResult>((resolve) => (this.settle = resolve)));
+  }
+
+  /** Cancelled while it waited for its sandbox: the sandbox goes back unused. */
+  private ended(sandbox: Sandbox): boolean {
+    if (this.state !== 'finished') return false;
+    this.deps.sandboxes.release(sandbox);
+    return true;
   }
 
   /** With data-flow rules: a tracker for this execution, knowing what its client read before. */
@@ -831,7 +858,11 @@ export class Execution implements LiveEntry {
     }
     this.segments = header.segments;
     this.refreshedAt = header.refreshedAt;
-    if (this.state !== 'pausing') return;
+    if (this.state !== 'pausing') {
+      // cancelled while the pause was written: what finishing removed may have been written after it
+      if (this.state === 'finished') this.forgetState();
+      return;
+    }
     this.state = 'paused';
     this.deps.metrics?.executionPaused(callbacks.map((callback) => callback.request.type));
     const result = this.result({ status: 'paused' });
@@ -842,6 +873,7 @@ export class Execution implements LiveEntry {
 
   private finish(outcome: Outcome): void {
     if (this.state === 'finished') return;
+    const wasPaused = this.state === 'paused';
     this.scope.provenance?.flush();
     if (this.state === 'running' || this.state === 'pausing') this.stopClock();
     this.state = 'finished';
@@ -854,14 +886,12 @@ export class Execution implements LiveEntry {
     this.timers.clearAll();
     this.outbox = [];
     this.replay = undefined;
-    if (this.seq > 0) {
-      this.deps.states.forget(this.id, this.segments).catch((error: Error) => {
-        this.deps.logger.warn('could not remove a finished execution from the state store', { execution: this.id, error: error.message });
-      });
-    }
+    if (this.seq > 0) this.forgetState();
     const sandbox = this.sandbox;
     this.sandbox = undefined;
-    if (!sandbox) {
+    if (!sandbox || wasPaused) {
+      // a parked context: its isolate may run another execution of the client, so no heap is read from it
+      if (sandbox) this.deps.sandboxes.release(sandbox);
       this.settle?.(this.result(outcome));
       return;
     }
@@ -910,6 +940,12 @@ export class Execution implements LiveEntry {
     }, SETTLE_STATS_WAIT_MS);
     if (this.unprobed > 0) sandbox.heapUsedAsync().then(done, () => done()); // answers after any turn still running
     else this.whenIdle = () => done(idleHeap());
+  }
+
+  private forgetState(): void {
+    this.deps.states.forget(this.id, this.segments).catch((error: Error) => {
+      this.deps.logger.warn('could not remove a finished execution from the state store', { execution: this.id, error: error.message });
+    });
   }
 
   private result(outcome: Outcome): ExecutionResult {

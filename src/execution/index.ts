@@ -14,8 +14,10 @@
 // `cacheStore` backs atp.cache. A pause is claimed once across instances with the store's atomic claim when
 // stateStore is a src/store Keyv (else `claim`, else SET NX on a Redis Keyv, else within this process).
 // `limits` must already be clamped to config.execution's maxima.
-// resume() throws ExecutionNotFoundError (404), ResumeConflictError (409) or ResumeInputError (400); every
-// other outcome is an ExecutionResult. runtimeDeclarations(apis) gives the atp.* declarations for /api/runtime.
+// resume() throws ExecutionNotFoundError (404), ResumeConflictError (409), ResumeInputError (400) or
+// ExecutionCancelledError (409); every other outcome is an ExecutionResult. cancel(id, clientId) ends the
+// client's own execution, running or paused (request.onStart gives a running one's id). Each error carries its
+// HTTP `status` and `expose`. runtimeDeclarations(apis) gives the atp.* declarations for /api/runtime.
 //
 // How it works:
 // - Each execution gets a fresh isolate (src/sandbox) from a warm pool; nothing is shared between executions.

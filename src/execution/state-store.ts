@@ -59,6 +59,9 @@ export interface PauseHeader {
   trace?: string;
 }
 
+/** Who cancelled an execution, and when (ms epoch). */
+export interface CancelRecord { clientId: string; at: number; reason: string }
+
 export interface StateStoreOptions {
   /** How long state is kept after its last use, ms. */
   ttl: number;
@@ -150,6 +153,17 @@ export class ExecutionStateStore {
     });
   }
 
+  /** Notes that the client cancelled the execution, so a later resume is refused as such (kept as long as a pause). */
+  markCancelled(id: string, record: CancelRecord): Promise<void> {
+    return this.timed('cancel', async () => { await this.store.set(cancelKey(id), record, this.options.maxPauseDuration); });
+  }
+
+  /** The client's cancel of the execution, if it was cancelled within maxPauseDuration. */
+  async cancelled(id: string): Promise<CancelRecord | undefined> {
+    const record = (await this.timed('read_cancel', () => this.store.get(cancelKey(id)))) as CancelRecord | undefined;
+    return record && typeof record.clientId === 'string' ? record : undefined;
+  }
+
   /**
    * Removes a finished execution's state, claims last: a resume that wins a claim after it went finds no
    * journal to replay. One pause writes one segment, so pauses 1 to `segments` are all it ever claimed.
@@ -214,4 +228,5 @@ interface RedisLike {
 const headerKey = (id: string) => `atp:exec:${id}`;
 const initKey = (id: string) => `atp:exec:${id}:spec`;
 const segmentKey = (id: string, n: number) => `atp:exec:${id}:seg:${n}`;
+const cancelKey = (id: string) => `atp:exec:${id}:cancelled`;
 const claimKey = (id: string, seq: number) => `atp:exec:${id}:claim:${seq}`;

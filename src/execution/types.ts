@@ -76,10 +76,15 @@ export interface ExecuteRequest {
   allowLLMCalls?: boolean;
   /** A call to a group whose person has not signed in: fails with AUTHORIZATION_REQUIRED (default), or pauses for an approval. */
   authorization?: 'fail' | 'pause';
+  /** Called once the execution is admitted and about to run, with its id (the stream's `start` event), so it can be cancelled. */
+  onStart?(executionId: string): void;
   /** Streamed to /api/execute/stream while the execution runs on this instance. */
   onProgress?(event: ProgressEvent): void;
   onLog?(event: LogEvent): void;
 }
+
+/** Who cancelled: the client asked (POST /api/cancel/:id), or closed the event stream it ran under. */
+export type CancelReason = 'request' | 'disconnect';
 
 /** One answer to a pause: `{result}` for a single callback, `{results: [{id, result}]}` for a batch. */
 export type ResumeAnswer = { result: unknown } | { results: { id: string; result: unknown }[] };
@@ -88,12 +93,22 @@ export interface Executor {
   execute(request: ExecuteRequest): Promise<ExecutionResult>;
   /** Throws ExecutionNotFoundError (404), ResumeConflictError (409) or ResumeInputError (400). */
   resume(executionId: string, clientId: string, answer: ResumeAnswer, hooks?: Pick<ExecuteRequest, 'onProgress' | 'onLog'>): Promise<ExecutionResult>;
+  /**
+   * Ends the client's own execution, running on this instance or paused (here or in the state store): its result,
+   * status `cancelled` (or how it ended, if it ended first); upstream calls in flight are aborted. `reason` says who
+   * asked, for the result and the audit trail. Throws ExecutionNotFoundError (404) for an unknown, finished or
+   * another client's id, and CancelConflictError (409) when it was resumed on another instance and runs there.
+   */
+  cancel(executionId: string, clientId: string, reason?: CancelReason): Promise<ExecutionResult>;
   /** Stop accepting, wait up to graceMs for running executions, persist paused ones, free isolates. */
   close(graceMs?: number): Promise<void>;
 }
 
 /** Unknown id, another client's id, expired or finished: indistinguishable on purpose. */
 export class ExecutionNotFoundError extends Error {
+  /** What the HTTP layer answers (koa's convention): the status, and that the message may be shown. */
+  readonly status = 404;
+  readonly expose = true;
   constructor() {
     super('execution not found: it may have finished, expired, or belong to another client');
     this.name = 'ExecutionNotFoundError';
@@ -102,6 +117,8 @@ export class ExecutionNotFoundError extends Error {
 
 /** The pause was already answered (a second resume of the same pause). */
 export class ResumeConflictError extends Error {
+  readonly status = 409;
+  readonly expose = true;
   constructor() {
     super('this pause was already resumed; each pause accepts one answer');
     this.name = 'ResumeConflictError';
@@ -110,8 +127,30 @@ export class ResumeConflictError extends Error {
 
 /** The answer does not fit the pause (missing result, unknown or missing batch ids). */
 export class ResumeInputError extends Error {
+  readonly status = 400;
+  readonly expose = true;
   constructor(message: string) {
     super(message);
     this.name = 'ResumeInputError';
+  }
+}
+
+/** A resume (or a second cancel) of an execution its client cancelled: refused, saying so. */
+export class ExecutionCancelledError extends Error {
+  readonly status = 409;
+  readonly expose = true;
+  constructor(cancelledAt: number) {
+    super(`this execution was cancelled by its client at ${new Date(cancelledAt).toISOString()} and cannot be resumed; run the code again`);
+    this.name = 'ExecutionCancelledError';
+  }
+}
+
+/** A cancel of an execution that was resumed on another instance sharing the state store, and runs there now. */
+export class CancelConflictError extends Error {
+  readonly status = 409;
+  readonly expose = true;
+  constructor() {
+    super('this execution was resumed and is running on another instance; cancel it through that instance, or wait for its next pause or its end');
+    this.name = 'CancelConflictError';
   }
 }

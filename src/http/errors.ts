@@ -2,7 +2,6 @@
 // the official client calls response.json() on execute/resume errors, so a non-JSON body would break it.
 
 import type { Context, Next } from 'koa';
-import { ExecutionNotFoundError, ResumeConflictError, ResumeInputError } from '../execution/index.js';
 import { AuthError } from '../session/index.js';
 import { StoreError } from '../store/index.js';
 import type { Logger } from '../logging/index.js';
@@ -23,14 +22,27 @@ export function badField(field: string, expected: string): HttpError {
   return new HttpError(400, `${field} must be ${expected}`);
 }
 
+/**
+ * An error that carries its HTTP meaning (koa's convention, as HttpError and the execution errors do): `status`
+ * 400-599, and `expose` true when its message is meant for the client.
+ */
+interface Meaningful { status: number; expose?: boolean; headers?: Record<string, string>; message: string }
+
+function meaningful(error: unknown): error is Meaningful {
+  const { status } = (error ?? {}) as { status?: unknown };
+  return error instanceof Error && typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599;
+}
+
 function statusOf(error: unknown): { status: number; message: string; headers?: Record<string, string>; logged: boolean } {
   if (error instanceof HttpError) return { status: error.status, message: error.message, headers: error.headers, logged: false };
+  // not yet carrying status and expose themselves: src/session and src/store
   if (error instanceof AuthError) return { status: 401, message: error.message, headers: { 'WWW-Authenticate': 'Bearer' }, logged: false };
-  if (error instanceof ExecutionNotFoundError) return { status: 404, message: error.message, logged: false };
-  if (error instanceof ResumeConflictError) return { status: 409, message: error.message, logged: false };
-  if (error instanceof ResumeInputError) return { status: 400, message: error.message, logged: false };
   // the store's message names its host: log it, tell the client only what to do
   if (error instanceof StoreError) return { status: 503, message: 'the state store is unavailable; retry shortly', logged: true };
+  if (meaningful(error)) {
+    if (error.expose === true) return { status: error.status, message: error.message, ...(error.headers && { headers: error.headers }), logged: false };
+    return { status: error.status, message: error.status >= 500 ? 'internal server error' : 'the request failed', logged: true };
+  }
   return { status: 500, message: 'internal server error', logged: true };
 }
 

@@ -1,11 +1,14 @@
-// POST /api/execute/stream: the execution as Server-Sent Events: progress and log while it runs, then
-// one `result` (or `error`) event, then the stream closes (the official client resolves at the end).
-// Each event's lines go out in one write: the client pairs `event:` with `data:` from the same chunk.
+// POST /api/execute/stream: the execution as Server-Sent Events: `start` with its id once it runs, progress
+// and log while it runs, then one `result` (or `error`) event, then the stream closes (the official client
+// resolves at the end). Each event's lines go out in one write: the client pairs `event:` with `data:` from
+// the same chunk. A client that closes the stream before the end cancels the execution, unless its config
+// says `cancelOnDisconnect: false`.
 
 import type { Context } from 'koa';
 import type { AppDeps } from '../types.js';
 import type { Route } from '../router.js';
-import { executeRequest } from './execute.js';
+import { badField } from '../errors.js';
+import { readExecuteRequest } from './execute.js';
 
 export function streamRoute(deps: AppDeps): Route {
   return {
@@ -13,11 +16,17 @@ export function streamRoute(deps: AppDeps): Route {
     path: '/api/execute/stream',
     async handler(ctx) {
       // checked before the stream starts, so bad input still gets a JSON error with its status
-      const request = await executeRequest(ctx, deps);
+      const { request, config } = await readExecuteRequest(ctx, deps);
+      const cancelOnDisconnect = cancelOption(config);
       const send = openStream(ctx);
+      const drop = cancelOnDisconnect ? dropWatch(ctx, deps, request.clientId) : undefined;
       try {
         const result = await deps.executor.execute({
           ...request,
+          onStart: (executionId) => {
+            send('start', { executionId });
+            drop?.started(executionId);
+          },
           onProgress: (event) => send('progress', event),
           onLog: (event) => send('log', event),
         });
@@ -26,8 +35,44 @@ export function streamRoute(deps: AppDeps): Route {
         deps.logger.error(`execution stream failed: ${(error as Error).message}`, { requestId: ctx.state.requestId, stack: (error as Error).stack });
         send('error', { message: `the execution failed on the server (request id ${ctx.state.requestId}); see the server log` });
       } finally {
+        drop?.ended();
         ctx.res.end();
       }
+    },
+  };
+}
+
+function cancelOption(config: unknown): boolean {
+  const value = config && typeof config === 'object' ? (config as Record<string, unknown>).cancelOnDisconnect : undefined;
+  if (value !== undefined && typeof value !== 'boolean') throw badField('config.cancelOnDisconnect', 'true or false');
+  return value !== false;
+}
+
+/** Cancels the streamed execution when the client goes away before its result (once its id is known). */
+function dropWatch(ctx: Context, deps: AppDeps, clientId: string): { started(id: string): void; ended(): void } {
+  let id: string | undefined;
+  let dropped = false;
+  let ended = false;
+  const cancel = () => {
+    if (!id || !dropped || ended) return;
+    ended = true;
+    deps.logger.info('the client closed its event stream: its execution is cancelled', { requestId: ctx.state.requestId, execution: id });
+    deps.executor.cancel(id, clientId, 'disconnect').catch((error: Error) => {
+      deps.logger.warn(`could not cancel an execution whose stream closed: ${error.message}`, { execution: id });
+    });
+  };
+  ctx.res.once('close', () => {
+    if (ctx.res.writableEnded) return;
+    dropped = true;
+    cancel();
+  });
+  return {
+    started(executionId) {
+      id = executionId;
+      cancel();
+    },
+    ended() {
+      ended = true;
     },
   };
 }
@@ -42,7 +87,7 @@ function openStream(ctx: Context): (event: string, data: unknown) => void {
   for (const [name, value] of Object.entries(ctx.response.headers)) if (value !== undefined) headers[name] = String(value);
   ctx.res.writeHead(200, headers);
   ctx.res.flushHeaders();
-  // a client that went away must not crash the daemon; the execution still finishes
+  // a client that went away must not crash the daemon
   ctx.res.on('error', () => undefined);
   return (event, data) => {
     if (!ctx.res.writableEnded && !ctx.res.destroyed) ctx.res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
