@@ -6,16 +6,14 @@ import { createInterface, type Interface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import Keyv from 'keyv';
 import { createAudit, type Audit } from '../audit/index.js';
-import { Catalog, functionIds, loadGroup, type ToolGroup } from '../catalog/index.js';
 import { formatDuration, parseDuration, parseSize, type Config } from '../config/index.js';
-import { createExecutor, type CallbackRequest, type ExecutionResult, type ExecutionStatus, type LogEvent, type ProgressEvent } from '../execution/index.js';
+import { type CallbackRequest, type ExecutionResult, type ExecutionStatus, type LogEvent, type ProgressEvent } from '../execution/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
 import { stackIn } from '../sandbox/index.js';
-import { checkPatterns, functionFilter } from '../policy/index.js';
-import { secretsOf, type Secrets } from '../secrets/index.js';
+import { secretsOf } from '../secrets/index.js';
+import { createEngine, openTools, type Tools } from '../server/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { terminalDelegation, type TerminalDelegation } from '../oauth/index.js';
-import type { UserCredentials } from '../catalog/index.js';
 import { EXIT, globalOptions, loadConfigOrReport, printJson } from './output.js';
 
 /** One exit code per outcome, so scripts can tell them apart. */
@@ -75,7 +73,7 @@ async function runExec(command: Command, file: string, options: ExecOptions): Pr
   for (const group of config.apis) group.clientConcurrency = group.concurrency;
   const interactive = file !== '-' && Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY);
 
-  const groups: ToolGroup[] = [];
+  let tools: Tools | undefined;
   let cache: Store | undefined;
   let audit: Audit | undefined;
   let oauth: TerminalDelegation | undefined;
@@ -87,11 +85,10 @@ async function runExec(command: Command, file: string, options: ExecOptions): Pr
       logger.warn(`groups that act for a signed-in user cannot: ${error.message}`);
       return undefined;
     });
-    groups.push(...(await loadGroups(config, logger, secrets, oauth?.delegation)));
-    checkPatterns(config, functionIds(groups)); // a policy pattern that matches no function guards nothing
+    tools = await openTools(config, { logger, secrets, credentials: oauth?.delegation });
     cache = await openStore(config.cache.store, { namespace: `${config.cache.namespace}:cache` });
   } catch (error) {
-    await Promise.all([closeAll(groups, cache, audit), oauth?.close()]);
+    await Promise.all([closeAll(tools, cache, audit), oauth?.close()]);
     process.stderr.write(`atp exec: ${secrets.mask((error as Error).message)}\n`);
     return EXIT.failure;
   }
@@ -101,7 +98,7 @@ async function runExec(command: Command, file: string, options: ExecOptions): Pr
     ? (await import('../telemetry/index.js')).createTelemetry(config.telemetry, { logger, version: command.parent?.version() ?? 'unknown' })
     : undefined;
   const traced = <T>(work: () => Promise<T>) => (telemetry ? telemetry.within(process.env.TRACEPARENT, work) : work());
-  const executor = createExecutor({ config, catalog: new Catalog(groups, { visible: functionFilter(config.policies) }), stateStore: new Keyv(), cacheStore: cache.keyv, logger, audit, telemetry });
+  const executor = createEngine(config, tools.catalog, { stateStore: new Keyv(), cacheStore: cache.keyv, logger, audit, telemetry });
   const prompt = interactive ? createInterface({ input: process.stdin, output: process.stderr }) : undefined;
   try {
     const hooks = { onLog: printLog, onProgress: printProgress };
@@ -120,7 +117,7 @@ async function runExec(command: Command, file: string, options: ExecOptions): Pr
   } finally {
     prompt?.close();
     await executor.close(0);
-    await Promise.all([closeAll(groups, cache, audit), oauth?.close()]);
+    await Promise.all([closeAll(tools, cache, audit), oauth?.close()]);
     await telemetry?.close(); // the spans go out before the process exits
   }
 }
@@ -144,19 +141,8 @@ function requestLimits(config: Config, options: ExecOptions): { timeout: number;
   return { timeout, memory, llmCalls };
 }
 
-async function loadGroups(config: Config, logger: Logger, secrets: Secrets, credentials?: UserCredentials): Promise<ToolGroup[]> {
-  const settled = await Promise.allSettled(config.apis.map((spec) => loadGroup(spec, { logger: logger.child({ group: spec.name }), configDir: config.dir, secrets, credentials })));
-  const groups = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
-  const failures = settled.flatMap((outcome, i) => (outcome.status === 'rejected' ? [`API group '${config.apis[i].name}' failed to load: ${(outcome.reason as Error).message}`] : []));
-  if (failures.length > 0) {
-    await closeAll(groups);
-    throw new Error(failures.join('\n'));
-  }
-  return groups;
-}
-
-async function closeAll(groups: ToolGroup[], store?: Store, audit?: Audit): Promise<void> {
-  await Promise.allSettled([...groups.map((group) => group.close()), store?.close(), audit?.close()]);
+async function closeAll(tools?: Tools, store?: Store, audit?: Audit): Promise<void> {
+  await Promise.allSettled([tools?.catalog.close(), store?.close(), audit?.close()]);
 }
 
 /** Asks one callback at the terminal; what cannot be answered by hand is refused with an __error. */

@@ -1,7 +1,7 @@
-// `atp serve`: load the config, build the daemon, listen; SIGTERM/SIGINT drain and exit 0; SIGHUP is logged and ignored.
+// `atp serve`: load the config, build the daemon, listen; SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the config.
 
 import type { Command } from 'commander';
-import { parseDuration } from '../config/index.js';
+import { loadConfig, parseDuration, type Config } from '../config/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
 import { MIN_SECRET_LENGTH, secretsOf, type Secrets } from '../secrets/index.js';
 import { build, DEFAULT_GRACE_MS, summary, type Daemon } from '../server/index.js';
@@ -21,7 +21,7 @@ export function registerServe(program: Command, setExit: (code: number) => void)
     .option('--host <host>', 'interface to bind, overriding server.host')
     .option('--grace <duration>', `on SIGTERM/SIGINT, how long executions in flight may finish (default ${DEFAULT_GRACE_MS / 1000}s)`)
     .action(async (options: ServeOptions) => setExit(await runServe(command, options)));
-  command.addHelpText('after', '\nExamples:\n  atp serve -c atp.yaml\n  atp serve --port 0 --log-level debug\n\nSend SIGTERM or SIGINT to drain and exit 0; a second one (after a second) exits at once.\nSIGHUP does not stop the server (reloading the config is not supported yet): it is logged and ignored.');
+  command.addHelpText('after', '\nExamples:\n  atp serve -c atp.yaml\n  atp serve --port 0 --log-level debug\n\nSend SIGTERM or SIGINT to drain and exit 0; a second one (after a second) exits at once.\nSIGHUP reloads the config: when valid, new executions use it and those under way finish on the old one;\nwhen not, its problems are logged (as atp validate prints them) and the running config keeps serving.');
 }
 
 async function runServe(command: Command, options: ServeOptions): Promise<number> {
@@ -31,14 +31,20 @@ async function runServe(command: Command, options: ServeOptions): Promise<number
   if (typeof settings === 'string') return usage(settings);
   const config = await loadConfigOrReport(global);
   if (typeof config === 'number') return config;
-  if (settings.port !== undefined) config.server.port = settings.port;
-  if (settings.host !== undefined) config.server.host = settings.host;
+  const overridden = (read: Config) => {
+    if (settings.port !== undefined) read.server.port = settings.port;
+    if (settings.host !== undefined) read.server.host = settings.host;
+    return read;
+  };
+  overridden(config);
+  // a reload reads the same file, with the same overrides
+  const readConfig = async () => overridden(await loadConfig({ configPath: global.config }));
   const { secrets, short } = secretsOf(config);
   const logger = createLogger({ level: global.logLevel ?? config.logging.level, format: config.logging.format, secrets });
   if (short.length > 0) logger.warn(`${short.join(', ')}: shorter than ${MIN_SECRET_LENGTH} characters, too short to be told from ordinary text, so not masked in answers and logs; use a longer secret`);
   let daemon: Daemon;
   try {
-    daemon = await build(config, logger, secrets);
+    daemon = await build(config, logger, { secrets, readConfig });
   } catch (error) {
     return cannotStart(logger, error, global.debug, secrets);
   }
@@ -102,8 +108,12 @@ function untilSignalled(daemon: Daemon, logger: Logger, graceMs: number): Promis
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
-    // a closed terminal or a reload habit must not cut executions in flight; SIGHUP is kept free for a reload to come
-    process.on('SIGHUP', () => logger.warn('SIGHUP: reloading the config is not supported yet, so it is ignored and the server goes on; restart to apply a new config (SIGTERM drains first)'));
+    // a reload never cuts executions in flight: they finish on the generation they started on
+    process.on('SIGHUP', () => {
+      if (firstAt !== undefined) return; // draining: nothing to reload into
+      logger.info(`SIGHUP: reloading ${daemon.config.source.name}`);
+      daemon.reload('SIGHUP').catch((error: Error) => logger.error(`SIGHUP: the reload failed: ${error.message}; the running config keeps serving`, { stack: error.stack }));
+    });
   });
 }
 

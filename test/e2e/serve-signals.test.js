@@ -1,5 +1,5 @@
 // Signals to `atp` as a user starts it (bin/atp.js without --no-node-snapshot, so through its launcher): SIGKILL
-// leaves neither the server nor its MCP servers behind, and SIGHUP does not cut an execution in flight.
+// leaves neither the server nor its MCP servers behind, and SIGHUP reloads without cutting an execution in flight.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -78,7 +78,7 @@ test('SIGKILL of the atp launcher leaves no server and no MCP server running', {
   }
 });
 
-test('SIGHUP is logged and ignored: an execution in flight finishes, new ones run, SIGTERM still drains', { timeout: 90_000 }, async () => {
+test('SIGHUP reloads the unchanged config: an execution in flight finishes, new ones run, SIGTERM still drains', { timeout: 90_000 }, async () => {
   const upstream = await startUpstream();
   const atp = await launch({ apis: compatApis(upstream.url) });
   try {
@@ -86,7 +86,7 @@ test('SIGHUP is logged and ignored: an execution in flight finishes, new ones ru
     const running = call(`${atp.url}/api/execute`, { method: 'POST', headers: session.headers, body: { code: 'const r = await api.shop.hold({ tag: "hup" }); return r.tag' } });
     await upstream.held();
     atp.child.kill('SIGHUP');
-    await until(() => /SIGHUP: reloading the config is not supported yet, so it is ignored/.test(atp.stderr()), 'SIGHUP to be logged');
+    await until(() => /SIGHUP: reloaded atp\.yaml: generation 2/.test(atp.stderr()), 'SIGHUP to reload');
     const next = await call(`${atp.url}/api/execute`, { method: 'POST', headers: session.headers, body: { code: 'return 6 * 7' } });
     assert.equal(next.body.result, 42, 'the server still takes new executions');
     upstream.release();

@@ -1,0 +1,69 @@
+// Metrics across generations: each generation's executor records into the daemon's one Metrics and registers its
+// gauge source here; the gauges read the sum over the generations alive (a retiring one still runs executions).
+
+import type { GaugeSource, Metrics } from '../telemetry/index.js';
+
+export class GenerationGauges {
+  private readonly sources = new Set<GaugeSource>();
+  /** Isolates built by retired generations: the counter never goes down. */
+  private retiredBuilt = 0;
+
+  constructor(metrics: Metrics) {
+    const sources = this.sources;
+    const retired = () => this.retiredBuilt;
+    metrics.watch({
+      executions() {
+        const sum = { running: 0, queued: 0, paused: 0 };
+        for (const source of sources) {
+          const one = source.executions();
+          sum.running += one.running;
+          sum.queued += one.queued;
+          sum.paused += one.paused;
+        }
+        return sum;
+      },
+      clients() {
+        const merged = new Map<string, number>();
+        for (const source of sources) for (const [client, inFlight] of source.clients()) merged.set(client, (merged.get(client) ?? 0) + inFlight);
+        return merged;
+      },
+      isolates() {
+        const sum = { warm: 0, live: 0, built: retired() };
+        for (const source of sources) {
+          const one = source.isolates();
+          sum.warm += one.warm;
+          sum.live += one.live;
+          sum.built += one.built;
+        }
+        return sum;
+      },
+    });
+  }
+
+  /** The Metrics one generation records into; `retire()` drops its gauges once it is gone. */
+  forGeneration(metrics: Metrics): { metrics: Metrics; retire(): void } {
+    let source: GaugeSource | undefined;
+    const sources = this.sources;
+    const gone = (built: number) => (this.retiredBuilt += built);
+    return {
+      metrics: {
+        executionEnded: (status, ms, toolCalls) => metrics.executionEnded(status, ms, toolCalls),
+        executionRefused: (status) => metrics.executionRefused(status),
+        executionPaused: (types) => metrics.executionPaused(types),
+        toolCall: (group, ms, errorKind) => metrics.toolCall(group, ms, errorKind),
+        upstreamRetry: (group, reason) => metrics.upstreamRetry(group, reason),
+        policyViolation: (rule, action) => metrics.policyViolation(rule, action),
+        stateStore: (operation, ms) => metrics.stateStore(operation, ms),
+        watch(next) {
+          if (source) sources.delete(source);
+          source = next;
+          sources.add(next);
+        },
+      },
+      retire() {
+        if (!source || !sources.delete(source)) return;
+        gone(source.isolates().built);
+      },
+    };
+  }
+}
