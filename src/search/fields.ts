@@ -1,15 +1,12 @@
 // What of a function is searchable, split into fields that count differently (a word in the
-// name says more than the same word deep in the description).
+// name says more than the same word deep in the description or in a parameter's description).
 
 import { sentences, type CatalogEntry } from '../catalog/index.js';
 import { isStopword, splitWords, stem, terms } from './tokenize.js';
 
-export const FIELDS = ['name', 'summary', 'body', 'keywords', 'params'] as const;
+export const FIELDS = ['name', 'summary', 'body', 'keywords', 'params', 'paramText', 'output'] as const;
 export type FieldName = (typeof FIELDS)[number];
 
-/** BM25F weight and length normalisation per field, in FIELDS order. */
-export const FIELD_WEIGHT: readonly number[] = [3, 2, 0.4, 1, 0.5];
-export const FIELD_B: readonly number[] = [0.6, 0.5, 0.75, 0.3, 0.5];
 
 export interface FunctionText {
   /** Terms per field, repeats kept, in FIELDS order. */
@@ -23,18 +20,37 @@ export interface FunctionText {
 }
 
 const MAX_ENUM_VALUES = 20;
+/** Parameters and answer fields read per function: a schema of hundreds says little about each. */
+const MAX_PROPERTIES = 60;
 
-export function functionText(entry: CatalogEntry): FunctionText {
+/** Terms of a text, remembered for one index build: catalogs repeat parameter descriptions hundreds of times. */
+export type TermMemo = Map<string, string[]>;
+
+function memoTerms(text: string, memo: TermMemo): string[] {
+  let known = memo.get(text);
+  if (known === undefined) memo.set(text, (known = terms(text)));
+  return known;
+}
+
+export function functionText(entry: CatalogEntry, memo: TermMemo = new Map()): FunctionText {
   const { tool, group } = entry;
   const nameTerms = new Set([...tool.path.flatMap(nameStems), ...nameStems(tool.sourceName)]);
   const [summary, body] = splitDescription(tool.description ?? '');
   const keywords = [group.name, ...(tool.annotations?.keywords ?? [])].flatMap((k) => terms(k));
+  const [params, paramText] = paramTerms(tool.inputSchema, memo);
   return {
-    fields: [[...nameTerms], terms(summary), terms(body), keywords, paramTerms(tool.inputSchema)],
+    fields: [[...nameTerms], terms(summary), terms(body), keywords, params, paramText, outputTerms(tool.outputSchema)],
     nameTerms,
     nameForms: nameForms(entry),
     deprecated: /\bdeprecated\b/i.test(tool.description ?? ''),
   };
+}
+
+const TOPICAL_FIELDS = [FIELDS.indexOf('name'), FIELDS.indexOf('summary'), FIELDS.indexOf('keywords'), FIELDS.indexOf('params')];
+
+/** The distinct words that say what a function is about, for learning which words go together. */
+export function topicalTerms(text: FunctionText): string[] {
+  return [...new Set(TOPICAL_FIELDS.flatMap((f) => text.fields[f]))];
 }
 
 function nameStems(name: string): string[] {
@@ -56,16 +72,52 @@ export function splitDescription(description: string): [string, string] {
   return [summary, [...rest, after].filter(Boolean).join(' ')];
 }
 
-// Parameter names and enum values: "close an issue" finds the function whose `state` takes "closed".
-function paramTerms(schema: unknown): string[] {
-  const properties = (schema as { properties?: Record<string, unknown> } | undefined)?.properties;
-  if (!properties || typeof properties !== 'object') return [];
-  const out: string[] = [];
-  for (const [name, value] of Object.entries(properties)) {
-    out.push(...nameStems(name));
-    const values = (value as { enum?: unknown[] } | undefined)?.enum;
+type SchemaObject = { [keyword: string]: unknown };
+
+function isSchemaObject(value: unknown): value is SchemaObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// Parameter names and enum values ("close an issue" finds the function whose `state` takes "closed"),
+// and apart from them the parameters' descriptions, which count for less.
+function paramTerms(schema: unknown, memo: TermMemo): [string[], string[]] {
+  const properties = isSchemaObject(schema) && isSchemaObject(schema.properties) ? schema.properties : undefined;
+  if (!properties) return [[], []];
+  const names: string[] = [];
+  const text: string[] = [];
+  for (const [name, value] of Object.entries(properties).slice(0, MAX_PROPERTIES)) {
+    names.push(...nameStems(name));
+    if (!isSchemaObject(value)) continue;
+    if (typeof value.description === 'string') text.push(...memoTerms(value.description, memo));
+    const values = value.enum;
     if (!Array.isArray(values)) continue;
-    for (const option of values.slice(0, MAX_ENUM_VALUES)) if (typeof option === 'string') out.push(...terms(option));
+    for (const option of values.slice(0, MAX_ENUM_VALUES)) if (typeof option === 'string') names.push(...memoTerms(option, memo));
   }
+  return [names, text];
+}
+
+// What a function answers with: the names of its types ("minimal-repository") and of its top-level fields,
+// the fields of a shared type it answers with included (read from the schema's $defs).
+function outputTerms(schema: unknown): string[] {
+  const out: string[] = [];
+  const seen = new Set<unknown>();
+  const defs = () => (isSchemaObject(schema) && isSchemaObject(schema.$defs) ? schema.$defs : undefined);
+  const visit = (node: unknown, depth: number) => {
+    if (!isSchemaObject(node) || seen.has(node) || depth > 3) return;
+    seen.add(node);
+    if (typeof node.$ref === 'string') {
+      const name = node.$ref.slice(node.$ref.lastIndexOf('/') + 1);
+      out.push(...nameStems(name));
+      if (node.$ref.startsWith('#/$defs/')) visit(defs()?.[name], depth + 1);
+      return;
+    }
+    if (isSchemaObject(node.properties)) for (const key of Object.keys(node.properties).slice(0, MAX_PROPERTIES)) out.push(...nameStems(key));
+    if (node.items) visit(node.items, depth + 1);
+    for (const key of ['allOf', 'anyOf', 'oneOf']) {
+      const list = node[key];
+      if (Array.isArray(list)) for (const part of list) visit(part, depth + 1);
+    }
+  };
+  visit(schema, 0);
   return out;
 }

@@ -2,14 +2,13 @@
 // Built once per catalog; a query touches only the postings of its own terms.
 
 import type { CatalogEntry } from '../catalog/index.js';
-import { FIELD_B, FIELD_WEIGHT, FIELDS, functionText, type FunctionText } from './fields.js';
+import { learnCooccurrence } from './cooccurrence.js';
+import { FIELDS, functionText, topicalTerms, type FunctionText } from './fields.js';
 import { analyzeQuery } from './query.js';
 import { splitWords } from './tokenize.js';
 import { topK } from './top.js';
+import { DEFAULT_TUNING, type Tuning } from './tuning.js';
 
-const K1 = 1.2;
-/** How much covering the whole of a function's name adds (a query naming all of `repos/get` beats `repos/get-content`). */
-const NAME_COVERAGE_BOOST = 0.6;
 /** A deprecated function ranks below its replacement, which usually shares its words. */
 const DEPRECATED_FACTOR = 0.5;
 /** Asking for a function by its name ("issues.create", "getUserById") puts it first. */
@@ -37,16 +36,20 @@ export interface LexicalIndex {
   rank(query: string, accept?: (entry: CatalogEntry) => boolean, limit?: number): RankedEntry[];
 }
 
-export function buildLexicalIndex(entries: Iterable<CatalogEntry>): LexicalIndex {
+export function buildLexicalIndex(entries: Iterable<CatalogEntry>, tuning: Tuning = DEFAULT_TUNING): LexicalIndex {
   const docs: CatalogEntry[] = [];
   const texts: FunctionText[] = [];
+  const memo = new Map<string, string[]>();
   for (const entry of entries) {
     docs.push(entry);
-    texts.push(functionText(entry));
+    texts.push(functionText(entry, memo));
   }
-  const postings = buildPostings(texts);
+  const postings = buildPostings(texts, tuning);
+  const K1 = tuning.k1;
   const vocabulary = [...postings.keys()].sort();
   const has = (term: string) => postings.has(term);
+  const cooccurrence = learnCooccurrence(texts.map(topicalTerms));
+  const companionsOf = (term: string) => cooccurrence.companionsOf(term);
   // per-query scratch space, reused: a query allocates only its result list
   const total = new Float64Array(docs.length);
   const best = new Float64Array(docs.length);
@@ -58,7 +61,7 @@ export function buildLexicalIndex(entries: Iterable<CatalogEntry>): LexicalIndex
   const named = new Uint8Array(docs.length);
 
   function rank(query: string, accept?: (entry: CatalogEntry) => boolean, limit = Infinity): RankedEntry[] {
-    const queryTerms = analyzeQuery(query, { has, vocabulary });
+    const queryTerms = analyzeQuery(query, { has, vocabulary, companionsOf }, tuning);
     if (queryTerms.length === 0 || docs.length === 0) return [];
     let matched = 0; // docs touched by any term, listed in touched[0..matched)
     total.fill(0);
@@ -100,7 +103,8 @@ export function buildLexicalIndex(entries: Iterable<CatalogEntry>): LexicalIndex
       const text = texts[doc];
       // one name word per query word: the share of the function's name the query accounts for
       const coverage = text.nameTerms.size > 0 ? Math.min(1, covered[doc] / text.nameTerms.size) : 0;
-      let score = total[doc] * (1 + NAME_COVERAGE_BOOST * coverage);
+      // a query naming all of `repos/get` beats `repos/get-content`
+      let score = total[doc] * (1 + tuning.nameCoverage * coverage);
       named[doc] = exact !== '' && text.nameForms.has(exact) ? 1 : 0;
       if (named[doc]) score *= 1 + EXACT_NAME_BOOST;
       if (text.deprecated) score *= DEPRECATED_FACTOR;
@@ -121,14 +125,14 @@ export function buildLexicalIndex(entries: Iterable<CatalogEntry>): LexicalIndex
   return { size: docs.length, rank };
 }
 
-function buildPostings(texts: readonly FunctionText[]): Map<string, Posting> {
+function buildPostings(texts: readonly FunctionText[], { fieldWeight, fieldB }: Tuning): Map<string, Posting> {
   const averages = FIELDS.map((_, f) => texts.reduce((sum, text) => sum + text.fields[f].length, 0) / Math.max(1, texts.length) || 1);
   const lists = new Map<string, { docs: number[]; weights: number[]; inName: number[] }>();
   texts.forEach((text, doc) => {
     const pseudo = new Map<string, number>();
     text.fields.forEach((fieldTerms, f) => {
-      const norm = 1 - FIELD_B[f] + (FIELD_B[f] * fieldTerms.length) / averages[f];
-      for (const term of fieldTerms) pseudo.set(term, (pseudo.get(term) ?? 0) + FIELD_WEIGHT[f] / norm);
+      const norm = 1 - fieldB[f] + (fieldB[f] * fieldTerms.length) / averages[f];
+      for (const term of fieldTerms) pseudo.set(term, (pseudo.get(term) ?? 0) + fieldWeight[f] / norm);
     });
     for (const [term, weight] of pseudo) {
       let list = lists.get(term);

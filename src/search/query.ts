@@ -2,6 +2,8 @@
 
 import { synonymsOf, UNDO_TERMS } from './synonyms.js';
 import { isStopword, splitWords, stem } from './tokenize.js';
+import { relatedWords } from './wordnet.js';
+import { DEFAULT_TUNING, type Tuning } from './tuning.js';
 
 export interface QueryTerm {
   /** The word as asked. */
@@ -17,15 +19,18 @@ export interface Vocabulary {
   has(term: string): boolean;
   /** Every indexed stem, sorted. */
   vocabulary: readonly string[];
+  /** Words the catalog uses together with this one, and how strongly (0..1). */
+  companionsOf?(term: string): Map<string, number>;
 }
 
-const PREFIX_WEIGHT = 0.5;
 const MAX_PREFIX_EXPANSIONS = 24;
 const MIN_PREFIX_LENGTH = 3;
+const MIN_FUZZY_LENGTH = 4;
+const MAX_FUZZY_EXPANSIONS = 8;
 /** Words past this many are ignored: a pasted page must not cost more than a question. */
 const MAX_QUERY_TERMS = 32;
 
-export function analyzeQuery(query: string, vocab: Vocabulary): QueryTerm[] {
+export function analyzeQuery(query: string, vocab: Vocabulary, tuning: Tuning = DEFAULT_TUNING): QueryTerm[] {
   const out: QueryTerm[] = [];
   const seen = new Set<string>();
   const push = (word: string, own: string, variants: Map<string, number>, weight = 1) => {
@@ -34,36 +39,97 @@ export function analyzeQuery(query: string, vocab: Vocabulary): QueryTerm[] {
     seen.add(key);
     out.push({ word, own, weight, variants });
   };
-  for (const word of splitWords(query)) {
+  const words = splitWords(query);
+  for (let i = 0; i < words.length; i++) {
     if (out.length >= MAX_QUERY_TERMS) break;
+    const word = words[i];
+    const phrase = phraseAt(words, i, vocab, tuning);
+    if (phrase) push(phrase.text, phrase.own, phrase.variants);
     if (isStopword(word)) continue;
     const own = stem(word);
-    const variants = expand(own, vocab);
+    const variants = expand(own, vocab, tuning, word);
     const undone = undoVerb(word, vocab);
     if (undone) {
       // "unwatch": the thing undone, and the act of removing it
-      for (const [term, weight] of expand(undone, vocab)) variants.set(term, Math.max(variants.get(term) ?? 0, weight * 0.8));
+      for (const [term, weight] of expand(undone, vocab, tuning)) variants.set(term, Math.max(variants.get(term) ?? 0, weight * 0.8));
       const removal = new Map<string, number>();
       for (const term of UNDO_TERMS) for (const [s, w] of synonymsOf(term)) removal.set(s, Math.max(removal.get(s) ?? 0, w * 0.8));
       push(word, own, variants);
       push(`${word} (remove)`, UNDO_TERMS[0], removal);
       continue;
     }
+    if (variants.size === 1 && !vocab.has(own)) for (const [term, weight] of misspellings(word, own, vocab)) variants.set(term, weight * tuning.fuzzy);
     push(word, own, variants);
   }
   return out;
 }
 
-function expand(own: string, vocab: Vocabulary): Map<string, number> {
+/**
+ * Two or three words that mean one thing: a compound the catalog writes as one word ("log in" -> login,
+ * "check out" -> checkout) or a phrase WordNet knows ("get rid of", "give back"), with what it may match.
+ */
+function phraseAt(words: readonly string[], i: number, vocab: Vocabulary, tuning: Tuning): { text: string; own: string; variants: Map<string, number> } | undefined {
+  for (const length of [3, 2]) {
+    const parts = words.slice(i, i + length);
+    if (parts.length < length || parts.every(isStopword)) continue;
+    const joined = stem(parts.join(''));
+    if (vocab.has(joined)) return { text: parts.join(' '), own: joined, variants: new Map([[joined, 1]]) };
+    const variants = new Map<string, number>();
+    for (const related of relatedWords(parts.join('_'))) {
+      const term = stem(related.word);
+      if (vocab.has(term)) variants.set(term, Math.max(variants.get(term) ?? 0, related.weight * tuning.related));
+    }
+    if (variants.size > 0) return { text: parts.join(' '), own: stem(parts[0]), variants };
+  }
+  return undefined;
+}
+
+/** Catalog words one typing slip away (a letter added, dropped, changed or two swapped), for words it lacks. */
+function misspellings(word: string, own: string, vocab: Vocabulary): Map<string, number> {
+  const out = new Map<string, number>();
+  if (word.length < MIN_FUZZY_LENGTH) return out;
+  for (const term of vocab.vocabulary) {
+    if (Math.abs(term.length - word.length) > 1 && Math.abs(term.length - own.length) > 1) continue;
+    if (oneEditApart(word, term) || oneEditApart(own, term)) out.set(term, 1);
+    if (out.size >= MAX_FUZZY_EXPANSIONS) break;
+  }
+  return out;
+}
+
+/** Damerau-Levenshtein distance exactly 1. */
+export function oneEditApart(a: string, b: string): boolean {
+  if (a === b || Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (a.length === b.length) {
+    if (a.slice(i + 1) === b.slice(i + 1)) return true; // one changed
+    return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2); // two swapped
+  }
+  const [longer, shorter] = a.length > b.length ? [a, b] : [b, a];
+  return longer.slice(i + 1) === shorter.slice(i); // one added or dropped
+}
+
+function expand(own: string, vocab: Vocabulary, tuning: Tuning, word = own): Map<string, number> {
   const variants = synonymsOf(own);
-  for (const [term, weight] of prefixMatches(own, vocab)) {
+  for (const [term, weight] of prefixMatches(own, vocab, tuning.prefix)) {
     if (!variants.has(term)) variants.set(term, weight);
+  }
+  for (const related of relatedWords(word)) {
+    const term = stem(related.word);
+    const weight = related.weight * tuning.related;
+    if (vocab.has(term) && weight > (variants.get(term) ?? 0)) variants.set(term, weight);
+  }
+  if (tuning.cooccurring > 0 && vocab.companionsOf) {
+    for (const [term, association] of vocab.companionsOf(own)) {
+      const weight = association * tuning.cooccurring;
+      if (weight > (variants.get(term) ?? 0)) variants.set(term, weight);
+    }
   }
   return variants;
 }
 
 /** Indexed stems that extend this one ("assign" -> "assigne") or that it extends, weighted by how much they share. */
-function prefixMatches(own: string, vocab: Vocabulary): Map<string, number> {
+function prefixMatches(own: string, vocab: Vocabulary, weight: number): Map<string, number> {
   const out = new Map<string, number>();
   if (own.length < MIN_PREFIX_LENGTH) return out;
   const list = vocab.vocabulary;
@@ -75,11 +141,11 @@ function prefixMatches(own: string, vocab: Vocabulary): Map<string, number> {
     else hi = mid;
   }
   for (let i = lo; i < list.length && out.size < MAX_PREFIX_EXPANSIONS && list[i].startsWith(own); i++) {
-    if (list[i] !== own) out.set(list[i], PREFIX_WEIGHT * Math.sqrt(own.length / list[i].length));
+    if (list[i] !== own) out.set(list[i], weight * Math.sqrt(own.length / list[i].length));
   }
   for (let cut = own.length - 1; cut >= Math.max(4, own.length - 3); cut--) {
     const shorter = own.slice(0, cut);
-    if (vocab.has(shorter)) out.set(shorter, PREFIX_WEIGHT * Math.sqrt(cut / own.length));
+    if (vocab.has(shorter)) out.set(shorter, weight * Math.sqrt(cut / own.length));
   }
   return out;
 }

@@ -1,0 +1,59 @@
+// Words a catalog uses together, learned from its own text: in GitHub's API "team" keeps company with
+// "membership", in a shop's with "cart" and "line item". A query word then also finds, weighted lower, the
+// functions that say its usual companions without saying it. Learned per word on first use, not up front.
+
+/** Fields whose words say what a function is about (name, summary, keywords, parameter names), by index. */
+export type TopicalTerms = readonly (readonly string[])[];
+
+/** At least this many functions must say both words: one shared function is chance. */
+const MIN_SHARED = 2;
+/** Companions weaker than this (cosine of the two words' function sets) are not used. */
+const MIN_ASSOCIATION = 0.25;
+const MAX_COMPANIONS = 6;
+const CACHE_SIZE = 5_000;
+
+export interface Cooccurrence {
+  /** term -> association in (0, 1], strongest first; the term itself is not listed. */
+  companionsOf(term: string): Map<string, number>;
+}
+
+export function learnCooccurrence(docTerms: TopicalTerms): Cooccurrence {
+  const docsOf = new Map<string, number[]>();
+  docTerms.forEach((terms, doc) => {
+    for (const term of terms) {
+      let list = docsOf.get(term);
+      if (!list) docsOf.set(term, (list = []));
+      list.push(doc);
+    }
+  });
+  const cache = new Map<string, Map<string, number>>();
+
+  function learn(term: string): Map<string, number> {
+    const docs = docsOf.get(term);
+    const out = new Map<string, number>();
+    if (!docs || docs.length < MIN_SHARED) return out;
+    const shared = new Map<string, number>();
+    for (const doc of docs) for (const other of docTerms[doc]) if (other !== term) shared.set(other, (shared.get(other) ?? 0) + 1);
+    const scored: [string, number][] = [];
+    for (const [other, count] of shared) {
+      if (count < MIN_SHARED) continue;
+      const association = count / Math.sqrt(docs.length * docsOf.get(other)!.length);
+      if (association >= MIN_ASSOCIATION) scored.push([other, association]);
+    }
+    scored.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    for (const [other, association] of scored.slice(0, MAX_COMPANIONS)) out.set(other, association);
+    return out;
+  }
+
+  return {
+    companionsOf(term) {
+      let known = cache.get(term);
+      if (!known) {
+        known = learn(term);
+        if (cache.size >= CACHE_SIZE) cache.clear();
+        cache.set(term, known);
+      }
+      return known;
+    },
+  };
+}

