@@ -2,7 +2,7 @@
 // same `demo.add` tool our bench serves. Installed in bench/.reference (its own node_modules: installing it
 // beside atp-client breaks it). Run: node --no-node-snapshot bench/reference/server.mjs
 // Prints "listening on http://127.0.0.1:<port>" on stderr. ATP_BENCH_OPENAPI=<spec file> also loads that
-// OpenAPI document, as group `github`, with the reference's own loadOpenAPI.
+// OpenAPI document, as group `github` (or ATP_BENCH_OPENAPI_NAME), with the reference's own loadOpenAPI.
 
 import http from 'node:http';
 import path from 'node:path';
@@ -24,7 +24,7 @@ server.use({
     handler: async ({ a, b }) => ({ sum: a + b }),
   }],
 });
-if (process.env.ATP_BENCH_OPENAPI) await server.loadOpenAPI(process.env.ATP_BENCH_OPENAPI, { name: 'github' });
+if (process.env.ATP_BENCH_OPENAPI) await server.loadOpenAPI(process.env.ATP_BENCH_OPENAPI, { name: process.env.ATP_BENCH_OPENAPI_NAME || 'github' });
 await server.start();
 const httpServer = http.createServer(server.handler());
 httpServer.listen(0, '127.0.0.1', () => process.stderr.write(`listening on http://127.0.0.1:${httpServer.address().port}\n`));
