@@ -3,15 +3,9 @@
 // Only what accumulated since the last pause is kept here; older parts are segments in the state store.
 
 import { createHash } from 'node:crypto';
+import { ERR, OK, OK_UNDEFINED, TIMER, type Delivery } from '../sandbox/index.js';
 
-export const OK = 0;
-export const ERR = 1;
-export const TIMER = 2;
-/** Only on the wire into the sandbox: OK with no value (undefined is not JSON). */
-const OK_UNDEFINED = 3;
-
-/** [call id, OK/ERR/TIMER, JSON text of the result | error object | nothing]. */
-export type Delivery = [id: number, mode: number, payload?: unknown];
+export { ERR, OK, TIMER, type Delivery };
 /** [call id, operation, function id, hash of the arguments' JSON]. */
 export type CallRecord = [id: number, op: string, name: string, hash: string];
 

@@ -1,4 +1,4 @@
-// The api.* tree as the sandbox runtime reads it (runtime-source.ts, `branch`): one JSON array per namespace,
+// The api.* tree as the sandbox runtime reads it (runtime/api.ts, `branch`): one JSON array per namespace,
 // the root first. An entry is a function's name, or [name, namespace index] for a namespace, or
 // [name, namespace index, 1] for a function that also has members. The runtime parses a namespace's array
 // when the code first reaches into it, so a big catalog costs a program only what it touches.

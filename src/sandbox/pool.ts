@@ -7,7 +7,7 @@ import type { Logger } from '../logging/index.js';
 import { IsolateBuilder } from './builder.js';
 import { rehearse } from './rehearsal.js';
 import { RuntimeBootstrap, Sandbox } from './sandbox.js';
-import type { SandboxRuntimeOptions } from './runtime-source.js';
+import type { SandboxRuntimeOptions } from './protocol.js';
 
 export interface IsolatePoolOptions {
   /** Warm isolates to keep ready (0 disables the pool). */

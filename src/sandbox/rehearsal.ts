@@ -6,12 +6,9 @@
 // and carries those functions. If anything goes wrong, the compile-time cache stays: it only costs time.
 
 import type { RuntimeBootstrap, Sandbox } from './sandbox.js';
-import type { SandboxSetup } from './runtime-source.js';
+import { ERR, OK, type SandboxSetup } from './protocol.js';
 import { transpile } from './transpile.js';
 
-/** The answer codes of a delivery (see journal.ts, which owns the format). */
-const OK = 0;
-const ERR = 1;
 const BUDGET_MS = 1000;
 const SETUP: SandboxSetup = { clientTools: [], seed: [1, 2, 3, 4], replayClock: null, maxLogEntries: 10, maxResultChars: 10_000 };
 

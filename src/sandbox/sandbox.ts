@@ -5,16 +5,18 @@ import { createHash } from 'node:crypto';
 import ivm from 'isolated-vm';
 import type { BootstrapInputs, IsolateBuilder } from './builder.js';
 import { encodeApiTree } from './api-tree.js';
-import { atpSandboxRuntime, type SandboxRuntimeOptions, type SandboxSetup } from './runtime-source.js';
+import {
+  API_GLOBAL, POST_GLOBAL, RUNTIME_EXPORTS, START_GLOBAL,
+  type RecordedTurn, type SandboxRuntimeOptions, type SandboxSetup, type SnapshotData, type WaitingFor,
+} from './protocol.js';
+import { RUNTIME_BUNDLE } from './runtime-bundle.js';
 
 export const AGENT_FILENAME = 'agent.ts';
 /** How every transpiled program starts; the settings are inserted as the first argument. */
-const START_CALL = '__atp_start(';
+const START_CALL = `${START_GLOBAL}(`;
 /** Identifies the in-isolate runtime: a journal replays only on the runtime that recorded it. */
-export const RUNTIME_VERSION = createHash('sha1').update(atpSandboxRuntime.toString()).digest('hex').slice(0, 12);
+export const RUNTIME_VERSION = createHash('sha1').update(RUNTIME_BUNDLE).digest('hex').slice(0, 12);
 const RUNTIME_FILENAME = 'atp-runtime.js';
-/** What the runtime's bootstrap returns, in the order Sandbox keeps their References. */
-const RUNTIME_EXPORTS = ['deliver', 'snapshot', 'postedOrSnapshot', 'waitingFor'] as const;
 const NO_READINGS: number[] = [];
 
 /** Receives everything the sandbox posts: calls, logs, progress and the end of the program. */
@@ -35,9 +37,6 @@ export type TurnFailure =
   /** A promise rejected with no handler during the turn; the program itself goes on. */
   | { kind: 'unhandled'; message: string };
 
-export interface SnapshotData { issued: number; posted: number; clock: number[]; clockOverflow: boolean }
-/** What the runtime's postedOrSnapshot answers after a turn that posted (as JSON text, mostly): the posts are [type, a?, b?, c?, d?]. */
-interface RecordedTurn extends SnapshotData { posts: Record<number, unknown[]>; postCount: number }
 
 /** The transpiled code was still rejected by V8 (the transpiler leaves some checks to it). */
 export class ScriptCompileError extends Error {
@@ -62,8 +61,11 @@ export class RuntimeBootstrap {
   private treeGeneration = 0;
 
   constructor(options: SandboxRuntimeOptions, apiIds: Iterable<string>) {
-    this.source = `(function () { const tree = globalThis.__atp_api; delete globalThis.__atp_api;
-return (${atpSandboxRuntime.toString()})(tree, ${JSON.stringify(options)}); })()`;
+    // the bundle's `var` stays inside this function: nothing of it is a global the program could reach
+    this.source = `(function () { 'use strict';
+${RUNTIME_BUNDLE}
+const tree = globalThis.${API_GLOBAL}; delete globalThis.${API_GLOBAL};
+return __atp_runtime.atpSandboxRuntime(tree, ${JSON.stringify(options)}); })()`;
     this.tree = new ivm.ExternalCopy(encodeApiTree(apiIds));
   }
 
@@ -81,7 +83,7 @@ return (${atpSandboxRuntime.toString()})(tree, ${JSON.stringify(options)}); })()
 
   /** What the builder runs in a new isolate, with the generation of its api.* tree. */
   inputs(): { boot: BootstrapInputs; generation: number } {
-    const boot = { source: this.source, filename: RUNTIME_FILENAME, cachedData: this.cachedData, globals: { __atp_api: this.tree }, exports: [...RUNTIME_EXPORTS] };
+    const boot = { source: this.source, filename: RUNTIME_FILENAME, cachedData: this.cachedData, globals: { [API_GLOBAL]: this.tree }, exports: [...RUNTIME_EXPORTS] };
     return { boot, generation: this.treeGeneration };
   }
 }
@@ -157,7 +159,7 @@ export class Sandbox {
     });
     try {
       // the isolate is idle: set on this thread at once, no hop to another (the runtime takes it at start)
-      built.context.global.setSync('__atp_post', post);
+      built.context.global.setSync(POST_GLOBAL, post);
       if (!bootstrap.cachedData && built.cachedData) bootstrap.cachedData = built.cachedData;
       const { isolate, context, exports: refs, release } = built;
       handle = new IsolateHandle(isolate, release);
@@ -176,18 +178,18 @@ export class Sandbox {
   static async inIsolate(handle: IsolateHandle, bootstrap: RuntimeBootstrap, memoryLimit: number): Promise<Sandbox> {
     const { isolate } = handle;
     const { boot, generation } = bootstrap.inputs();
-    const tree = boot.globals.__atp_api.copyInto(); // now: a catalog change may release the tree meanwhile
+    const tree = boot.globals[API_GLOBAL].copyInto(); // now: a catalog change may release the tree meanwhile
     handle.runtime ??= isolate.compileScript(boot.source, boot.cachedData ? { filename: boot.filename, cachedData: boot.cachedData } : { filename: boot.filename });
     const script = await handle.runtime;
     const context = await isolate.createContext();
     const refs: ivm.Reference[] = [];
     try {
-      await context.global.set('__atp_api', tree);
+      await context.global.set(API_GLOBAL, tree);
       const entry = (await script.run(context, { reference: true })) as ivm.Reference;
       refs.push(...(await Promise.all(boot.exports.map((name) => entry.get(name, { reference: true })))));
       entry.release();
       const holder: Holder = { listener: null, recorded: [] };
-      await context.global.set('__atp_post', newPost(holder));
+      await context.global.set(POST_GLOBAL, newPost(holder));
       return new Sandbox({ handle, context, refs, holder, memoryLimit, apiGeneration: generation });
     } catch (error) {
       for (const ref of refs) ref.release();
@@ -312,10 +314,10 @@ export class Sandbox {
    * The oldest unanswered call of an idle program and the stack where the code made it, or undefined. Only
    * while no turn runs, on any thread: this thread would wait for it.
    */
-  waitingForSync(): { label: string; stack: string } | undefined {
+  waitingForSync(): WaitingFor | undefined {
     if (this.disposed) return undefined;
     try {
-      return (this.waitingRef.applySync(undefined, [], { result: { copy: true }, timeout: 50 }) as { label: string; stack: string } | null) ?? undefined;
+      return (this.waitingRef.applySync(undefined, [], { result: { copy: true }, timeout: 50 }) as WaitingFor | null) ?? undefined;
     } catch {
       if (!this.isolate.isDisposed) this.handle.terminated = true; // stopped at its timeout
       return undefined;
