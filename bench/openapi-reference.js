@@ -13,13 +13,15 @@
 // The reference is installed into bench/.reference on first use (npm, once).
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureReference } from './reference/install.mjs';
-import { closeClient, postJson, startProcess } from './serve-client.js';
+import { closeClient, postJson, session, startProcess } from './serve-client.js';
+import { startOurs as startOursServer, startShopUpstream } from './servers.js';
+import { mean, median } from './stats.js';
+import { plainCalls } from './workloads.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(SELF), '..');
@@ -39,29 +41,6 @@ const LOCAL_MODULE = `export const getItem = {
 };
 `;
 
-function openApiDocument(origin) {
-  return {
-    openapi: '3.0.3',
-    info: { title: 'Shop', version: '1.0.0' },
-    servers: [{ url: origin }],
-    paths: {
-      '/items/{id}': {
-        get: {
-          operationId: 'getItem',
-          summary: 'Get an item by id',
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: {
-            200: {
-              description: 'The item',
-              content: { 'application/json': { schema: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, price: { type: 'number' } } } } },
-            },
-          },
-        },
-      },
-    },
-  };
-}
-
 /** In a child process: the reference server with the document loaded by its own loadOpenAPI. */
 async function referenceChild(specFile) {
   const entry = path.join(root, 'bench', '.reference', 'node_modules', '@mondaydotcomorg', 'atp-server', 'dist', 'index.js');
@@ -76,40 +55,6 @@ async function referenceChild(specFile) {
   const stop = () => httpServer.close(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-}
-
-/** The upstream: an immediate small JSON answer; stamps every arrival and its own handling time. */
-async function startUpstream() {
-  const arrivals = [];
-  let ownNs = 0n;
-  let served = 0;
-  const server = http.createServer((req, res) => {
-    const started = process.hrtime.bigint();
-    arrivals.push(started);
-    const id = decodeURIComponent(req.url.split('?')[0].slice('/items/'.length));
-    const body = JSON.stringify({ id, name: `item ${id}`, price: 9.5 });
-    req.resume();
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-    ownNs += process.hrtime.bigint() - started;
-    served++;
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    origin: `http://127.0.0.1:${server.address().port}`,
-    /** Starts a measurement window; returns a function that closes it with its figures. */
-    window() {
-      arrivals.length = 0;
-      ownNs = 0n;
-      served = 0;
-      return () => {
-        const gaps = [];
-        for (let i = 1; i < arrivals.length; i++) gaps.push(Number(arrivals[i] - arrivals[i - 1]) / 1e6);
-        return { requests: served, gaps, ownMs: served ? Number(ownNs) / 1e6 / served : 0 };
-      };
-    },
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
-  };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -127,23 +72,12 @@ function plainGet(url) {
 
 async function startOurs(dir, specFile, origin) {
   writeFileSync(path.join(dir, 'local.js'), LOCAL_MODULE);
-  writeFileSync(path.join(dir, 'atp.yaml'), JSON.stringify({
-    server: { port: 0 },
-    auth: { jwtSecret: 'bench-secret-bench-secret-bench-0001' },
-    logging: { level: 'info' },
-    apis: [{ name: GROUP, type: 'openapi', spec: specFile, baseUrl: origin }, { name: 'local', type: 'module', module: path.join(dir, 'local.js') }],
-  }));
-  return startProcess('ours', [path.join(root, 'bin/atp.js'), 'serve', '-c', path.join(dir, 'atp.yaml')], { ATP_CACHE_DIR: path.join(dir, 'cache') });
+  return startOursServer({ openapi: { name: GROUP, spec: specFile, baseUrl: origin }, apis: [{ name: 'local', type: 'module', module: path.join(dir, 'local.js') }] });
 }
 
 async function startReference(specFile) {
   ensureReference();
   return startProcess('reference', [SELF, '--reference-child', specFile]);
-}
-
-async function session(base) {
-  const init = await postJson(`${base}/api/init`, { 'Content-Type': 'application/json' }, { clientInfo: { name: 'bench' } });
-  return { 'Content-Type': 'application/json', 'X-Client-ID': init.clientId, Authorization: `Bearer ${init.token}` };
 }
 
 const program = (n, group = GROUP) => `let checked = 0;
@@ -195,34 +129,14 @@ async function baselineRound(upstream, n) {
 
 // The same plain client in a process of its own, as both servers are: a call then crosses between processes
 // the way theirs do, and only what a server adds is left over.
-const CHILD_CLIENT = `
-const http = require('node:http');
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-const [origin, n] = [process.argv[1], Number(process.argv[2])];
-const get = (i) => new Promise((resolve, reject) => http.get(origin + '/items/' + i, { agent }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject));
-(async () => { for (let i = 0; i < n; i++) await get(i); agent.destroy(); })();`;
-const WARM = 50;
+const childBaselineRound = async (upstream, n) => ({ gaps: await plainCalls(upstream, n) });
 
-async function childBaselineRound(upstream, n) {
-  const close = upstream.window();
-  await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', CHILD_CLIENT, upstream.origin, String(n + WARM)], { stdio: 'inherit' });
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the baseline client exited with ${code}`))));
-  });
-  const seen = close();
-  return { ...seen, gaps: seen.gaps.slice(WARM) }; // the first calls warm the child up
-}
-
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
-const median = (values) => percentile([...values].sort((a, b) => a - b), 50);
-const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
 const fmt = (value, digits = 3) => (value === undefined || Number.isNaN(value) ? '-' : value.toFixed(digits));
 
 async function main() {
-  const upstream = await startUpstream();
+  const upstream = await startShopUpstream();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'atp-bench-openapi-ref-'));
-  const specFile = path.join(dir, 'shop.openapi.json');
-  writeFileSync(specFile, JSON.stringify(openApiDocument(upstream.origin), null, 2));
+  const specFile = upstream.writeSpec(dir);
   const servers = [];
   try {
     for (const [name, start] of [['ours', () => startOurs(dir, specFile, upstream.origin)], ['reference', () => startReference(specFile)]]) {

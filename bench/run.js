@@ -80,7 +80,7 @@ async function sideBySide(upstream, spec) {
       for (const server of order) {
         const s = state.get(server);
         s.trivial.push(...(await trivial(server, s.headers, per(rounds, SIZES.trivial))));
-        s.paced.push(...(await trivial(server, s.headers, per(rounds, SIZES.paced), PACE_MS)));
+        s.paced.push(...(await trivial(server, s.headers, per(rounds, SIZES.paced), { paceMs: PACE_MS })));
         s.gaps.push(...(await openapiCalls(server, s.headers, upstream, SIZES.calls)));
         for (let i = 0; i < per(rounds, SIZES.chain20); i++) s.chain20.push(await chain(server, s.headers, 20));
         for (const length of SIZES.lengths) s.byLength[length].push(await chain(server, s.headers, length));

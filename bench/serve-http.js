@@ -14,16 +14,15 @@
 // figure includes what a big catalog costs every execution (the workloads themselves call only demo.add).
 //
 // The reference is installed into bench/.reference on first use (npm, once). Prints figures and ratios.
+// bench/run.js runs the figures of issue 21 (both isolation modes, 16 clients, the soak) and writes RESULTS.md.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ensureReference } from './reference/install.mjs';
-import { closeClient, postJson, startProcess } from './serve-client.js';
+import { closeClient, session } from './serve-client.js';
+import { startOurs, startReference } from './servers.js';
+import { median, percentile } from './stats.js';
+import { chain, throughput, trivial } from './workloads.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const GITHUB_SPEC = process.argv.includes('--github') ? createRequire(import.meta.url).resolve('@octokit/openapi/generated/api.github.com.json') : undefined;
@@ -32,135 +31,35 @@ const SIZES = quick
   : { trivial: 400, paced: 200, warm: 100, throughput: 1600, chainRuns: 7, lengths: [5, 10, 20, 40] };
 const PACE_MS = 20;
 
-const DEMO_MODULE = `export const add = {
-  description: 'Add two numbers',
-  inputSchema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] },
-  handler: ({ a, b }) => ({ sum: a + b }),
-};
-`;
-
-
-async function startOurs() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'atp-bench-'));
-  writeFileSync(path.join(dir, 'demo.js'), DEMO_MODULE);
-  writeFileSync(path.join(dir, 'atp.yaml'), JSON.stringify({
-    server: { port: 0 },
-    auth: { jwtSecret: 'bench-secret-bench-secret-bench-0001' },
-    logging: { level: 'info' },
-    apis: [
-      { name: 'demo', type: 'module', module: path.join(dir, 'demo.js') },
-      // never called: the address only has to be valid
-      ...(GITHUB_SPEC ? [{ name: 'github', type: 'openapi', spec: GITHUB_SPEC, baseUrl: 'http://127.0.0.1:9' }] : []),
-    ],
-  }));
-  const server = await startProcess('atp serve', [path.join(root, 'bin/atp.js'), 'serve', '-c', path.join(dir, 'atp.yaml')], { ATP_CACHE_DIR: path.join(dir, 'cache') });
-  return { ...server, stop: async () => { await server.stop(); rmSync(dir, { recursive: true, force: true }); } };
-}
-
-async function startReference() {
-  ensureReference();
-  return startProcess('reference', [path.join(root, 'bench/reference/server.mjs')], GITHUB_SPEC ? { ATP_BENCH_OPENAPI: GITHUB_SPEC } : {});
-}
-
-const post = postJson;
-
-async function session(base) {
-  const init = await post(`${base}/api/init`, { 'Content-Type': 'application/json' }, { clientInfo: { name: 'bench' }, services: { hasLLM: true } });
-  return { 'Content-Type': 'application/json', 'X-Client-ID': init.clientId, Authorization: `Bearer ${init.token}` };
-}
-
-const execute = (base, headers, code, config = {}) => post(`${base}/api/execute`, headers, { code, config });
-
-function expect(result, value) {
-  if (result.status !== 'completed' || JSON.stringify(result.result) !== JSON.stringify(value)) {
-    throw new Error(`unexpected answer: ${JSON.stringify(result).slice(0, 300)}`);
-  }
-}
-
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
-const median = (values) => percentile([...values].sort((a, b) => a - b), 50);
+// GitHub's operations are never called: the address only has to be valid
+const startOursServer = () => startOurs({ name: 'ours', apis: GITHUB_SPEC ? [{ name: 'github', type: 'openapi', spec: GITHUB_SPEC, baseUrl: 'http://127.0.0.1:9' }] : [] });
+const startReferenceServer = () => startReference({ openapi: GITHUB_SPEC && { name: 'github', spec: GITHUB_SPEC } });
 
 // Each workload runs in rounds that alternate between the servers, so a change in machine load during
 // the run affects both alike.
 const ROUNDS = 4;
 const SETTLE_MS = 2_000;
 
-async function trivialRound(base, headers, count, times) {
-  for (let i = 0; i < count; i++) {
-    const started = performance.now();
-    expect(await execute(base, headers, 'return 1 + 1'), 2);
-    times.push(performance.now() - started);
-  }
-}
-
-async function pacedRound(base, headers, count, times, code = () => 'return 1 + 1') {
-  for (let i = 0; i < count; i++) {
-    await new Promise((resolve) => setTimeout(resolve, PACE_MS));
-    const started = performance.now();
-    expect(await execute(base, headers, code()), 2);
-    times.push(performance.now() - started);
-  }
-}
-
-// An agent sends a new program every time: no server can reuse what it made of the last one (its transpiled
-// code, a compiled script). Plain JavaScript: the reference rejects TypeScript syntax.
-let programs = 0;
-const newProgram = () => `// program ${++programs}
-const answer = { value: 1 + 1 };
-return answer.value;`;
-
-async function throughput(base, headers, total, fresh = false, inFlight = 16) {
-  let issued = 0;
-  const worker = async () => {
-    while (issued < total) {
-      const code = fresh ? `// program ${++programs}\nreturn await api.demo.add({ a: 1, b: 2 })` : 'return await api.demo.add({ a: 1, b: 2 })';
-      issued++;
-      expect(await execute(base, headers, code), { sum: 3 });
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  return total / ((performance.now() - started) / 1000);
-}
-
-async function chain(base, headers, steps) {
-  const code = `let s = ""; for (let i = 0; i < ${steps}; i++) s += await atp.llm.call({ prompt: "p" + i }); return s.length;`;
-  const started = performance.now();
-  let result = await execute(base, headers, code, { maxLLMCalls: 100, llmCalls: 100, clientServices: { hasLLM: true, hasApproval: false, hasEmbedding: false, hasTools: false } });
-  let answered = 0;
-  while (result.status === 'paused') {
-    const answer = `r${answered++}`;
-    result = await post(`${base}/api/resume/${result.executionId}`, headers, { result: answer });
-  }
-  const elapsed = performance.now() - started;
-  let expected = 0;
-  for (let i = 0; i < steps; i++) expected += `r${i}`.length;
-  expect(result, expected);
-  if (answered !== steps) throw new Error(`expected ${steps} pauses, saw ${answered}`);
-  return elapsed;
-}
-
 async function measureAll(servers) {
   const state = new Map();
   for (const server of servers) {
     const headers = await session(server.url);
-    const warm = [];
-    await trivialRound(server.url, headers, SIZES.warm, warm);
-    await chain(server.url, headers, 5);
+    await trivial(server, headers, SIZES.warm);
+    await chain(server, headers, 5);
     state.set(server, { headers, times: [], paced: [], fresh: [], rates: [], freshRates: [], chain20: [], byLength: Object.fromEntries(SIZES.lengths.map((n) => [n, []])) });
   }
   for (let round = 0; round < ROUNDS; round++) {
     process.stderr.write(`round ${round + 1}/${ROUNDS}\n`);
     for (const server of servers) {
       const s = state.get(server);
-      await trivialRound(server.url, s.headers, Math.ceil(SIZES.trivial / ROUNDS), s.times);
-      await pacedRound(server.url, s.headers, Math.ceil(SIZES.paced / ROUNDS), s.paced);
-      await pacedRound(server.url, s.headers, Math.ceil(SIZES.paced / ROUNDS), s.fresh, newProgram);
-      for (let i = 0; i < Math.ceil(SIZES.chainRuns / ROUNDS); i++) s.chain20.push(await chain(server.url, s.headers, 20));
-      for (const length of SIZES.lengths) s.byLength[length].push(await chain(server.url, s.headers, length));
-      s.rates.push(await throughput(server.url, s.headers, Math.ceil(SIZES.throughput / ROUNDS)));
+      s.times.push(...(await trivial(server, s.headers, Math.ceil(SIZES.trivial / ROUNDS))));
+      s.paced.push(...(await trivial(server, s.headers, Math.ceil(SIZES.paced / ROUNDS), { paceMs: PACE_MS })));
+      s.fresh.push(...(await trivial(server, s.headers, Math.ceil(SIZES.paced / ROUNDS), { paceMs: PACE_MS, fresh: true })));
+      for (let i = 0; i < Math.ceil(SIZES.chainRuns / ROUNDS); i++) s.chain20.push(await chain(server, s.headers, 20));
+      for (const length of SIZES.lengths) s.byLength[length].push(await chain(server, s.headers, length));
+      s.rates.push((await throughput(server, [s.headers], Math.ceil(SIZES.throughput / ROUNDS), { perSession: 16 })).perSecond);
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-      s.freshRates.push(await throughput(server.url, s.headers, Math.ceil(SIZES.throughput / ROUNDS), true));
+      s.freshRates.push((await throughput(server, [s.headers], Math.ceil(SIZES.throughput / ROUNDS), { perSession: 16, fresh: true })).perSecond);
       // a burst leaves work behind (isolate pools refilling, GC): let it settle before the next workload
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     }
@@ -222,7 +121,7 @@ function report(figures) {
 const servers = [];
 let figures;
 try {
-  for (const [name, start] of [['ours', startOurs], ['reference', startReference]]) {
+  for (const [name, start] of [['ours', startOursServer], ['reference', startReferenceServer]]) {
     if (only && only !== name) continue;
     servers.push({ ...(await start()), name });
   }

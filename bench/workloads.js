@@ -16,19 +16,23 @@ export function expect(server, result, value) {
   }
 }
 
-/** Latencies (ms) of `count` trivial executions one after another; `paceMs` apart when given (the server idle between). */
-export async function trivial(server, headers, count, paceMs = 0) {
+let programs = 0;
+
+/**
+ * Latencies (ms) of `count` trivial executions one after another; `paceMs` apart when given (the server idle
+ * between). `fresh`: a new program text every time, as agents send (nothing made of the last one reusable).
+ */
+export async function trivial(server, headers, count, { paceMs = 0, fresh = false } = {}) {
   const times = [];
   for (let i = 0; i < count; i++) {
     if (paceMs) await pause(paceMs);
+    const code = fresh ? `// program ${++programs}\nconst answer = { value: 1 + 1 };\nreturn answer.value;` : 'return 1 + 1';
     const started = performance.now();
-    expect(server, await execute(server, headers, 'return 1 + 1'), 2);
+    expect(server, await execute(server, headers, code), 2);
     times.push(performance.now() - started);
   }
   return times;
 }
-
-let programs = 0;
 
 /**
  * Executions per second of `total` executions, each a `demo.add` call, and the server's CPU (ms) per execution.
