@@ -100,6 +100,10 @@ export class Reloads {
       if (error instanceof StartupError) return refused(error.message.split('\n'), 'an API group failed to load');
       throw error;
     }
+    if (this.stopped) {
+      await generation.close(0); // the daemon stopped meanwhile: nothing to swap into
+      return refused(['the server is shutting down'], 'the server is shutting down');
+    }
     this.generations.swap(generation);
     const groups = describeGroups(generation.loaded);
     logger.info(`${trigger}: reloaded ${next.source.name}: generation ${generation.number} serves new executions with ${generation.catalog.size} function${generation.catalog.size === 1 ? '' : 's'}${groups ? ` from ${groups}` : ''}; executions under way finish on generation ${current.number}`);
@@ -145,6 +149,10 @@ export class Reloads {
     try {
       const generation = await buildGeneration(current.config, current.number + 1, this.parts);
       await warmGeneration(generation);
+      if (this.stopped) {
+        await generation.close(0);
+        return false;
+      }
       this.generations.swap(generation);
       for (const { loaded } of held) {
         logger.info(`API group '${loaded.name}' (optional) loaded: ${loaded.functions} function${loaded.functions === 1 ? '' : 's'}; generation ${generation.number} serves new executions with it`);
