@@ -6,7 +6,9 @@ import { AuthorizationRequiredError, ToolCallError, abortable, type GroupCredent
 import type { Logger } from '../logging/index.js';
 import type { Secrets } from '../secrets/index.js';
 import { TokenCipher } from './cipher.js';
-import { authorizationUrl, GrantRefusedError, ProviderClient } from './endpoints.js';
+import { authorizationUrl, configuredClient, GrantRefusedError, ProviderClient, type OAuthClient } from './endpoints.js';
+import { ClientRegistry } from './registration.js';
+import { RefreshLock } from './refresh-lock.js';
 import { SignIns } from './sign-ins.js';
 import { TokenVault, type KeyValue, type TokenRecord } from './vault.js';
 
@@ -38,12 +40,16 @@ export class SignInError extends Error {
   }
 }
 
-interface Registered { provider: OAuthProvider; client: ProviderClient }
+type TokenListener = (token: (signal: AbortSignal) => Promise<string>) => void;
+
+interface Registered { provider: OAuthProvider; client: ProviderClient; listeners: TokenListener[] }
 
 export class UserDelegation implements UserCredentials {
   private readonly groups = new Map<string, Registered>();
   private readonly vault: TokenVault;
   private readonly signIns: SignIns;
+  private readonly registry: ClientRegistry;
+  private readonly lock: RefreshLock;
   /** `group\nclientId` whose token an upstream refused: refreshed before the next use. */
   private readonly refused = new Set<string>();
   private readonly refreshing = new Map<string, Promise<TokenRecord | undefined>>();
@@ -53,16 +59,20 @@ export class UserDelegation implements UserCredentials {
     this.vault = new TokenVault(options.store, options.cipher, options.secrets);
     this.signIns = new SignIns(options.store, options.cipher, options.stateTTL);
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.registry = new ClientRegistry(options.store, options.cipher, options.secrets, this.timeoutMs);
+    this.lock = new RefreshLock(options.store, this.vault, options.logger);
   }
 
   register(group: string, provider: OAuthProvider): GroupCredentials {
-    this.groups.set(group, { provider, client: new ProviderClient(provider, this.options.secrets, this.timeoutMs) });
+    const registered: Registered = { provider, client: new ProviderClient(provider, this.options.secrets, this.timeoutMs), listeners: [] };
+    this.groups.set(group, registered);
     return {
       accessToken: (clientId, signal) => this.accessToken(group, clientId, signal),
       invalidate: (clientId) => {
         this.refused.add(`${group}\n${clientId}`);
         return true; // the retry refreshes the token, or ends in AUTHORIZATION_REQUIRED rather than a bare 401
       },
+      onSignIn: (listener) => void registered.listeners.push(listener),
     };
   }
 
@@ -79,8 +89,9 @@ export class UserDelegation implements UserCredentials {
   async signInUrl(group: string, user: string, redirectUri = this.options.redirectUri()): Promise<string | undefined> {
     const { provider } = this.registered(group);
     if (!redirectUri) return undefined;
-    const { state, challenge } = await this.signIns.begin({ group, user, redirectUri }, provider.pkce);
-    return authorizationUrl(provider, redirectUri, state, challenge);
+    const client = await this.registry.clientFor(group, provider, redirectUri);
+    const { state, challenge } = await this.signIns.begin({ group, user, redirectUri, ...(!provider.clientId && { client }) }, provider.pkce);
+    return authorizationUrl(provider, client, redirectUri, state, challenge);
   }
 
   /**
@@ -101,16 +112,21 @@ export class UserDelegation implements UserCredentials {
     }
     if (!query.code) throw new SignInError(400, 'The provider sent no authorization code. Nothing was stored.');
     let record: TokenRecord;
+    const client = signIn.client ?? configuredClient(registered.provider);
+    if (!client) throw new SignInError(400, `This sign-in was started with a client ${signIn.group} no longer has. Run the code again for a new link.`);
     try {
-      record = await registered.client.exchangeCode(query.code, signIn.redirectUri, signIn.verifier);
+      record = await registered.client.exchangeCode(client, query.code, signIn.redirectUri, signIn.verifier);
     } catch (error) {
       this.options.logger.warn('a sign-in could not be completed', { group: signIn.group, reason: (error as Error).message });
       const status = error instanceof GrantRefusedError ? 400 : 502;
       throw new SignInError(status, `The provider did not exchange the code for a token: ${(error as Error).message}. Run the code again for a new link.`);
     }
+    if (signIn.client) record.client = signIn.client;
     await this.vault.set(signIn.group, signIn.user, record);
     this.options.logger.info('a user signed in', { group: signIn.group });
-    return { group: signIn.group };
+    const { group, user } = signIn;
+    for (const listener of registered.listeners) listener((signal) => this.tokenOf(group, user, false, signal));
+    return { group };
   }
 
   /** Whether this client's user has a token for the group; a sign-in link when not (and one can be made). */
@@ -129,8 +145,9 @@ export class UserDelegation implements UserCredentials {
     if (!user || !record) return { signedOut: false, revoked: false };
     await this.vault.delete(group, user);
     let revoked = false;
+    const owner = this.clientOf(group, record);
     try {
-      revoked = await client.revoke(record.refreshToken ?? record.accessToken, record.refreshToken ? 'refresh_token' : 'access_token');
+      revoked = !!owner && (await client.revoke(owner, record.refreshToken ?? record.accessToken, record.refreshToken ? 'refresh_token' : 'access_token'));
     } catch (error) {
       this.options.logger.warn('the provider could not be told of a sign-out; the token is forgotten here', { group, reason: (error as Error).message });
     }
@@ -140,9 +157,13 @@ export class UserDelegation implements UserCredentials {
   private async accessToken(group: string, clientId: string | undefined, signal: AbortSignal): Promise<string> {
     const user = await this.user(clientId);
     if (!user) throw await this.required(group, undefined);
+    return this.tokenOf(group, user, this.refused.delete(`${group}\n${clientId}`), signal);
+  }
+
+  /** The user's access token, refreshed first when it is about to lapse or the upstream refused it. */
+  private async tokenOf(group: string, user: string, refused: boolean, signal: AbortSignal): Promise<string> {
     let record = await this.vault.get(group, user);
     if (!record) throw await this.required(group, user);
-    const refused = this.refused.delete(`${group}\n${clientId}`);
     if (refused || (record.expiresAt !== undefined && Date.now() >= record.expiresAt - EARLY_REFRESH_MS)) {
       record = await abortable(this.refresh(group, user, record, refused), signal);
       if (!record) throw await this.required(group, user);
@@ -152,7 +173,8 @@ export class UserDelegation implements UserCredentials {
 
   /**
    * A fresh token from the refresh token; undefined (the token is forgotten) when there is none or the provider
-   * refuses it. Concurrent calls of one user share one refresh. An unexpired token survives an unreachable provider.
+   * refuses it. Concurrent calls of one user share one refresh, and instances sharing the store take turns (a
+   * provider that rotates refresh tokens takes each once). An unexpired token survives an unreachable provider.
    */
   private refresh(group: string, user: string, record: TokenRecord, refused: boolean): Promise<TokenRecord | undefined> {
     const key = `${group}\n${user}`;
@@ -164,30 +186,50 @@ export class UserDelegation implements UserCredentials {
         await this.vault.delete(group, user);
         return undefined;
       }
+      const turn = await this.lock.take(group, user, record);
+      if (turn.kind === 'refreshed') return turn.record; // another instance refreshed it meanwhile
+      if (turn.kind === 'gone') return undefined;
       try {
-        const fresh = await this.registered(group).client.refresh(record.refreshToken);
+        const owner = this.clientOf(group, record);
+        if (!owner) throw new GrantRefusedError(`the client this token was issued to is unknown`);
+        const fresh = await this.registered(group).client.refresh(owner, record.refreshToken);
+        if (record.client) fresh.client = record.client;
         await this.vault.set(group, user, fresh);
         return fresh;
       } catch (error) {
         if (error instanceof GrantRefusedError) {
+          // re-read: another instance may have used this refresh token first (rotated) and stored the new one
+          const current = await this.vault.get(group, user);
+          if (current && current.refreshToken !== record.refreshToken) return current;
           this.options.logger.info('a refresh token was refused; the user must sign in again', { group, reason: error.oauthError });
           await this.vault.delete(group, user);
           return undefined;
         }
         if (!refused && record.expiresAt !== undefined && Date.now() < record.expiresAt) return record;
         throw new ToolCallError(`api.${group}: the user's token could not be refreshed: ${(error as Error).message}`, { code: 'NETWORK_ERROR', retryable: true });
+      } finally {
+        if (turn.kind === 'mine') await turn.release();
       }
     })().finally(() => this.refreshing.delete(key));
     this.refreshing.set(key, pending);
     return pending;
   }
 
+  /** The link is in the error's authorizationUrl only: its message reaches logs and the audit trail, and the link's state must not. */
   private async required(group: string, user: string | undefined): Promise<AuthorizationRequiredError> {
     const url = user ? await this.signInUrl(group, user) : undefined;
     const why = `api.${group} calls its API as the person this client acts for, and they have not signed in to ${group} (or their sign-in ended)`;
-    if (url) return new AuthorizationRequiredError(group, `${why}: ask them to open ${url} and sign in, then run the code again`, url);
+    if (url) {
+      const shown = new URL(url);
+      return new AuthorizationRequiredError(group, `${why}: ask them to open the sign-in address in this error's authorizationUrl (${shown.origin}${shown.pathname}?…) and sign in, then run the code again`, url);
+    }
     const hint = this.options.signInHint?.(group) ?? 'no sign-in link can be made here';
     return new AuthorizationRequiredError(group, `${why}: ${hint}`);
+  }
+
+  /** The client a token was issued to: the registered one it records, else the configured one. */
+  private clientOf(group: string, record: TokenRecord): OAuthClient | undefined {
+    return record.client ?? configuredClient(this.registered(group).provider);
   }
 
   private registered(group: string): Registered {

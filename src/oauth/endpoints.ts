@@ -1,5 +1,6 @@
 // The provider's endpoints as a client of the authorization code flow (RFC 6749 4.1, PKCE RFC 7636, revocation
-// RFC 7009): the sign-in URL, the code and refresh grants, revocation. Every token obtained joins the secrets.
+// RFC 7009, resource indicators RFC 8707): the sign-in URL, the code and refresh grants, revocation. Every token
+// obtained joins the secrets.
 
 import type { OAuthProvider } from '../catalog/index.js';
 import type { Secrets } from '../secrets/index.js';
@@ -21,10 +22,23 @@ export class ProviderError extends Error {
   }
 }
 
-export function authorizationUrl(provider: OAuthProvider, redirectUri: string, state: string, challenge?: string): string {
+/** Who atp is to the provider: the configured client, or one registered for a redirect URI (RFC 7591). */
+export interface OAuthClient {
+  id: string;
+  secret?: string;
+  /** How the token endpoint takes the secret: HTTP Basic (the default) or in the form. */
+  secretInForm?: boolean;
+}
+
+/** The configured client; undefined when the provider registers clients dynamically. */
+export function configuredClient(provider: OAuthProvider): OAuthClient | undefined {
+  return provider.clientId ? { id: provider.clientId, ...(provider.clientSecret && { secret: provider.clientSecret }) } : undefined;
+}
+
+export function authorizationUrl(provider: OAuthProvider, client: OAuthClient, redirectUri: string, state: string, challenge?: string): string {
   const url = new URL(provider.authorizationUrl);
   url.searchParams.set('response_type', 'code');
-  url.searchParams.set('client_id', provider.clientId);
+  url.searchParams.set('client_id', client.id);
   url.searchParams.set('redirect_uri', redirectUri);
   if (provider.scopes.length > 0) url.searchParams.set('scope', provider.scopes.join(' '));
   url.searchParams.set('state', state);
@@ -33,6 +47,7 @@ export function authorizationUrl(provider: OAuthProvider, redirectUri: string, s
     url.searchParams.set('code_challenge_method', 'S256');
   }
   if (provider.audience) url.searchParams.set('audience', provider.audience);
+  if (provider.resource) url.searchParams.set('resource', provider.resource);
   return url.toString();
 }
 
@@ -48,34 +63,36 @@ export class ProviderClient {
     secrets.add(provider.clientSecret);
   }
 
-  exchangeCode(code: string, redirectUri: string, verifier: string | undefined): Promise<TokenRecord> {
+  exchangeCode(client: OAuthClient, code: string, redirectUri: string, verifier: string | undefined): Promise<TokenRecord> {
     const form = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri });
     if (verifier) form.set('code_verifier', verifier);
-    return this.grant(form, undefined);
+    if (this.provider.resource) form.set('resource', this.provider.resource);
+    return this.grant(client, form, undefined);
   }
 
   /** Keeps the refresh token when the provider does not send a new one. */
-  refresh(refreshToken: string): Promise<TokenRecord> {
+  refresh(client: OAuthClient, refreshToken: string): Promise<TokenRecord> {
     const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken });
     if (this.provider.scopes.length > 0) form.set('scope', this.provider.scopes.join(' '));
-    return this.grant(form, refreshToken);
+    if (this.provider.resource) form.set('resource', this.provider.resource);
+    return this.grant(client, form, refreshToken);
   }
 
   /** Tells the provider a token is no longer wanted; false when there is no revocation endpoint or it refused. */
-  async revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<boolean> {
+  async revoke(client: OAuthClient, token: string, hint: 'refresh_token' | 'access_token'): Promise<boolean> {
     if (!this.provider.revocationUrl) return false;
-    const response = await this.post(this.provider.revocationUrl, new URLSearchParams({ token, token_type_hint: hint }));
+    const response = await this.post(client, this.provider.revocationUrl, new URLSearchParams({ token, token_type_hint: hint }));
     await response.body?.cancel();
     return response.ok;
   }
 
-  private async grant(form: URLSearchParams, previousRefresh: string | undefined): Promise<TokenRecord> {
+  private async grant(client: OAuthClient, form: URLSearchParams, previousRefresh: string | undefined): Promise<TokenRecord> {
     const where = new URL(this.provider.tokenUrl).host;
-    let response = await this.post(this.provider.tokenUrl, form);
+    let response = await this.post(client, this.provider.tokenUrl, form);
     let text = await response.text();
-    if (!response.ok && !this.credentialsInForm && this.provider.clientSecret && oauthError(text) === 'invalid_client') {
+    if (!response.ok && !this.credentialsInForm && client.secret && !client.secretInForm && oauthError(text) === 'invalid_client') {
       this.credentialsInForm = true;
-      response = await this.post(this.provider.tokenUrl, form);
+      response = await this.post(client, this.provider.tokenUrl, form);
       text = await response.text();
     }
     if (!response.ok) {
@@ -102,11 +119,11 @@ export class ProviderClient {
     return record;
   }
 
-  private async post(url: string, form: URLSearchParams): Promise<Response> {
+  private async post(client: OAuthClient, url: string, form: URLSearchParams): Promise<Response> {
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
     const body = new URLSearchParams(form);
-    const { clientId, clientSecret } = this.provider;
-    if (clientSecret && !this.credentialsInForm) {
+    const { id: clientId, secret: clientSecret } = client;
+    if (clientSecret && !this.credentialsInForm && !client.secretInForm) {
       const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64');
       this.secrets.add(basic);
       headers.authorization = `Basic ${basic}`;

@@ -13,9 +13,11 @@ import { UserDelegation } from './delegation.js';
 import { defaultCredentialsFile, FileStore } from './file-store.js';
 import type { KeyValue } from './vault.js';
 
-/** The groups whose users sign in: auth oauth2 with the authorization code flow (as configured or by default). */
+/** The groups whose users sign in: auth oauth2 with the authorization code flow (as configured or by default), remote MCP servers with auth oauth2. */
 export function delegatedGroups(config: Config): string[] {
-  return config.apis.filter((group) => group.type === 'openapi' && group.auth?.type === 'oauth2' && oauthFlow(group.auth) === 'authorizationCode').map((group) => group.name);
+  return config.apis
+    .filter((group) => (group.type === 'openapi' && group.auth?.type === 'oauth2' && oauthFlow(group.auth) === 'authorizationCode') || (group.type === 'mcp' && group.url && group.auth?.type === 'oauth2'))
+    .map((group) => group.name);
 }
 
 export interface ServerDelegation {

@@ -3,12 +3,15 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import type { TokenCipher } from './cipher.js';
+import type { OAuthClient } from './endpoints.js';
 import { digest, type KeyValue } from './vault.js';
 
 export interface SignIn {
   group: string;
   user: string;
   redirectUri: string;
+  /** The client registered for this redirect URI, when the provider has none configured. */
+  client?: OAuthClient;
   /** PKCE code_verifier (RFC 7636), when the provider gets a challenge. */
   verifier?: string;
   createdAt: number;

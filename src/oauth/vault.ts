@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Secrets } from '../secrets/index.js';
 import type { TokenCipher } from './cipher.js';
+import type { OAuthClient } from './endpoints.js';
 
 /** What the vault and sign-in states need of a store: the state store's Store has it, and so does the file store. */
 export interface KeyValue {
@@ -21,6 +22,8 @@ export interface TokenRecord {
   expiresAt?: number;
   scope?: string;
   obtainedAt: number;
+  /** The client the token was issued to, when it was registered dynamically (refresh and revocation need it). */
+  client?: OAuthClient;
 }
 
 export function digest(text: string): string {
@@ -38,7 +41,7 @@ export class TokenVault {
   async get(group: string, user: string): Promise<TokenRecord | undefined> {
     const record = this.cipher.open<TokenRecord>(await this.store.get(entryKey(group, user)), context(group, user));
     if (!record || typeof record.accessToken !== 'string') return undefined;
-    this.secrets.add(record.accessToken, record.refreshToken); // obtained by another instance or an earlier run
+    this.secrets.add(record.accessToken, record.refreshToken, record.client?.secret); // obtained by another instance or an earlier run
     return record;
   }
 
