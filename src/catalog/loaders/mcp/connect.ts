@@ -9,7 +9,8 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { McpGroupConfig } from '../../../config/index.js';
 import type { Logger } from '../../../logging/index.js';
-import { MAX_ANSWER_BYTES } from '../../types.js';
+import { MAX_ANSWER_BYTES, ToolCallError } from '../../types.js';
+import { bearerFetch, type BearerSource } from './bearer.js';
 import { limitedFetch } from './limited-fetch.js';
 import { originBoundFetch } from './redirects.js';
 import { tracingFetch } from './trace-context.js';
@@ -31,6 +32,8 @@ export interface OpenedClient {
 export interface OpenOptions {
   logger: Logger;
   onToolsChanged(): void;
+  /** A remote server's requests carry this user's token (auth oauth2); a failure to get it fails the open as it is. */
+  bearer?: BearerSource;
 }
 
 /** Starting a server (npx may install it first) can take longer than one call may: at least 30 s. */
@@ -50,7 +53,9 @@ function newClient(options: OpenOptions): Client {
     { capabilities: {}, listChanged: { tools: { autoRefresh: false, debounceMs: 100, onChanged: () => options.onToolsChanged() } } },
   );
   // what the server sent that is not MCP (a log line on stdout, say): the session goes on, the log says so
-  client.onerror = (error) => options.logger.warn(error.message);
+  client.onerror = (error) => {
+    if (!(error instanceof ToolCallError)) options.logger.warn(error.message); // a user's missing token is the call's failure, not the session's
+  };
   return client;
 }
 
@@ -119,7 +124,8 @@ async function openRemote(config: McpGroupConfig, options: OpenOptions): Promise
   const url = new URL(config.url!);
   const shown = `${url.origin}${url.pathname}`; // never the query or credentials
   const requestInit = { headers: { ...config.headers } };
-  const fetch = tracingFetch(limitedFetch(shown, MAX_ANSWER_BYTES, originBoundFetch(Object.keys(config.headers ?? {}))));
+  const bound = originBoundFetch(Object.keys(config.headers ?? {}));
+  const fetch = tracingFetch(limitedFetch(shown, MAX_ANSWER_BYTES, options.bearer ? bearerFetch(options.bearer, bound) : bound));
   const streamable = new StreamableHTTPClientTransport(url, { requestInit, fetch });
   let client = newClient(options);
   try {
@@ -127,6 +133,7 @@ async function openRemote(config: McpGroupConfig, options: OpenOptions): Promise
     return { client, transport: streamable, via: 'streamable-http', describeEnd: () => `the session with ${shown} ended` };
   } catch (error) {
     await streamable.close().catch(() => undefined);
+    if (error instanceof ToolCallError) throw error; // no token for this user (AUTHORIZATION_REQUIRED), or it could not be refreshed
     if (!speaksOnlySse(error)) throw new Error(describeRemoteFailure(shown, error));
     options.logger.debug('streamable HTTP refused, trying the SSE transport', { url: shown, error: (error as Error).message });
   }
@@ -136,6 +143,7 @@ async function openRemote(config: McpGroupConfig, options: OpenOptions): Promise
     await client.connect(sse, { timeout: handshakeTimeout(config) });
   } catch (error) {
     await sse.close().catch(() => undefined);
+    if (error instanceof ToolCallError) throw error;
     throw new Error(`${describeRemoteFailure(shown, error)} (tried streamable HTTP, then SSE)`);
   }
   return { client, transport: sse, via: 'sse', describeEnd: () => `the SSE session with ${shown} ended` };

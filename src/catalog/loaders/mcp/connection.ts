@@ -17,6 +17,14 @@ const MAX_WAIT_MS = 15_000;
 
 type State = 'idle' | 'starting' | 'ready' | 'restarting' | 'closed';
 
+/** Where a tool call gets its MCP client: the group's one session, or its user's (user-sessions.ts). */
+export interface Sessions {
+  acquire(signal: AbortSignal, clientId?: string): Promise<Client>;
+  /** The call that acquired `client` is over. */
+  release(client: Client): void;
+  sessionLost(reason: string, clientId?: string): void;
+}
+
 export interface ConnectionEvents {
   /** The server's tool list, after tools/list_changed or a restart. */
   onTools(tools: McpTool[]): void;
@@ -30,7 +38,7 @@ export class McpUnavailableError extends ToolCallError {
   }
 }
 
-export class McpConnection {
+export class McpConnection implements Sessions {
   private state: State = 'idle';
   private session?: OpenedClient;
   private connectedAt = 0;
@@ -95,6 +103,8 @@ export class McpConnection {
       this.waiters.add(waiter);
     });
   }
+
+  release(): void {}
 
   /** Called by a tool whose call failed in a way that shows the session is gone (remote session expired). */
   sessionLost(reason: string): void {

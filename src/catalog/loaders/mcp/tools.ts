@@ -10,18 +10,18 @@ import { ToolCallError, type CallContext, type JsonSchema, type Tool, type ToolA
 import { plainMcpMessage } from './connect.js';
 import { linkedCancel } from './cancel.js';
 import { withTraceContext } from './trace-context.js';
-import type { McpConnection } from './connection.js';
+import type { Sessions } from './connection.js';
 import { McpToolError, resultValue } from './result.js';
 
 /** Any JSON object: what callTool's result schema may be (it is typed as the full one, which parses each block). */
 const LOOSE_RESULT = ResultSchema as unknown as typeof CallToolResultSchema;
 
-export function toTools(list: McpTool[], config: McpGroupConfig, connection: McpConnection): Tool[] {
+export function toTools(list: McpTool[], config: McpGroupConfig, connection: Sessions): Tool[] {
   const taken = new Set<string>();
   return list.map((mcpTool) => toTool(mcpTool, uniqueName(toIdentifier(mcpTool.name), taken), config, connection));
 }
 
-function toTool(mcpTool: McpTool, id: string, config: McpGroupConfig, connection: McpConnection): Tool {
+function toTool(mcpTool: McpTool, id: string, config: McpGroupConfig, connection: Sessions): Tool {
   const label = `api.${config.name}.${id}`;
   const check = lazyInputCheck(() => checkableSchema(mcpTool.inputSchema), label);
   return {
@@ -32,7 +32,7 @@ function toTool(mcpTool: McpTool, id: string, config: McpGroupConfig, connection
     outputSchema: mcpTool.outputSchema as JsonSchema | undefined,
     annotations: annotationsOf(mcpTool),
     async invoke(input: unknown, ctx: CallContext): Promise<unknown> {
-      const client = await connection.acquire(ctx.signal);
+      const client = await connection.acquire(ctx.signal, ctx.clientId);
       const { cancel, done } = linkedCancel(ctx.signal);
       let result;
       try {
@@ -50,6 +50,7 @@ function toTool(mcpTool: McpTool, id: string, config: McpGroupConfig, connection
         throw inputRefused(error, label, check, input) ?? callFailure(error, label, config, connection, ctx);
       } finally {
         done();
+        connection.release(client);
       }
       try {
         return resultValue(result);
@@ -107,14 +108,15 @@ function annotationsOf(tool: McpTool): ToolAnnotations {
   return annotations;
 }
 
-function callFailure(error: unknown, label: string, config: McpGroupConfig, connection: McpConnection, ctx: CallContext): Error {
+function callFailure(error: unknown, label: string, config: McpGroupConfig, connection: Sessions, ctx: CallContext): Error {
   if (ctx.signal.aborted) return ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error(String(ctx.signal.reason));
+  if (error instanceof ToolCallError) return error; // from the user's token (AUTHORIZATION_REQUIRED, a failed refresh)
   if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return new ToolTimeoutError(label, config.timeout);
   if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
     return new ToolCallError(`${label}: the MCP server of group ${config.name} stopped during the call; it is being restarted, so the call can be retried`, { code: 'NETWORK_ERROR', retryable: true });
   }
   if ((error as { code?: unknown }).code === 404 && config.url) {
-    connection.sessionLost('the remote MCP session expired');
+    connection.sessionLost('the remote MCP session expired', ctx.clientId);
     return new ToolCallError(`${label}: the remote MCP session expired; a new one is being opened, so the call can be retried`, { code: 'NETWORK_ERROR', retryable: true });
   }
   if (error instanceof McpError) return new Error(`${label}: ${plainMcpMessage(error)}`);
