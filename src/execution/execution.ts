@@ -2,7 +2,6 @@
 // continue in place on resume, or rebuild itself elsewhere by replaying its journal. Each entry into the
 // isolate is a "turn"; the journal records every turn's deliveries in order, which is what replay repeats.
 
-import { setMaxListeners } from 'node:events';
 import picomatch from 'picomatch';
 import type { Logger } from '../logging/index.js';
 import type { Provenance } from '../policy/index.js';
@@ -10,10 +9,14 @@ import type { Metrics } from '../telemetry/index.js';
 import { CodeSyntaxError, ScriptCompileError, transpile, type Sandbox, type SandboxSource, type SandboxSetup, type Transpiled, type TurnFailure } from '../sandbox/index.js';
 import { deliveredError, type ApprovalGate, type CallPlan, type CallScope, type HostRuntime } from '../runtime/index.js';
 import { answerDeliveries, pauseFields, resultDelivery } from './answers.js';
-import { ERR, Journal, OK, TIMER, argsHash, encodeTurn, replayPlan, type Delivery, type ReplayPlan, type Segment } from './journal.js';
+import { ERR, Journal, OK, TIMER, encodeTurn, replayPlan, type Delivery, type ReplayPlan, type Segment } from './journal.js';
+import { ReplayVerifier } from './replay.js';
 import type { LiveEntry, LivePaused } from './live.js';
 import { logEvent, progressEvent } from './events.js';
+import { callArguments, decodePost, type SandboxPost } from './posts.js';
 import { HostTimers } from './timers.js';
+import { HostCalls } from './host-calls.js';
+import { ExecutionClock } from './clock.js';
 import {
   divergedOutcome, internalOutcome, memoryOutcome, parseErrorOutcome, stalledOutcome, thrownOutcome, timeoutOutcome, tooLargeOutcome, type Outcome,
 } from './outcome.js';
@@ -70,7 +73,7 @@ export interface InlineTurns { slowMs: number; slowTotalMs: number; budgetMs: nu
 export const DEFAULT_INLINE_TURNS: InlineTurns = { slowMs: 1, slowTotalMs: 20, budgetMs: 10 };
 
 interface Replay {
-  plan: ReplayPlan; dispatched: boolean; verified: number; callbacks: PendingCallback[]; timers: FrozenTimer[];
+  plan: ReplayPlan; dispatched: boolean; verifier: ReplayVerifier; callbacks: PendingCallback[]; timers: FrozenTimer[];
   /** Rebuilding a running program (see moveOffThread): at the end it goes on running, rather than pausing. */
   thenRun?: boolean;
 }
@@ -96,10 +99,8 @@ export class Execution implements LiveEntry {
   private flushScheduled = false;
   /** Flushes scheduled as microtasks since the last one scheduled for the next pass of the event loop. */
   private microFlushes = 0;
-  /** Ids of calls running on the host; `callsAborter` cancels them all when the execution ends. */
-  private readonly serverCalls = new Set<number>();
-  /** Made on the first host call: one signal for all (an AbortSignal costs several µs to make). */
-  private callsAborter?: AbortController;
+  /** Calls running on the host; aborted when the execution ends. */
+  private readonly serverCalls = new HostCalls(MAX_SERVER_CALLS);
   private callbacks = new Map<number, PendingCallback>();
   private readonly timers = new HostTimers(() => this.state === 'running', (id) => this.enqueue([id, TIMER]));
   private frozenTimers: FrozenTimer[] = [];
@@ -115,10 +116,7 @@ export class Execution implements LiveEntry {
   private slowInlineMs = 0;
   /** The program is being rebuilt in a fresh isolate (moveOffThread): deliveries wait in the outbox. */
   private rebuilding = false;
-  private usedMs = 0;
-  private runStartedAt = 0;
-  private deadlineAt = 0;
-  private deadlineTimer?: NodeJS.Timeout;
+  private readonly clock = new ExecutionClock(() => this.onDeadline());
   private seq = 0;
   private segments = 0;
   private refreshedAt = 0;
@@ -190,7 +188,7 @@ export class Execution implements LiveEntry {
     this.sandbox = sandbox;
     this.sandbox.listen(this.onPost, this.onListenerError);
     this.state = 'running';
-    this.startClock(this.spec.limits.timeout - this.usedMs);
+    this.clock.start(this.spec.limits.timeout - this.clock.usedMs);
     this.startProgram(null);
     return settled;
   }
@@ -203,7 +201,7 @@ export class Execution implements LiveEntry {
     this.callbacks = new Map();
     const settled = this.settlement();
     this.state = 'running';
-    this.startClock(this.spec.limits.timeout - this.usedMs);
+    this.clock.start(this.spec.limits.timeout - this.clock.usedMs);
     this.timers.thaw(this.frozenTimers);
     this.frozenTimers = [];
     // the answers enter like any results: on this thread while turns are short (flush); an approved call
@@ -223,7 +221,7 @@ export class Execution implements LiveEntry {
    */
   async restore(header: PauseHeader, segments: Segment[]): Promise<ExecutionResult | undefined> {
     this.seq = header.seq;
-    this.usedMs = header.usedMs;
+    this.clock.usedMs = header.usedMs;
     this.memoryUsedBytes = header.memoryUsed;
     this.segments = header.segments;
     this.refreshedAt = header.refreshedAt;
@@ -240,7 +238,7 @@ export class Execution implements LiveEntry {
       return result;
     }
     const plan = replayPlan(segments);
-    this.replay = { plan, dispatched: false, verified: 0, callbacks: header.callbacks, timers: header.timers };
+    this.replay = { plan, dispatched: false, verifier: new ReplayVerifier(plan.calls), callbacks: header.callbacks, timers: header.timers };
     const settled = this.settlement();
     await this.track();
     if (this.scope.provenance) this.replayedResults = resultsById(plan.turns);
@@ -250,7 +248,7 @@ export class Execution implements LiveEntry {
     this.sandbox.listen(this.onPost, this.onListenerError);
     this.state = 'running';
     // replay recomputes what already ran; it gets a full timeout of its own, not counted as used time
-    this.startClock(this.spec.limits.timeout);
+    this.clock.start(this.spec.limits.timeout);
     this.startProgram(plan.clock);
     const result = await settled;
     return this.isPaused ? undefined : result;
@@ -316,7 +314,7 @@ export class Execution implements LiveEntry {
     };
     const sandbox = this.sandbox!;
     if (replayClock === null && this.inline && !this.replay) return this.inlineStart(sandbox, setup);
-    this.runTurn(() => sandbox.start(setup, this.code!.script, this.remaining()));
+    this.runTurn(() => sandbox.start(setup, this.code!.script, this.clock.remaining()));
   }
 
   private runTurn(step: () => Promise<TurnFailure | undefined>): void {
@@ -461,7 +459,7 @@ export class Execution implements LiveEntry {
 
   /** The first turn on this thread (Sandbox.startSync), as inlineTurn runs the later ones. */
   private inlineStart(sandbox: Sandbox, setup: SandboxSetup): void {
-    const remaining = this.remaining();
+    const remaining = this.clock.remaining();
     const budget = Math.min(this.deps.inline.budgetMs, remaining);
     this.activity++;
     const started = performance.now();
@@ -478,7 +476,7 @@ export class Execution implements LiveEntry {
   /** A turn on this thread (Sandbox.deliverSync): no thread hop either way. */
   private inlineTurn(batch: Delivery[]): void {
     const sandbox = this.sandbox!;
-    const remaining = this.remaining();
+    const remaining = this.clock.remaining();
     const budget = Math.min(this.deps.inline.budgetMs, remaining);
     this.activity++;
     const started = performance.now();
@@ -542,7 +540,7 @@ export class Execution implements LiveEntry {
         return this.startProgram(null);
       }
       const plan = replayPlan([...earlier, this.journal.currentSegment()]);
-      this.replay = { plan, dispatched: false, verified: 0, callbacks: [], timers: [], thenRun: true };
+      this.replay = { plan, dispatched: false, verifier: new ReplayVerifier(plan.calls), callbacks: [], timers: [], thenRun: true };
       this.startProgram(plan.clock);
     } catch (error) {
       this.deps.logger.error('could not move an execution off the event loop', { execution: this.id, error: (error as Error).message });
@@ -554,37 +552,20 @@ export class Execution implements LiveEntry {
   private sendTurn(batch: Delivery[], live: boolean): void {
     this.unprobed++;
     if (live) this.activity++;
-    if (!this.sandbox!.deliverIgnored(encodeTurn(batch), live, this.remaining())) this.onTurnFailure(this.sandbox!.lost());
+    if (!this.sandbox!.deliverIgnored(encodeTurn(batch), live, this.clock.remaining())) this.onTurnFailure(this.sandbox!.lost());
   }
 
   // ---- time -------------------------------------------------------------------------------------------
 
-  private startClock(budgetMs: number): void {
-    this.runStartedAt = performance.now();
-    this.deadlineAt = this.runStartedAt + Math.max(0, budgetMs);
-    clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = setTimeout(this.onDeadline, Math.min(Math.max(0, budgetMs), 2 ** 31 - 1));
-  }
-
-  private stopClock(): void {
-    clearTimeout(this.deadlineTimer);
-    if (!this.replay) this.usedMs += performance.now() - this.runStartedAt;
-    this.runStartedAt = performance.now();
-  }
-
-  private remaining(): number {
-    return this.deadlineAt - performance.now();
-  }
-
-  private readonly onDeadline = (): void => {
+  private onDeadline(): void {
     if (this.state !== 'running') return;
     // turns sent without waiting stop at their own timeout, or when finishing disposes the isolate
     if (this.awaited === 0) return this.finish(timeoutOutcome(this.spec.limits.timeout, undefined, this.code, this.waitingFor()));
     // a turn is running: V8 stops it at its own timeout; should it not, disposing the isolate does
-    this.deadlineTimer = setTimeout(() => {
+    this.clock.grace(1000, () => {
       if (this.state === 'running') this.finish(timeoutOutcome(this.spec.limits.timeout, undefined, this.code));
-    }, 1000);
-  };
+    });
+  }
 
 
   /** What the idle program waits for, when asking cannot hold this thread: no turn is under way on any thread. */
@@ -603,38 +584,34 @@ export class Execution implements LiveEntry {
   private readonly onPost = (type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown): void => {
     this.postsReceived++;
     if (this.state !== 'running' && this.state !== 'pausing') return;
-    this.handlePost(type, a, b, c, d);
+    const post = decodePost(type, a, b, c, d);
+    if (post) this.handlePost(post);
     if (this.postsReceived === this.inlinePosted) this.checkIdle(); // the last inline turn's posts have all arrived
   };
 
-  private handlePost(type: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown): void {
-    switch (type) {
-      case 'call': return this.onCall(a, b, c, d);
-      case 'clear': return this.onClear(a);
-      case 'log': return this.onLog(a, b, c);
-      case 'progress': return this.onProgress(a);
+  private handlePost(post: SandboxPost): void {
+    switch (post.type) {
+      case 'call': return this.onCall(post);
+      case 'clear': return this.timers.clear(post.id);
+      case 'log': return this.onLog(post.level, post.message, post.data);
+      case 'progress': return this.onProgress(post.event);
       case 'logLimit': return this.log('warn', `further log entries of this execution are dropped (limit: ${this.deps.maxLogEntries})`);
-      case 'done': return this.onDone(a);
-      case 'fail': return this.finish(thrownOutcome(a, this.code));
-      case 'tooLarge': return this.finish(tooLargeOutcome(typeof a === 'number' ? a : 0, this.deps.maxResultSize));
-      case 'diverged': return this.finish(divergedOutcome(typeof a === 'string' ? a.slice(0, 500) : 'the sandbox reported a difference'));
+      case 'done': return this.onDone(post.json);
+      case 'fail': return this.finish(thrownOutcome(post.thrown, this.code));
+      case 'tooLarge': return this.finish(tooLargeOutcome(post.chars, this.deps.maxResultSize));
+      case 'diverged': return this.finish(divergedOutcome(post.message));
+      case 'malformed': return this.tampered(post.what);
     }
   }
 
-  /** `json`: the arguments as JSON text, made in the sandbox when the code made the call ('undefined' for none). */
-  private onCall(id: unknown, op: unknown, name: unknown, json: unknown): void {
-    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= this.lastCallId || typeof op !== 'string' || typeof name !== 'string' || name.length > 1000 || typeof json !== 'string') {
-      return this.tampered('malformed call');
-    }
+  private onCall({ id, op, name, json }: Extract<SandboxPost, { type: 'call' }>): void {
+    if (id <= this.lastCallId) return this.tampered('malformed call');
     this.lastCallId = id;
     this.received++;
     if (!this.replay) this.activity++;
-    let args: unknown;
-    try {
-      args = json === 'undefined' ? undefined : JSON.parse(json);
-    } catch {
-      return this.tampered('arguments that are not JSON');
-    }
+    const parsed = callArguments(json);
+    if (!parsed) return this.tampered('arguments that are not JSON');
+    const args = parsed.args;
     if (this.replay) return this.verifyReplayCall(id, op, name, json, args);
     this.journal.recordCall(id, op, name, json);
     this.scope.provenance?.noteCall(id, op, name, args);
@@ -656,10 +633,6 @@ export class Execution implements LiveEntry {
     const options = (typeof args === 'object' && args !== null ? args : {}) as { delay?: unknown; repeat?: unknown };
     const delay = Math.min(Math.max(Number(options.delay) || 0, 0), 2 ** 31 - 1);
     this.timers.arm(id, delay, delay, options.repeat === true);
-  }
-
-  private onClear(id: unknown): void {
-    if (typeof id === 'number') this.timers.clear(id);
   }
 
   /**
@@ -687,35 +660,18 @@ export class Execution implements LiveEntry {
 
   /** `call`: the catalog function and input, when a missing sign-in may turn into a pause (config authorization: pause). */
   private startServerCall(id: number, plan: Extract<CallPlan, { kind: 'server' }>, call?: { fn: string; input: unknown }): void {
-    if (this.serverCalls.size >= MAX_SERVER_CALLS) return this.tampered('too many calls in flight');
-    if (!this.callsAborter) {
-      this.callsAborter = new AbortController();
-      setMaxListeners(MAX_SERVER_CALLS * 2, this.callsAborter.signal); // a listener or two per call in flight
-    }
-    const signal = this.callsAborter.signal;
-    this.serverCalls.add(id);
     const maxChars = Math.max(1024 * 1024, Math.floor(this.spec.limits.memory / 2));
-    let work: Promise<unknown>;
-    try {
-      work = Promise.resolve(plan.run(signal));
-    } catch (error) {
-      work = Promise.reject(error);
-    }
-    work.then(
-      (value) => {
-        if (!this.serverCalls.delete(id)) return; // the execution ended meanwhile
-        this.scope.provenance?.observe(id, value);
-        this.enqueue(resultDelivery(id, value, plan.label, maxChars));
-      },
-      (error: unknown) => {
-        if (!this.serverCalls.delete(id)) return;
-        const delivered = deliveredError(error, plan.label);
-        if (call && delivered.code === 'AUTHORIZATION_REQUIRED' && delivered.authorizationUrl && this.spec.authorization === 'pause' && this.scope.services.hasApproval) {
-          return this.awaitSignIn(id, call, delivered.authorizationUrl);
-        }
-        this.enqueue([id, ERR, delivered]);
-      },
-    );
+    const started = this.serverCalls.start(id, (signal) => plan.run(signal), (value) => {
+      this.scope.provenance?.observe(id, value);
+      this.enqueue(resultDelivery(id, value, plan.label, maxChars));
+    }, (error) => {
+      const delivered = deliveredError(error, plan.label);
+      if (call && delivered.code === 'AUTHORIZATION_REQUIRED' && delivered.authorizationUrl && this.spec.authorization === 'pause' && this.scope.services.hasApproval) {
+        return this.awaitSignIn(id, call, delivered.authorizationUrl);
+      }
+      this.enqueue([id, ERR, delivered]);
+    });
+    if (!started) this.tampered('too many calls in flight');
   }
 
   /**
@@ -768,9 +724,8 @@ export class Execution implements LiveEntry {
     }
   }
 
-  private onDone(text: unknown): void {
+  private onDone(text: string | undefined): void {
     if (text === undefined) return this.finish({ status: 'completed' });
-    if (typeof text !== 'string') return this.tampered('a malformed result');
     if (Buffer.byteLength(text) > this.deps.maxResultSize) return this.finish(tooLargeOutcome(Buffer.byteLength(text), this.deps.maxResultSize));
     try {
       this.finish({ status: 'completed', result: JSON.parse(text) });
@@ -786,15 +741,8 @@ export class Execution implements LiveEntry {
   // ---- replay -----------------------------------------------------------------------------------------
 
   private verifyReplayCall(id: number, op: string, name: string, json: string, args: unknown): void {
-    const replay = this.replay!;
-    const expected = replay.plan.calls.get(id);
-    const now = describeCall(op, name);
-    if (!expected) return this.finish(divergedOutcome(`it made call #${id} (${now}), which it did not make when it first ran`));
-    if (expected[1] !== op || expected[2] !== name) {
-      return this.finish(divergedOutcome(`call #${id} was ${describeCall(expected[1], expected[2])} when the code first ran, and is ${now} now`));
-    }
-    if (expected[3] !== argsHash(json)) return this.finish(divergedOutcome(`call #${id} (${now}) got different arguments than when the code first ran`));
-    replay.verified++;
+    const diverged = this.replay!.verifier.check(id, op, name, json);
+    if (diverged) return this.finish(divergedOutcome(diverged));
     const results = this.replayedResults;
     if (results) {
       // provenance is rebuilt as the calls are verified: the journal keeps results, not the inputs that named their readers
@@ -806,9 +754,8 @@ export class Execution implements LiveEntry {
 
   private endReplay(): void {
     const replay = this.replay!;
-    if (replay.verified !== replay.plan.calls.size) {
-      return this.finish(divergedOutcome(`it made ${replay.verified} of the ${replay.plan.calls.size} calls it made when it first ran`));
-    }
+    const missing = replay.verifier.missing();
+    if (missing) return this.finish(divergedOutcome(missing));
     this.replay = undefined;
     this.replayedResults = undefined;
     if (replay.thenRun) {
@@ -818,7 +765,7 @@ export class Execution implements LiveEntry {
       else this.checkIdle();
       return;
     }
-    clearTimeout(this.deadlineTimer);
+    this.clock.disarm();
     this.callbacks = new Map(replay.callbacks.map((callback) => [callback.id, callback]));
     this.frozenTimers = replay.timers;
     this.state = 'paused';
@@ -830,7 +777,7 @@ export class Execution implements LiveEntry {
   private async pause(): Promise<void> {
     this.state = 'pausing';
     this.scope.provenance?.flush();
-    this.stopClock();
+    this.clock.stop(!this.replay);
     this.frozenTimers = this.timers.freeze();
     try {
       this.memoryUsedBytes = this.sandbox!.heapUsedIdle(); // idle: the probe that led here proved it
@@ -841,7 +788,7 @@ export class Execution implements LiveEntry {
     const callbacks = this.pending();
     const header: PauseHeader = {
       v: 1, runtime: this.deps.runtimeVersion, id: this.id, clientId: this.spec.clientId, seq: this.seq, pausedAt: Date.now(),
-      usedMs: this.usedMs, memoryUsed: this.memoryUsedBytes, counters: { ...this.scope.counters }, callbacks,
+      usedMs: this.clock.usedMs, memoryUsed: this.memoryUsedBytes, counters: { ...this.scope.counters }, callbacks,
       timers: this.frozenTimers, segments: this.segments, refreshedAt: this.refreshedAt, ...(this.journal.issue && { issue: this.journal.issue }),
       ...(this.spec.timezone && { timezone: this.spec.timezone }),
     };
@@ -875,14 +822,13 @@ export class Execution implements LiveEntry {
     if (this.state === 'finished') return;
     const wasPaused = this.state === 'paused';
     this.scope.provenance?.flush();
-    if (this.state === 'running' || this.state === 'pausing') this.stopClock();
+    if (this.state === 'running' || this.state === 'pausing') this.clock.stop(!this.replay);
     this.state = 'finished';
-    this.deps.metrics?.executionEnded(outcome.status, this.usedMs, this.scope.counters.tools);
-    clearTimeout(this.deadlineTimer);
+    this.deps.metrics?.executionEnded(outcome.status, this.clock.usedMs, this.scope.counters.tools);
+    this.clock.disarm();
     clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
-    if (this.serverCalls.size > 0) this.callsAborter?.abort(); // aborting makes a DOMException: only when a call can hear it
-    this.serverCalls.clear();
+    this.serverCalls.abortAll();
     this.timers.clearAll();
     this.outbox = [];
     this.replay = undefined;
@@ -953,7 +899,7 @@ export class Execution implements LiveEntry {
       executionId: this.id,
       status: outcome.status,
       stats: {
-        duration: Math.round(this.usedMs),
+        duration: Math.round(this.clock.usedMs),
         memoryUsed: this.memoryUsedBytes,
         llmCallsCount: this.scope.counters.llm,
         approvalCallsCount: this.scope.counters.approval,
@@ -973,8 +919,3 @@ function resultsById(turns: Delivery[][]): Map<number, string> {
   return results;
 }
 
-function describeCall(op: string, name: string): string {
-  if (op === 'api' || op === 'tool') return `api.${name}`;
-  if (op === 'timer') return 'a timer';
-  return `atp.${op}`;
-}
