@@ -103,6 +103,7 @@ export async function build(config: Config, logger: Logger, options: BuildOption
     for (const note of notInEffect(config)) logger.warn(note);
     const generations = new Generations(first, logger);
     const reloads = new Reloads(generations, { ...parts, readConfig, secrets });
+    reloads.watchMissing(); // optional groups that failed are retried from now: atp mcp never listens
     const lifecycle: Lifecycle = { ready: false, draining: false };
     const mcp: McpDeps | undefined = toolCalls && {
       get config() { return generations.current.config; },
@@ -178,7 +179,6 @@ function daemon(parts: Parts, logger: Logger): Daemon {
       if (metricsListener) this.metricsUrl = `${metricsListener.url}/metrics`;
       parts.lifecycle.ready = true;
       reloads.announceMissing(generations.current);
-      reloads.watchMissing();
       return listener.url;
     },
     reload: (trigger) => reloads.reload(trigger),
