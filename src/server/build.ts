@@ -103,7 +103,6 @@ export async function build(config: Config, logger: Logger, options: BuildOption
     for (const note of notInEffect(config)) logger.warn(note);
     const generations = new Generations(first, logger);
     const reloads = new Reloads(generations, { ...parts, readConfig, secrets });
-    reloads.watchMissing(); // optional groups that failed are retried from now: atp mcp never listens
     const lifecycle: Lifecycle = { ready: false, draining: false };
     const mcp: McpDeps | undefined = toolCalls && {
       get config() { return generations.current.config; },
@@ -126,6 +125,7 @@ export async function build(config: Config, logger: Logger, options: BuildOption
       admin: { key: () => generations.current.config.auth.adminKey, reload: () => reloads.reload('POST /admin/reload') },
       mcp: mcpEndpoint,
     });
+    reloads.watchMissing(); // optional groups that failed are retried from now: atp mcp never listens
     return daemon({ generations, reloads, sessions, stores: { state, cache }, app, lifecycle, audit, telemetry, metrics, oauth, mcp, mcpEndpoint }, logger);
   } catch (error) {
     await Promise.allSettled(opened.reverse().map((part) => part.close()));
