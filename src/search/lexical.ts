@@ -3,6 +3,7 @@
 
 import type { CatalogEntry } from '../catalog/index.js';
 import { learnCooccurrence } from './cooccurrence.js';
+import { queryIntent } from './intent.js';
 import { FIELDS, functionText, topicalTerms, type FunctionText } from './fields.js';
 import { analyzeQuery } from './query.js';
 import { splitWords } from './tokenize.js';
@@ -95,6 +96,7 @@ export function buildLexicalIndex(entries: Iterable<CatalogEntry>, tuning: Tunin
         covered[doc] += bestName[doc];
       }
     }
+    const intent = tuning.intent > 0 ? queryIntent(query) : undefined;
     const exact = splitWords(query).join(' ').replace(/^api /, ''); // "api.github.issues.create" names github.issues.create
     const candidates: number[] = [];
     for (let i = 0; i < matched; i++) {
@@ -108,6 +110,9 @@ export function buildLexicalIndex(entries: Iterable<CatalogEntry>, tuning: Tunin
       named[doc] = exact !== '' && text.nameForms.has(exact) ? 1 : 0;
       if (named[doc]) score *= 1 + EXACT_NAME_BOOST;
       if (text.deprecated) score *= DEPRECATED_FACTOR;
+      const readOnly = docs[doc].tool.annotations?.readOnly;
+      // a question is answered by a function that reads; a command by one that changes something
+      if (intent && readOnly !== undefined && readOnly === (intent === 'read')) score *= 1 + tuning.intent;
       final[doc] = score;
       candidates.push(doc);
     }

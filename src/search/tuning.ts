@@ -17,6 +17,8 @@ export interface Tuning {
   cooccurring: number;
   /** What a catalog word one typing slip from an unknown word asked for counts. */
   fuzzy: number;
+  /** How much more a function that reads (or changes) counts for a question (or a command). */
+  intent: number;
   /** How much covering the whole of a function's name adds. */
   nameCoverage: number;
 }
@@ -29,6 +31,7 @@ export const DEFAULT_TUNING: Tuning = {
   related: 0.5,
   cooccurring: 0.5,
   fuzzy: 0.7,
+  intent: 0.5,
   nameCoverage: 0.6,
 };
 

