@@ -1,6 +1,7 @@
 // The loaded API groups, shared by the generations that use them: a reload that keeps a group's settings keeps
 // its MCP server and its learned types; a group closes when the last generation holding it retires.
 
+import { statSync } from 'node:fs';
 import type { ApiGroupConfig } from '../config/index.js';
 import { loadGroup, type KeyValueStore, type ToolGroup, type UserCredentials } from '../catalog/index.js';
 import type { Logger } from '../logging/index.js';
@@ -31,7 +32,8 @@ export class GroupPool {
    * Rejects when it fails to load (the next acquire tries again).
    */
   async acquire(spec: ApiGroupConfig): Promise<{ group: ToolGroup; loaded: LoadedGroup }> {
-    const key = settingsKey({ ...spec, optional: undefined }); // marking a group optional does not reload it
+    // marking a group optional does not reload it; editing its OpenAPI document does
+    const key = settingsKey({ ...spec, optional: undefined, document: documentStamp(spec) });
     let entry = this.entries.get(key);
     if (!entry) {
       entry = { loading: this.load(spec), holders: 0 };
@@ -86,6 +88,17 @@ function holdOf(group: ToolGroup, release: () => Promise<void>): ToolGroup {
     close: release,
     ...(group.onChange && { onChange: (listener: () => void) => group.onChange!(listener) }),
   };
+}
+
+/** When an OpenAPI document read from a file was last changed, and its size: a reload loads an edited one anew. */
+function documentStamp(spec: ApiGroupConfig): string | undefined {
+  if (spec.type !== 'openapi' || /^[a-z][a-z0-9+.-]*:\/\//i.test(spec.spec)) return undefined;
+  try {
+    const stat = statSync(spec.spec);
+    return `${stat.mtimeMs}:${stat.size}`;
+  } catch {
+    return undefined; // loading it will say why it cannot be read
+  }
 }
 
 /** Equal settings give equal keys, whatever the order of keys in the file. */

@@ -52,6 +52,28 @@ test('a group whose settings did not change is loaded once for two generations a
   }
 });
 
+test('an OpenAPI group whose document file was edited is loaded anew; an unchanged one is shared', async () => {
+  const space = workspace();
+  const pool = new GroupPool({ logger, configDir: space.dir });
+  const file = path.join(space.dir, 'shop.json');
+  const document = (summary) => JSON.stringify({ openapi: '3.0.3', info: { title: 'Shop', version: '1' }, servers: [{ url: 'http://127.0.0.1:9' }], paths: { '/ping': { get: { operationId: 'ping', summary, responses: { 200: { description: 'ok' } } } } } });
+  const spec = { name: 'shop', type: 'openapi', spec: file, timeout: 1000, concurrency: 4, clientConcurrency: 3, retries: 0 };
+  const held = [];
+  try {
+    writeFileSync(file, document('Ping the shop'));
+    held.push(await pool.acquire(spec), await pool.acquire({ ...spec }));
+    assert.equal(pool.size, 1, 'unchanged: loaded once');
+    writeFileSync(file, document('Ping the shop, edited to be longer'));
+    const edited = await pool.acquire(spec);
+    held.push(edited);
+    assert.equal(pool.size, 2, 'edited: loaded anew');
+    assert.equal(edited.group.tools[0].description.startsWith('Ping the shop, edited'), true);
+  } finally {
+    await Promise.all(held.map(({ group }) => group.close()));
+    space.cleanup();
+  }
+});
+
 test('a pause on a swapped-out generation resumes there; new executions run on the current one; the old one then retires', { timeout: 60_000 }, async () => {
   const space = workspace();
   const pool = new GroupPool({ logger, configDir: space.dir });
