@@ -101,6 +101,30 @@ test('a pause on a swapped-out generation resumes there; new executions run on t
   }
 });
 
+test('a cancel reaches an execution running on a swapped-out generation', { timeout: 60_000 }, async () => {
+  const space = workspace();
+  writeFileSync(path.join(space.dir, 'slow.js'), "export const wait = { description: 'Waits until aborted', inputSchema: { type: 'object' }, handler: (_input, ctx) => new Promise((resolve) => { globalThis.__atpWaiting = true; ctx.signal.addEventListener('abort', () => resolve('aborted')); }) };\n");
+  const pool = new GroupPool({ logger, configDir: space.dir });
+  const shared = parts(pool);
+  const generations = new Generations(await buildGeneration(space.config('slow'), 1, shared), logger);
+  const request = { code: 'return await api.g.wait()', clientId: 'cli_test', limits: { timeout: 30_000, memory: 64e6, llmCalls: 0 }, services: { hasLLM: false, hasApproval: false, hasEmbedding: false, hasTools: false }, clientTools: [] };
+  let id;
+  try {
+    const running = generations.executor.execute({ ...request, onStart: (executionId) => (id = executionId) });
+    const deadline = Date.now() + 10_000;
+    while (!(id && globalThis.__atpWaiting) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(id, 'the execution started');
+    generations.swap(await buildGeneration(space.config('one'), 2, shared));
+    const cancelled = await generations.executor.cancel(id, 'cli_test', 'request');
+    assert.equal(cancelled.status, 'cancelled', JSON.stringify(cancelled));
+    assert.equal((await running).status, 'cancelled');
+  } finally {
+    delete globalThis.__atpWaiting;
+    await generations.close(0);
+    space.cleanup();
+  }
+});
+
 test('settings read once keep their running values, and are named', () => {
   const space = workspace();
   try {
