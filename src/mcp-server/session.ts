@@ -123,11 +123,23 @@ export class McpSession {
     const logs = new LogBook();
     const hooks = { onLog: (event: LogEvent) => this.onLog(event, logs, extra), onProgress: progressNotifier(extra) };
     let result: ExecutionResult | undefined;
+    let running: string | undefined;
+    let cancel: () => void = () => undefined;
+    // the client cancelled the tool call (notifications/cancelled): the execution ends, running or paused
+    const onCancelled = () => cancel();
+    extra.signal.addEventListener('abort', onCancelled, { once: true });
     try {
       const clientId = await this.atpClientId();
+      cancel = () => {
+        if (running) this.deps.executor.cancel(running, clientId, 'request').catch(() => undefined);
+      };
       result = await this.deps.executor.execute({
         code, clientId, clientTools: [], services: SERVICES, ...hooks,
         limits: { timeout: execution.timeout, memory: execution.memory, llmCalls: execution.llmCalls },
+        onStart: (executionId) => {
+          running = executionId;
+          if (extra.signal.aborted) cancel();
+        },
       });
       const pause = { server: this.server, requestId: extra.requestId, signal: extra.signal, timeoutMs: this.deps.config.state.maxPauseDuration };
       while (result.status === 'paused') {
@@ -135,9 +147,12 @@ export class McpSession {
       }
       return executionToolResult(result, logs.list(), this.deps.toolCalls.calls(result.executionId, true));
     } catch (error) {
-      if (result) this.deps.toolCalls.calls(result.executionId, true);
+      if (running) this.deps.toolCalls.calls(running, true);
+      if (extra.signal.aborted) return toolError('cancelled by the client');
       this.deps.logger.warn(`execute_code could not finish: ${(error as Error).message}`);
       return toolError(`the code could not be run to its end: ${(error as Error).message}; try again`);
+    } finally {
+      extra.signal.removeEventListener('abort', onCancelled);
     }
   }
 

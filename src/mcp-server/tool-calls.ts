@@ -9,6 +9,8 @@ export class CallLedger {
   private readonly watched = new Set<string>();
   private readonly counts = new Map<string, Map<string, number>>();
   private readonly wrapped = new WeakMap<Tool, { id: string; tool: Tool }>();
+  /** The counting tools made here: a view of a view counts each call once. */
+  private readonly counting = new WeakSet<Tool>();
 
   /** Counts the calls of this client's executions (an MCP session's ATP client) from now on. */
   watch(clientId: string): void {
@@ -41,6 +43,7 @@ export class CallLedger {
   }
 
   private counted(entry: CatalogEntry): CatalogEntry {
+    if (this.counting.has(entry.tool)) return entry;
     let known = this.wrapped.get(entry.tool);
     if (!known || known.id !== entry.id) {
       const original = entry.tool;
@@ -50,6 +53,7 @@ export class CallLedger {
         return original.invoke(input, ctx);
       };
       known = { id: entry.id, tool };
+      this.counting.add(tool);
       this.wrapped.set(original, known);
     }
     return { ...entry, tool: known.tool };

@@ -1,7 +1,8 @@
 // `atp mcp` as a real process driven by the MCP SDK's client over stdio: the three tools and their index, search,
 // explore, one program calling an OpenAPI group (a loopback CRM) and an MCP group (examples/mcp/files-server.js),
 // logs and progress as notifications, atp.llm through sampling, approvals through elicitation (approve, deny,
-// decline), a data-flow rule's violation as a tool error, and a client without sampling or elicitation.
+// decline), a data-flow rule's violation as a tool error, a cancelled tool call, and a client without sampling or
+// elicitation.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,7 +23,7 @@ let approval = () => ({ action: 'accept', content: { approved: true } });
 
 before(async () => {
   crm = await startCrm();
-  config = writeConfig(crm, {}, [{ name: 'noisy', type: 'module', module: path.join(ROOT, 'test/fixtures/atp-mcp/noisy.js') }]);
+  config = writeConfig(crm, { audit: { sinks: [{ type: 'file', path: './audit.jsonl' }] } }, [{ name: 'noisy', type: 'module', module: path.join(ROOT, 'test/fixtures/atp-mcp/noisy.js') }]);
   main = mcpClient({
     sampling: ({ params }) => {
       const prompt = params.messages[0].content.text;
@@ -175,4 +176,18 @@ test('a client without sampling or elicitation: the code gets an error naming th
   } finally {
     await bare.client.close();
   }
+});
+
+test('a tool call the client cancels ends its execution as cancelled', async () => {
+  logs.length = 0;
+  const controller = new AbortController();
+  const code = "atp.log.info('spinning'); for (;;) await api.crm.customers.get({ id: '1' });";
+  const call = main.client.callTool({ name: 'execute_code', arguments: { code } }, undefined, { signal: controller.signal });
+  await until(() => logs.some((entry) => entry.data === 'spinning'), 'the run to start');
+  controller.abort();
+  await assert.rejects(call, /abort/i);
+  const auditFile = path.join(config.dir, 'audit.jsonl');
+  const ended = await until(() => existsSync(auditFile) && readFileSync(auditFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).find((event) => event.event === 'execution.end' && event.status === 'cancelled'), 'the execution to end as cancelled');
+  assert.ok(ended.executionId);
+  assert.equal((await run(main.client, 'return 2')).value.result, 2, 'the session goes on');
 });

@@ -89,6 +89,9 @@ test('the ledger counts the calls of watched clients per execution, and forgets 
   assert.equal(ledger.calls('ex1', true).length, 2);
   assert.deepEqual(ledger.calls('ex1', true), [], 'forgotten once done');
 
+  const twice = ledger.view(view);
+  await twice.get('math.add').tool.invoke({ a: 1, b: 1 }, { signal: new AbortController().signal, executionId: 'ex4', clientId: 'mcp-client' });
+  assert.deepEqual(ledger.calls('ex4', true), [{ name: 'api.math.add', count: 1 }], 'a view of a view counts a call once');
   assert.equal(view.size, catalog.size, 'the view shares the catalog');
   assert.equal(view.get('math.add').tool.description, catalog.get('math.add').tool.description);
   assert.equal(view.get('math.nope'), undefined);
