@@ -31,8 +31,10 @@ export async function groupSignIn(global: GlobalOptions, group: string): Promise
   let terminal: TerminalDelegation | undefined;
   try {
     terminal = (await terminalDelegation(config, { secrets, logger, configArg: global.config ? `-c ${global.config}` : undefined }))!;
-    // loading registers the provider, with the document's securitySchemes as defaults
-    const loaded = await loadGroup(spec, { logger: logger.child({ group }), configDir: config.dir, secrets, credentials: terminal.delegation });
+    // loading registers the provider (the document's securitySchemes as defaults; an MCP server's discovered one);
+    // what the group says of its tools concerns serving, not signing in, so only errors are shown
+    const quiet = createLogger({ level: 'error', format: config.logging.format, secrets });
+    const loaded = await loadGroup(spec, { logger: quiet.child({ group }), configDir: config.dir, secrets, credentials: terminal.delegation });
     await loaded.close();
     return { config, terminal };
   } catch (error) {

@@ -29,7 +29,7 @@ export class ClientRegistry {
     if (!provider.registrationUrl) {
       throw new ProviderError(`the authorization server of ${group} does not register clients (no registration_endpoint in its metadata); set auth.clientId (and auth.clientSecret) in the group`);
     }
-    const key = `oauth:client:${group}:${digest(`${provider.registrationUrl}\n${redirectUri}`)}`;
+    const key = `oauth:client:${group}:${digest(`${provider.registrationUrl}\n${portless(redirectUri)}`)}`;
     let pending = this.pending.get(key);
     if (!pending) {
       pending = this.stored(key).then((client) => client ?? this.register(key, provider.registrationUrl!, redirectUri, provider.scopes)).finally(() => this.pending.delete(key));
@@ -72,4 +72,11 @@ export class ClientRegistry {
     if (await this.store.claim(key, this.cipher.seal(client, `client\n${key}`), REGISTRATION_TTL_MS)) return client;
     return (await this.stored(key)) ?? client;
   }
+}
+
+/** A loopback redirect URI without its port: RFC 8252 (7.3) has servers take any port, so atp login's registration serves every run. */
+function portless(redirectUri: string): string {
+  const url = new URL(redirectUri);
+  if (url.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname)) url.port = '';
+  return url.href;
 }

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { CLIENT_ID, CLIENT_SECRET, consent, startProvider } from '../fixtures/oauth/provider.js';
+import { consent as consentMcp, startAuthorizedMcpServer } from '../fixtures/oauth/mcp-server.js';
 import { ATP_BIN, runAtp, stopProcess, waitForOutput } from './serve-harness.js';
 
 let provider;
@@ -109,5 +110,47 @@ test('atp login refuses what it cannot do: no encryption key, an unknown group, 
     assert.match(stderr, /the sign-in did not complete: The provider did not grant access \(access_denied\)/);
   } finally {
     await stopProcess(login.child);
+  }
+});
+
+test('a remote MCP server with MCP\'s authorization: atp login registers and signs in, atp exec lists and calls as that person, atp logout revokes', async () => {
+  const mcp = await startAuthorizedMcpServer();
+  try {
+    const config = 'mcp.yaml';
+    writeFileSync(path.join(dir, config), JSON.stringify({
+      oauth: { encryptionKey: 'terminal-encryption-key-of-32-characters', credentialsFile: './mcp-credentials.json' },
+      apis: [{ name: 'notes', type: 'mcp', url: mcp.url, auth: { type: 'oauth2' } }],
+    }, null, 2));
+    const before = await runAtp(['exec', '-c', config, '-'], { cwd: dir, stdin: 'return typeof api.notes?.whoami' });
+    assert.equal(before.code, 0, before.stderr);
+    assert.equal(before.stdout.trim(), 'undefined', 'nobody signed in: the server lists no tools');
+
+    for (const round of [1, 2]) {
+      const login = await startLogin(['notes', '-c', config]);
+      try {
+        const link = new URL(login.link);
+        assert.equal(link.searchParams.get('resource'), mcp.url);
+        assert.match(link.searchParams.get('redirect_uri'), /^http:\/\/127\.0\.0\.1:\d+\/callback$/);
+        assert.equal((await consentMcp(login.link, 'kim')).status, 200);
+        const { code, stderr } = await login.exited;
+        assert.equal(code, 0, stderr);
+        assert.doesNotMatch(stderr, /lists its tools to signed-in users only/, 'atp login does not warn about what only serving needs');
+      } finally {
+        await stopProcess(login.child);
+      }
+      assert.equal(mcp.log.registrations.length, 1, `round ${round}: one registration serves every loopback port`);
+    }
+
+    const after = await runAtp(['exec', '-c', config, '-'], { cwd: dir, stdin: 'return [await api.notes.whoami({}), await api.notes.echo({})]' });
+    assert.equal(after.code, 0, after.stderr);
+    assert.deepEqual(JSON.parse(after.stdout), [{ person: 'kim' }, { authorization: 'Bearer [redacted]' }]);
+    for (const token of mcp.log.issued) assert.ok(!after.stdout.includes(token) && !after.stderr.includes(token));
+
+    const out = await runAtp(['logout', 'notes', '-c', config], { cwd: dir });
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /Signed out of notes; the provider revoked the token/);
+    assert.ok(mcp.log.revoked.some((token) => token.startsWith('mcp-rt-kim-')));
+  } finally {
+    await mcp.close();
   }
 });
