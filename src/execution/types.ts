@@ -76,7 +76,7 @@ export interface ExecuteRequest {
   allowLLMCalls?: boolean;
   /** A call to a group whose person has not signed in: fails with AUTHORIZATION_REQUIRED (default), or pauses for an approval. */
   authorization?: 'fail' | 'pause';
-  /** Called once the execution is admitted and about to run, with its id (the stream's `start` event), so it can be cancelled. */
+  /** Called once the execution is admitted and about to run, with its id (the stream's X-ATP-Execution-Id), so it can be cancelled. */
   onStart?(executionId: string): void;
   /** Streamed to /api/execute/stream while the execution runs on this instance. */
   onProgress?(event: ProgressEvent): void;

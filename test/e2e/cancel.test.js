@@ -66,8 +66,9 @@ after(async () => {
 });
 
 /**
- * POST /api/execute/stream by hand: resolves with the execution id from the `start` event, a promise of the
- * events read until the stream ends, and `drop()` to close the connection as a client that goes away.
+ * POST /api/execute/stream by hand: resolves with the execution id from the X-ATP-Execution-Id header, a
+ * promise of the events read until the stream ends, and `drop()` to close the connection as a client that
+ * goes away.
  */
 function stream(session, code, config = {}) {
   return new Promise((resolve, reject) => {
@@ -83,6 +84,9 @@ function stream(session, code, config = {}) {
       const events = [];
       let endStream;
       const ended = new Promise((done) => (endStream = done));
+      const id = res.headers['x-atp-execution-id'];
+      if (!/^exe_/.test(id ?? '')) return reject(new Error(`no execution id in the stream's headers: ${JSON.stringify(res.headers)}`));
+      resolve({ id, ended, events, drop: () => req.destroy() });
       res.setEncoding('utf8');
       res.on('data', (chunk) => {
         text += chunk;
@@ -92,7 +96,6 @@ function stream(session, code, config = {}) {
           text = text.slice(cut + 2);
           const event = { type: eventLine.slice('event: '.length), data: JSON.parse(dataLine.slice('data: '.length)) };
           events.push(event);
-          if (event.type === 'start') resolve({ id: event.data.executionId, ended, events, drop: () => req.destroy() });
         }
       });
       res.on('end', () => endStream(events));

@@ -1,14 +1,18 @@
-// POST /api/execute/stream: the execution as Server-Sent Events: `start` with its id once it runs, progress
-// and log while it runs, then one `result` (or `error`) event, then the stream closes (the official client
-// resolves at the end). Each event's lines go out in one write: the client pairs `event:` with `data:` from
-// the same chunk. A client that closes the stream before the end cancels the execution, unless its config
-// says `cancelOnDisconnect: false`.
+// POST /api/execute/stream: the execution as Server-Sent Events: progress and log while it runs, then one
+// `result` (or `error`) event, then the stream closes (the official client resolves at the end). Each event's
+// lines go out in one write: the client pairs `event:` with `data:` from the same chunk. The response opens
+// once the execution runs, with its id in the X-ATP-Execution-Id header (for POST /api/cancel/:id). A client
+// that closes the stream before the end cancels the execution, unless its config says cancelOnDisconnect: false.
 
 import type { Context } from 'koa';
 import type { AppDeps } from '../types.js';
 import type { Route } from '../router.js';
 import { badField } from '../errors.js';
 import { readExecuteRequest } from './execute.js';
+
+export const EXECUTION_ID_HEADER = 'X-ATP-Execution-Id';
+
+type Send = (event: string, data: unknown) => void;
 
 export function streamRoute(deps: AppDeps): Route {
   return {
@@ -17,14 +21,16 @@ export function streamRoute(deps: AppDeps): Route {
     async handler(ctx) {
       // checked before the stream starts, so bad input still gets a JSON error with its status
       const { request, config } = await readExecuteRequest(ctx, deps);
-      const cancelOnDisconnect = cancelOption(config);
-      const send = openStream(ctx);
-      const drop = cancelOnDisconnect ? dropWatch(ctx, deps, request.clientId) : undefined;
+      const drop = cancelOption(config) ? dropWatch(ctx, deps, request.clientId) : undefined;
+      ctx.respond = false;
+      let sender: Send | undefined;
+      // an execution refused before it ran (rate limited, shutting down) has no id: its stream opens with the result
+      const send: Send = (event, data) => (sender ??= openStream(ctx))(event, data);
       try {
         const result = await deps.executor.execute({
           ...request,
           onStart: (executionId) => {
-            send('start', { executionId });
+            sender ??= openStream(ctx, executionId);
             drop?.started(executionId);
           },
           onProgress: (event) => send('progress', event),
@@ -77,18 +83,20 @@ function dropWatch(ctx: Context, deps: AppDeps, clientId: string): { started(id:
   };
 }
 
-function openStream(ctx: Context): (event: string, data: unknown) => void {
-  ctx.respond = false;
+function openStream(ctx: Context, executionId?: string): Send {
   const headers: Record<string, string> = {
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-cache, no-transform',
     'X-Accel-Buffering': 'no',
+    ...(executionId && { [EXECUTION_ID_HEADER]: executionId }),
   };
   for (const [name, value] of Object.entries(ctx.response.headers)) if (value !== undefined) headers[name] = String(value);
-  ctx.res.writeHead(200, headers);
-  ctx.res.flushHeaders();
   // a client that went away must not crash the daemon
   ctx.res.on('error', () => undefined);
+  if (!ctx.res.headersSent && !ctx.res.destroyed) {
+    ctx.res.writeHead(200, headers);
+    ctx.res.flushHeaders();
+  }
   return (event, data) => {
     if (!ctx.res.writableEnded && !ctx.res.destroyed) ctx.res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   };
