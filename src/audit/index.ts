@@ -1,4 +1,5 @@
-// The audit trail (config `audit`): events for executions, tool calls, logs and progress, redacted, to sinks.
+// The audit trail (config `audit`): events for executions, tool calls, answers, policy decisions, logs and
+// progress, redacted, versioned (schemas/audit-event.schema.json), to sinks that say when they fail.
 
-export { Audit, createAudit, type AuditSubject, type ToolCallRecord, type ExecutionEndRecord } from './audit.js';
+export { AUDIT_EVENT_VERSION, Audit, createAudit, type AuditRefusal, type AuditSubject, type ToolCallRecord, type ExecutionEndRecord } from './audit.js';
 export { AuditRedactor, REDACTED } from './redact.js';

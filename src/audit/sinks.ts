@@ -1,15 +1,21 @@
-// Where audit events go, one JSON object per event: standard output, a file (JSON lines, appended), or an
-// HTTP endpoint (POSTed in batches as a JSON array). A sink that fails is reported in the daemon's log and
-// never stops an execution; what it could not deliver is counted there.
+// Where audit events go, one JSON object per event: standard output, a file (JSON lines, rotated: see
+// file-sink.ts), or an HTTP endpoint (POSTed in batches as a JSON array). What a sink could not deliver is
+// said in the daemon's log and counted (SinkHealth); whether executions go on meanwhile is audit.onFailure.
 
-import { closeSync, createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
-import path from 'node:path';
 import type { AuditSinkConfig } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
+import { FileSink } from './file-sink.js';
+import { SinkHealth, reasonOf } from './health.js';
 
 export interface AuditSink {
+  readonly health: SinkHealth;
   /** `line` is one event as JSON, without a newline. */
   write(line: string): void;
+  /**
+   * Writes `line` and resolves once it is written (file: handed to the system; stdout: to the stream; http:
+   * queued while the endpoint's last delivery succeeded), or rejects with why it was not.
+   */
+  written(line: string): Promise<void>;
   /** Resolves once everything written so far was handed on (or given up on). */
   close(): Promise<void>;
 }
@@ -18,54 +24,53 @@ export interface SinkOptions {
   logger: Logger;
   /** Where a `stdout` sink writes: standard error for `atp exec`, whose standard output is the result. */
   stdout?: NodeJS.WritableStream;
+  /** audit.onFailure, as the log says it (default continue). */
+  onFailure?: 'reject' | 'continue';
+  /** The clock of daily rotation (tests move it). */
+  now?: () => number;
 }
 
 /** The sink a config entry describes; throws a message naming the sink if it cannot be opened. */
 export function openSink(config: AuditSinkConfig, options: SinkOptions): AuditSink {
+  const healthOptions = { logger: options.logger, onFailure: options.onFailure ?? 'continue' } as const;
   switch (config.type) {
-    case 'stdout': return streamSink(options.stdout ?? process.stdout);
-    case 'file': return fileSink(config.path, options.logger);
-    case 'http': return new HttpSink(config.url, config.headers ?? {}, options.logger);
+    case 'stdout': return new StreamSink(options.stdout ?? process.stdout, new SinkHealth('stdout', 'stdout', healthOptions));
+    case 'file': return new FileSink({
+      path: config.path, daily: config.daily ?? true, health: new SinkHealth('file', config.path, healthOptions),
+      ...(config.maxSize !== undefined && { maxSize: config.maxSize }), ...(config.maxFiles !== undefined && { maxFiles: config.maxFiles }),
+      ...(options.now && { now: options.now }),
+    });
+    case 'http': return new HttpSink(config.url, config.headers ?? {}, options.logger, healthOptions.onFailure);
   }
 }
 
-function streamSink(stream: NodeJS.WritableStream): AuditSink {
-  return {
-    write: (line) => void stream.write(line + '\n'),
-    close: () => Promise.resolve(),
-  };
-}
-
-function fileSink(file: string, logger: Logger): AuditSink {
-  let fd: number;
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    fd = openSync(file, 'a');
-  } catch (error) {
-    throw new Error(`audit sink file ${file} cannot be opened: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; check that its folder is writable`);
+/** Standard output (or error): one write per line, so lines never interleave. */
+class StreamSink implements AuditSink {
+  constructor(private readonly stream: NodeJS.WritableStream, readonly health: SinkHealth) {
+    stream.on('error', (error) => this.health.failed(reasonOf(error), 0));
   }
-  let failed = false;
-  const stream: WriteStream = createWriteStream(file, { fd, autoClose: false });
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (failed) return;
-    failed = true;
-    logger.error('the audit file cannot be written: further events are lost', { file, error: error.code ?? error.message });
-  });
-  return {
-    write: (line) => {
-      if (!failed) stream.write(line + '\n');
-    },
-    close: () => new Promise<void>((resolve) => {
-      stream.end(() => {
-        try {
-          closeSync(fd);
-        } catch {
-          // already closed after a write error
-        }
-        resolve();
-      });
-    }),
-  };
+
+  write(line: string): void {
+    this.stream.write(line + '\n', (error) => this.settled(error));
+  }
+
+  written(line: string): Promise<void> {
+    return new Promise((resolve, reject) => this.stream.write(line + '\n', (error) => {
+      this.settled(error);
+      if (error) reject(error);
+      else resolve();
+    }));
+  }
+
+  close(): Promise<void> {
+    this.health.flush();
+    return Promise.resolve();
+  }
+
+  private settled(error: Error | null | undefined): void {
+    if (error) this.health.failed(reasonOf(error), 1);
+    else this.health.succeeded();
+  }
 }
 
 const BATCH_EVENTS = 100;
@@ -76,6 +81,7 @@ const SEND_TIMEOUT_MS = 10_000;
 
 /** Batches in order, one request in flight; an endpoint that keeps failing costs at most MAX_BUFFERED events of memory. */
 export class HttpSink implements AuditSink {
+  readonly health: SinkHealth;
   private buffer: string[] = [];
   private timer?: NodeJS.Timeout;
   private sending?: Promise<void>;
@@ -84,8 +90,18 @@ export class HttpSink implements AuditSink {
   private closed = false;
   private readonly where: string;
 
-  constructor(private readonly url: string, private readonly headers: Record<string, string>, private readonly logger: Logger) {
+  constructor(private readonly url: string, private readonly headers: Record<string, string>, private readonly logger: Logger, onFailure: 'reject' | 'continue' = 'continue') {
     this.where = new URL(url).origin; // the path or query may hold a token: the log names only the origin
+    this.health = new SinkHealth('http', this.where, { logger, onFailure });
+  }
+
+  /**
+   * Queued, and the endpoint's last delivery went through (a batch is sent within a second). Queued even when
+   * it did not, so that a delivery is tried and the sink can recover.
+   */
+  written(line: string): Promise<void> {
+    this.write(line);
+    return this.health.failure === undefined ? Promise.resolve() : Promise.reject(new Error(this.health.failure));
   }
 
   write(line: string): void {
@@ -93,6 +109,7 @@ export class HttpSink implements AuditSink {
     if (this.buffer.length >= MAX_BUFFERED) {
       this.buffer.shift();
       this.dropped++;
+      this.health.metrics?.auditEventsLost?.('http', 1);
     }
     this.buffer.push(line);
     if (this.buffer.length >= BATCH_EVENTS) this.kick();
@@ -106,6 +123,7 @@ export class HttpSink implements AuditSink {
       await this.sending;
     }
     this.reportDropped();
+    this.health.flush();
   }
 
   private kick(): void {
@@ -133,14 +151,17 @@ export class HttpSink implements AuditSink {
           signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
         });
         await response.arrayBuffer().catch(() => undefined);
-        if (response.ok) return this.reportDropped();
+        if (response.ok) {
+          this.health.succeeded();
+          return this.reportDropped();
+        }
         reason = `HTTP ${response.status}`;
         if (response.status < 500 && response.status !== 429) break; // the endpoint refuses these events: resending will not help
       } catch (error) {
         reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
       }
     }
-    this.logger.error('audit events could not be delivered, and are lost', { sink: this.where, events: batch.length, reason });
+    this.health.failed(reason, batch.length);
   }
 
   private reportDropped(): void {

@@ -67,9 +67,10 @@ test('one execution across three kinds of tool is recorded in a file and over HT
     assert.ok(mine.every((event) => event.clientId === session.clientId && !Number.isNaN(Date.parse(event.time))));
     assert.deepEqual(mine.map((event) => event.event), [
       'execution.start', 'tool.call', 'tool.call', 'tool.call', 'tool.call', 'execution.log', 'execution.progress',
-      'execution.pause', 'execution.resume', 'execution.end',
+      'execution.pause', 'execution.resume', 'llm.answer', 'execution.end',
     ]);
-    const [start, getItem, echo, add, divide, log, progress, pause, resume, end] = mine;
+    const [start, getItem, echo, add, divide, log, progress, pause, resume, answer, end] = mine;
+    assert.ok(mine.every((event) => event.v === 1 && typeof event.instance === 'string'), 'every event has the version and the instance');
     assert.equal(start.code, code.replaceAll(SHOP_TOKEN, '[redacted]'), 'the code is recorded, with the secret it holds cut out');
     assert.deepEqual(
       [getItem, echo, add, divide].map(({ function: fn, group, kind, source, outcome }) => ({ fn, group, kind, source, outcome })),
@@ -96,6 +97,10 @@ test('one execution across three kinds of tool is recorded in a file and over HT
     assert.deepEqual(pause.callbacks.map(({ type, operation }) => ({ type, operation })), [{ type: 'llm', operation: 'call' }]);
     assert.equal(pause.callbacks[0].payload.prompt, 'summarize');
     assert.equal(resume.mode, 'live');
+    assert.deepEqual(
+      { callbackId: answer.callbackId, operation: answer.operation, answeredBy: answer.answeredBy, answer: answer.answer, text: answer.text },
+      { callbackId: 'cb_' + answer.callbackId.slice(3), operation: 'call', answeredBy: { clientId: session.clientId }, answer: { type: 'string', chars: 5 }, text: 'short' },
+    );
     assert.equal(end.status, 'completed');
     assert.equal(end.result.answer, 'short');
     assert.equal(end.llmCalls, 1);
