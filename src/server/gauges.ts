@@ -40,26 +40,31 @@ export class GenerationGauges {
     });
   }
 
-  /** The Metrics one generation records into; `retire()` drops its gauges once it is gone. */
+  /**
+   * The Metrics one generation records into: the daemon's, except watch(), which registers the generation's
+   * gauges here; `retire()` drops them once it is gone. A proxy, so that a recording method added to Metrics
+   * reaches the daemon's without a change here.
+   */
   forGeneration(metrics: Metrics): { metrics: Metrics; retire(): void } {
     let source: GaugeSource | undefined;
     const sources = this.sources;
     const gone = (built: number) => (this.retiredBuilt += built);
+    const watch = (next: GaugeSource) => {
+      if (source) sources.delete(source);
+      source = next;
+      sources.add(next);
+    };
+    const bound = new Map<PropertyKey, unknown>();
     return {
-      metrics: {
-        executionEnded: (status, ms, toolCalls) => metrics.executionEnded(status, ms, toolCalls),
-        executionRefused: (status) => metrics.executionRefused(status),
-        executionPaused: (types) => metrics.executionPaused(types),
-        toolCall: (group, ms, errorKind) => metrics.toolCall(group, ms, errorKind),
-        upstreamRetry: (group, reason) => metrics.upstreamRetry(group, reason),
-        policyViolation: (rule, action) => metrics.policyViolation(rule, action),
-        stateStore: (operation, ms) => metrics.stateStore(operation, ms),
-        watch(next) {
-          if (source) sources.delete(source);
-          source = next;
-          sources.add(next);
+      metrics: new Proxy(metrics, {
+        get(target, key) {
+          if (key === 'watch') return watch;
+          const value: unknown = Reflect.get(target, key, target);
+          if (typeof value !== 'function') return value;
+          if (!bound.has(key)) bound.set(key, value.bind(target));
+          return bound.get(key);
         },
-      },
+      }),
       retire() {
         if (!source || !sources.delete(source)) return;
         gone(source.isolates().built);
