@@ -142,8 +142,14 @@ test('signing out revokes at the server; a token the server revoked asks for sig
   const out = await call(`${atp.url}/api/oauth/notes`, { method: 'DELETE', headers: grace.headers });
   assert.deepEqual(out.body, { group: 'notes', signedOut: true, revoked: true });
   assert.ok(mcp.log.revoked.some((token) => token.startsWith('mcp-rt-grace-')), 'the refresh token was revoked at the server');
-  assert.equal((await run(grace, 'return await api.notes.whoami({})')).error?.code, 'AUTHORIZATION_REQUIRED');
+  const signedOut = await run(grace, 'return await api.notes.whoami({})');
+  assert.equal(signedOut.error?.code, 'AUTHORIZATION_REQUIRED');
   assert.deepEqual((await run(henry, 'return await api.notes.whoami({})')).result, { person: 'henry' });
+
+  // another person signs in from grace's client: the session the server bound to grace is not reused
+  assert.equal((await consent(signedOut.error.authorizationUrl, 'gwen')).status, 200);
+  assert.deepEqual((await run(grace, 'return await api.notes.whoami({})')).result, { person: 'gwen' });
+  assert.deepEqual(mcp.log.crossUser, [], 'no session was used with another person\'s token');
 
   mcp.revokePerson('henry'); // henry's open session now gets 401s, and his refresh token is refused
   const after = await run(henry, 'return await api.notes.whoami({})');

@@ -85,6 +85,7 @@ export class McpGroup implements ToolGroup {
    */
   private async initForUsers(users: UserSessions): Promise<void> {
     this.credentials!.onSignIn?.((token) => {
+      users.reset();
       users.listWith(token).then(
         (list) => this.update(list),
         (error: Error) => this.logger.warn(`could not list the tools after a sign-in: ${error.message}`),

@@ -30,6 +30,8 @@ export interface UserSessionLimits {
 
 export class UserSessions implements Sessions {
   private readonly entries = new Map<string, Entry>();
+  /** Sessions set aside by reset() that still have calls in flight: closed when the last one ends. */
+  private readonly retiring = new Set<Entry>();
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
 
@@ -69,10 +71,23 @@ export class UserSessions implements Sessions {
   }
 
   release(client: Client): void {
-    for (const entry of this.entries.values()) {
+    for (const entry of [...this.entries.values(), ...this.retiring]) {
       if (entry.client !== client) continue;
       entry.busy = Math.max(0, entry.busy - 1);
       entry.lastUsed = Date.now();
+      if (entry.busy === 0 && this.retiring.delete(entry)) void entry.opening.then(quietClose, () => undefined);
+    }
+  }
+
+  /**
+   * Someone signed in: a session opened before may belong, on the server's side, to whoever held that client's
+   * token before (a person signed out and another signed in), so none is reused; each call opens its own anew.
+   */
+  reset(): void {
+    for (const [key, entry] of [...this.entries]) {
+      this.entries.delete(key);
+      if (entry.busy === 0) void entry.opening.then(quietClose, () => undefined);
+      else this.retiring.add(entry);
     }
   }
 
@@ -97,9 +112,10 @@ export class UserSessions implements Sessions {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.sweeper);
-    const entries = [...this.entries.entries()];
+    const entries = [...this.entries.values(), ...this.retiring];
     this.entries.clear();
-    await Promise.all(entries.map(([, entry]) => entry.opening.then(quietClose, () => undefined)));
+    this.retiring.clear();
+    await Promise.all(entries.map((entry) => entry.opening.then(quietClose, () => undefined)));
   }
 
   private open(key: string, clientId: string | undefined): Entry {
@@ -114,11 +130,12 @@ export class UserSessions implements Sessions {
         session.client.onclose = () => {
           if (this.entries.get(key) === entry) this.entries.delete(key);
         };
-        if (this.closed || this.entries.get(key) !== entry) void quietClose(session);
+        if (this.closed || (this.entries.get(key) !== entry && !this.retiring.has(entry))) void quietClose(session);
         return session;
       },
       (error: Error) => {
         if (this.entries.get(key) === entry) this.entries.delete(key);
+        this.retiring.delete(entry);
         throw error;
       },
     );
