@@ -16,12 +16,13 @@ const DEFAULT_WAIT_MS = 5 * 60_000;
 export function registerLogin(program: Command, setExit: (code: number) => void): void {
   const command = program
     .command('login <group>')
-    .description('sign in to an API group that acts as you (auth: oauth2, flow authorizationCode), so atp exec calls it as you')
+    .description('sign in to an API group that acts as you (auth: oauth2, flow authorizationCode; a remote MCP server with auth: oauth2), so atp exec calls it as you')
     .option('--port <port>', 'loopback port the provider sends the browser back to (default: a free one)')
     .option('--timeout <duration>', 'how long to wait for the sign-in (default 5m)')
     .action(async (group: string, options: LoginOptions) => setExit(await runLogin(command, group, options)));
   command.addHelpText('after', `
 The provider must accept http://127.0.0.1:<port>/callback as a redirect URI; with --port the address is fixed.
+A remote MCP server's authorization server is discovered, and atp registers itself there when it can.
 The token is kept encrypted with oauth.encryptionKey: in the state store when it is shared (Redis, Postgres),
 else in oauth.credentialsFile (default $XDG_STATE_HOME/atp/credentials.json). atp logout forgets it.
 

@@ -24,7 +24,7 @@ export async function groupSignIn(global: GlobalOptions, group: string): Promise
   const delegated = delegatedGroups(config);
   if (!delegated.includes(group)) {
     const others = delegated.length > 0 ? `; these do: ${delegated.join(', ')}` : '';
-    return reportFailure(global, EXIT.usage, `API group ${group} does not sign users in: its auth is not oauth2 with flow authorizationCode${others}`);
+    return reportFailure(global, EXIT.usage, `API group ${group} does not sign users in: its auth is not oauth2 with flow authorizationCode (nor, for a remote MCP server, oauth2)${others}`);
   }
   const { secrets } = secretsOf(config);
   const logger = createLogger({ level: global.logLevel ?? 'warn', format: config.logging.format, secrets });

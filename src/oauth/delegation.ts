@@ -234,7 +234,7 @@ export class UserDelegation implements UserCredentials {
 
   private registered(group: string): Registered {
     const registered = this.groups.get(group);
-    if (!registered) throw new SignInError(404, `${group} is not an API group whose users sign in (auth: oauth2 with flow authorizationCode)`);
+    if (!registered) throw new SignInError(404, `${group} is not an API group whose users sign in (auth: oauth2 with flow authorizationCode, or a remote MCP server with auth: oauth2)`);
     return registered;
   }
 

@@ -36,7 +36,7 @@ export function oauthRoutes(deps: AppDeps): Route[] {
 }
 
 function known(signIns: UserSignIns, group: string): void {
-  if (!signIns.has(group)) throw new HttpError(404, `${group} is not an API group whose users sign in (auth: oauth2 with flow authorizationCode)`);
+  if (!signIns.has(group)) throw new HttpError(404, `${group} is not an API group whose users sign in (auth: oauth2 with flow authorizationCode, or a remote MCP server with auth: oauth2)`);
 }
 
 async function callback(ctx: Context, signIns: UserSignIns, deps: AppDeps): Promise<void> {
