@@ -8,6 +8,7 @@ import {
   type CallToolResult, type LoggingLevel, type RequestId, type ServerNotification,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ClientServices, ExecutionResult, LogEvent, ProgressEvent } from '../execution/index.js';
+import type { Catalog } from '../catalog/index.js';
 import type { McpDeps } from './types.js';
 import { TOOL_NAMES, toolDefinitions } from './descriptions.js';
 import { answerPause } from './pauses.js';
@@ -38,7 +39,8 @@ export class McpSession {
   private atpClient?: Promise<string>;
   private clientId?: string;
   private level: LoggingLevel = 'debug';
-  private readonly unsubscribe: () => void;
+  /** The catalog whose changes tell the client to list the tools again: a reload of the config brings another. */
+  private followed?: { catalog: Catalog; unsubscribe(): void };
 
   constructor(private readonly deps: McpDeps, private readonly opener: McpOpener) {
     this.server = new Server({ name: 'atp', version: deps.version }, { capabilities: { tools: { listChanged: true }, logging: {} }, instructions: INSTRUCTIONS });
@@ -48,10 +50,14 @@ export class McpSession {
       this.level = request.params.level;
       return {};
     });
-    this.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolDefinitions(deps.catalog, deps.config.execution) }));
-    this.server.setRequestHandler(CallToolRequestSchema, (request, extra) => this.call(request.params.name, request.params.arguments ?? {}, extra));
-    // a lazily listed MCP group that changed its tools changes the index in execute_code's description
-    this.unsubscribe = deps.catalog.onChange(() => void this.server.sendToolListChanged().catch(() => undefined));
+    this.server.setRequestHandler(ListToolsRequestSchema, () => {
+      this.follow();
+      return { tools: toolDefinitions(deps.catalog, deps.config.execution) };
+    });
+    this.server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+      if (this.followed && this.followed.catalog !== deps.catalog) this.toolsChanged(extra.requestId); // the config was reloaded
+      return this.call(request.params.name, request.params.arguments ?? {}, extra);
+    });
   }
 
   /** The ATP client this session runs as, opened at its first execution. */
@@ -73,9 +79,25 @@ export class McpSession {
   }
 
   async close(): Promise<void> {
-    this.unsubscribe();
+    this.followed?.unsubscribe();
+    this.followed = undefined;
     if (this.clientId) this.deps.toolCalls.unwatch(this.clientId);
     await this.server.close();
+  }
+
+  /** Watches the catalog the tools were listed from: a lazily listed MCP group that changes its tools changes the index. */
+  private follow(): void {
+    const { catalog } = this.deps;
+    if (this.followed?.catalog === catalog) return;
+    this.followed?.unsubscribe();
+    this.followed = { catalog, unsubscribe: catalog.onChange(() => this.toolsChanged()) };
+  }
+
+  /** `relatedRequestId`: the call to send it with (over HTTP, the only stream there is). */
+  private toolsChanged(relatedRequestId?: RequestId): void {
+    this.follow();
+    // a client gone, or one not initialized yet, is told nothing
+    this.server.notification({ method: 'notifications/tools/list_changed' }, relatedRequestId === undefined ? undefined : { relatedRequestId }).catch(() => undefined);
   }
 
   private async call(name: string, args: Record<string, unknown>, extra: CallExtra): Promise<CallToolResult> {
@@ -97,7 +119,7 @@ export class McpSession {
       maxResults: Math.min((maxResults as number | undefined) ?? this.deps.config.search.maxResults, MAX_RESULTS),
     });
     if (hits.length === 0) return { content: [{ type: 'text', text: `No function matches "${query}". Try other words, or ${TOOL_NAMES.explore} with path "/" to browse.` }] };
-    const text = hits.map((hit) => `${hit.signature}\n  ${hit.description}`).join('\n');
+    const text = hits.map((hit) => (hit.description ? `${hit.signature}\n  ${hit.description}` : hit.signature)).join('\n');
     return { content: [{ type: 'text', text }] };
   }
 

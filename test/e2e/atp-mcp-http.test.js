@@ -1,16 +1,20 @@
 // `atp serve` with server.mcp: true as a real process, driven by the MCP SDK's client over streamable HTTP at /mcp:
 // the API key as bearer, the tools over an OpenAPI and an MCP group, sampling and elicitation riding each tool
-// call's own stream, a policy violation as a tool error, and two sessions isolated (atp.cache, session ids).
+// call's own stream, a policy violation as a tool error, two sessions isolated (atp.cache, session ids), and a
+// reload of the config that the open sessions are told of.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { call, startAtp } from './serve-harness.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ROOT, call, startAtp } from './serve-harness.js';
+import { until } from './mcp-helpers.js';
 import { connectHttp, mcpClient, run, startCrm, text, writeConfig } from '../fixtures/atp-mcp/harness.js';
 
 const KEY_A = 'key-of-alice-0123456789';
 const KEY_B = 'key-of-bob-0123456789ab';
+const ADMIN_KEY = 'admin-key-of-this-test-0123456789abcdef';
 const INITIALIZE = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
 const ACCEPT = { Accept: 'application/json, text/event-stream' };
 
@@ -21,7 +25,7 @@ const opened = [];
 
 before(async () => {
   crm = await startCrm();
-  files = writeConfig(crm, { server: { mcp: true }, auth: { apiKeys: [KEY_A, KEY_B] } });
+  files = writeConfig(crm, { server: { mcp: true }, auth: { apiKeys: [KEY_A, KEY_B], adminKey: ADMIN_KEY } });
   atp = await startAtp(JSON.parse(readFileSync(files.file, 'utf8')), { timeoutMs: 60_000 });
 });
 
@@ -114,4 +118,24 @@ test('two HTTP sessions are isolated: their own atp.cache, and one caller cannot
   const ended = await call(`${atp.url}/mcp`, { method: 'POST', headers: headers(KEY_A), body: list });
   assert.equal(ended.status, 404);
   assert.equal((await run(second.client, "return await atp.cache.get('note')")).value.result, null, 'the other session is untouched');
+});
+
+test('a reloaded config: an open session is told on its next call, and the index shows the new group', async () => {
+  const changed = [];
+  const carol = await connect(KEY_A);
+  carol.client.setNotificationHandler(ToolListChangedNotificationSchema, () => changed.push(Date.now()));
+  assert.doesNotMatch((await carol.client.listTools()).tools.find((tool) => tool.name === 'execute_code').description, /api\.math/);
+
+  const file = path.join(atp.dir, 'atp.yaml');
+  const config = JSON.parse(readFileSync(file, 'utf8'));
+  config.apis.push({ name: 'math', type: 'module', module: path.join(ROOT, 'test/fixtures/modules/math.js') });
+  writeFileSync(file, JSON.stringify(config));
+  const reloaded = await call(`${atp.url}/admin/reload`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_KEY}` } });
+  assert.equal(reloaded.status, 200, JSON.stringify(reloaded.body));
+
+  const { value } = await run(carol.client, 'return await api.math.add({ a: 2, b: 3 })');
+  assert.equal(value.result, 5, 'the new group is callable');
+  await until(() => changed.length > 0, 'notifications/tools/list_changed');
+  const description = (await carol.client.listTools()).tools.find((tool) => tool.name === 'execute_code').description;
+  assert.match(description, /- api\.math \(module, 3 functions\)/);
 });
