@@ -5,7 +5,7 @@ import { ConfigError, ConfigFileError, displayName, formatProblem, loadConfig, n
 import { unmatchedPatternProblems } from '../policy/index.js';
 import { EXIT, globalOptions, printJson } from './output.js';
 
-interface GroupReport { name: string; type: string; ok: boolean; functions?: number; ms: number; error?: string }
+interface GroupReport { name: string; type: string; ok: boolean; optional?: boolean; functions?: number; ms: number; error?: string }
 
 /** What --connect found: each group's report, and the names of all functions when every group loaded. */
 interface Connected { groups: GroupReport[]; ids?: string[] }
@@ -33,7 +33,8 @@ async function runValidate(command: Command, options: { connect?: boolean }): Pr
   const groups = connected?.groups;
   // only against every group's functions: a pattern may be meant for a group that failed to load
   const problems = connected?.ids ? unmatchedPatternProblems(config, connected.ids) : [];
-  const ok = (!groups || groups.every((group) => group.ok)) && problems.length === 0;
+  // an optional group that fails to load is a warning: `atp serve` starts without it and retries it
+  const ok = (!groups || groups.every((group) => group.ok || group.optional)) && problems.length === 0;
   const notes = notInEffect(config);
   if (global.json) {
     printJson({ valid: ok, file: displayName(config.file), apis: config.apis.map((g) => ({ name: g.name, type: g.type })), problems, notes, ...(groups && { groups }) });
@@ -44,7 +45,7 @@ async function runValidate(command: Command, options: { connect?: boolean }): Pr
     for (const group of groups ?? []) {
       process.stdout.write(group.ok
         ? `  ok    ${group.name}: ${group.functions} function${group.functions === 1 ? '' : 's'} in ${group.ms} ms\n`
-        : `  FAIL  ${group.name}: ${group.error}\n`);
+        : `  ${group.optional ? 'WARN' : 'FAIL'}  ${group.name}: ${group.error}${group.optional ? ' (optional: atp serve starts without it and retries it)' : ''}\n`);
     }
     for (const problem of problems) process.stdout.write(formatProblem(problem) + '\n');
     if (problems.length > 0) process.stdout.write(`${problems.length} problem${problems.length === 1 ? '' : 's'} found\n`);
@@ -80,7 +81,7 @@ async function connectAll(config: Config, level: NonNullable<ReturnType<typeof g
       await loaded.close();
       return { name: group.name, type: group.type, ok: true, functions: loaded.tools.length, ms: Math.round(performance.now() - started) };
     } catch (error) {
-      return { name: group.name, type: group.type, ok: false, error: secrets.mask((error as Error).message), ms: Math.round(performance.now() - started) };
+      return { name: group.name, type: group.type, ok: false, ...(group.optional && { optional: true }), error: secrets.mask((error as Error).message), ms: Math.round(performance.now() - started) };
     }
   }));
   return { groups, ids: groups.every((group) => group.ok) ? ids.flat() : undefined };

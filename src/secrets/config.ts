@@ -27,6 +27,7 @@ export function configSecrets(config: Config): ConfiguredSecret[] {
   };
   (config.auth.apiKeys ?? []).forEach((key, i) => add(`auth.apiKeys[${i}]`, key));
   add('auth.jwtSecret', config.auth.jwtSecret);
+  add('auth.adminKey', config.auth.adminKey);
   add('oauth.encryptionKey', config.oauth?.encryptionKey);
   add('search.embeddings.apiKey', config.search.embeddings.apiKey);
   url('state.store', config.state.store);

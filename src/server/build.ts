@@ -73,7 +73,6 @@ export interface BuildOptions {
 /** The long-lived parts, then the first generation over them; a required group failing fails the whole. */
 export async function build(config: Config, logger: Logger, options: BuildOptions | Secrets = {}): Promise<Daemon> {
   const { secrets = secretsOf(config).secrets, readConfig = () => loadConfig({ configPath: config.file }) } = options instanceof Secrets ? { secrets: options } : options;
-  secrets.add(config.auth.adminKey);
   const opened: { close(): Promise<void> }[] = [];
   // MCP sessions list the calls each execution made: the executors see the catalogs through the ledger
   const toolCalls = config.server.mcp || (!(options instanceof Secrets) && options.mcp) ? new CallLedger() : undefined;

@@ -90,7 +90,6 @@ export class Reloads {
     }
     const kept = keepFixed(current.config, next);
     for (const { value } of configSecrets(next)) if (value.length >= MIN_SECRET_LENGTH) this.parts.secrets.add(value);
-    this.parts.secrets.add(next.auth.adminKey);
     let generation: Generation;
     try {
       generation = await buildGeneration(next, current.number + 1, this.parts);

@@ -316,3 +316,26 @@ test('--connect loads each group and reports per group what loaded or why not; a
   assert.match(lines[3], /^ {2}FAIL {2}broken: .*boom at import/);
   assert.equal(lines.length, 4);
 });
+
+test('--connect: an optional group that fails to load is a warning, exit 0 (atp serve starts without it)', async () => {
+  const dir = path.join(scratch, 'connect-optional');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'math.mjs'), await readFile(path.join(REPO, 'test/fixtures/valid/tools/math.mjs')));
+  await writeFile(path.join(dir, 'broken.mjs'), 'throw new Error("boom at import");\n');
+  await writeFile(path.join(dir, 'atp.yaml'), 'apis:\n  - name: math\n    type: module\n    module: math.mjs\n  - name: broken\n    type: module\n    module: broken.mjs\n    optional: true\n');
+  const [text, json] = await Promise.all([
+    atp(['validate', '--connect', '-c', 'atp.yaml'], { cwd: dir }),
+    atp(['validate', '--connect', '--json', '-c', 'atp.yaml'], { cwd: dir }),
+  ]);
+  assertExit(text, 0);
+  const lines = text.stdout.trimEnd().split('\n');
+  assert.match(lines[1], /^ {2}ok {4}math: 1 function in \d+ ms$/);
+  assert.match(lines[2], /^ {2}WARN {2}broken: .*boom at import.*\(optional: atp serve starts without it and retries it\)$/);
+  assertExit(json, 0);
+  const result = parseJson(json);
+  assert.equal(result.valid, true);
+  assert.deepEqual(result.groups.map(({ name, ok, optional }) => ({ name, ok, optional })), [
+    { name: 'math', ok: true, optional: undefined },
+    { name: 'broken', ok: false, optional: true },
+  ]);
+});
