@@ -24,9 +24,9 @@ const MAX_KEYS = 50;
 type Field = (name: string, value: unknown, wanted: boolean) => Record<string, unknown>;
 
 export function answerEvents(
-  callbacks: readonly AnsweredCallback[], values: ReadonlyMap<number, unknown>, subject: AuditSubject, includeResults: boolean, field: Field,
+  callbacks: readonly AnsweredCallback[], values: ReadonlyMap<number, unknown>, subject: AuditSubject, includeResults: boolean, field: Field, apiKeyId?: string,
 ): [event: string, fields: Record<string, unknown>][] {
-  const answeredBy = { clientId: subject.clientId };
+  const answeredBy = { clientId: subject.clientId, ...(apiKeyId !== undefined && { apiKeyId }) };
   return [...callbacks].sort((a, b) => a.id - b.id).map((callback) => {
     const value = values.get(callback.id);
     const { type, operation } = callback.request;

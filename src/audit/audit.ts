@@ -97,12 +97,14 @@ export class Audit {
   /**
    * `live`: its isolate was paused here; `replay`: rebuilt from the journal in the state store. `answered`:
    * the callbacks of the pause with the client's answers (call id to value), each recorded as llm.answer,
-   * approval.decision or callback.answer.
+   * approval.decision or callback.answer; `apiKeyId`: the identity of the API key the answering session was
+   * opened with (apiKeyIdentity), when the caller knows it.
    */
-  executionResumed(subject: AuditSubject, mode: 'live' | 'replay', answered?: { callbacks: readonly AnsweredCallback[]; values: ReadonlyMap<number, unknown> }): void {
+  executionResumed(subject: AuditSubject, mode: 'live' | 'replay', answered?: { callbacks: readonly AnsweredCallback[]; values: ReadonlyMap<number, unknown>; apiKeyId?: string }): void {
     this.emit('execution.resume', subject, { mode });
     if (!answered) return;
-    for (const [event, fields] of answerEvents(answered.callbacks, answered.values, subject, this.options.includeResults, (name, value, wanted) => this.field(name, value, wanted))) {
+    const field = (name: string, value: unknown, wanted: boolean) => this.field(name, value, wanted);
+    for (const [event, fields] of answerEvents(answered.callbacks, answered.values, subject, this.options.includeResults, field, answered.apiKeyId)) {
       this.emit(event, subject, fields);
     }
   }

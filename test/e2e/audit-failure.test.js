@@ -1,12 +1,13 @@
 // A failing audit sink through a real `atp serve` is never silent. A full disk (/dev/full behind the file sink):
 // with onFailure reject an execution is refused before its code runs (the upstream never called); with continue
 // executions complete, the loss is said once in the log and counted in /metrics. An HTTP sink whose endpoint
-// fails after a pause: the resume is refused and the pause kept, and once the endpoint recovers it is answered.
+// fails after a pause: the resume is refused and the pause kept, and once the endpoint recovers it is answered;
+// one that fails while an execution runs: its next tool call is not made, and it ends AUDIT_FAILED.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, call, openSession, startAtp, stopProcess } from './serve-harness.js';
@@ -139,5 +140,58 @@ test('onFailure reject with an HTTP sink that fails after a pause: the resume is
   } finally {
     await atp.stop();
     await endpoint.close();
+  }
+});
+
+/** An OpenAPI upstream whose GET /hold answers only when the test says; GET /after answers at once. */
+async function heldUpstream(dir) {
+  const state = { paths: [], release: undefined };
+  const server = createServer((req, res) => {
+    state.paths.push(req.url);
+    const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    if (req.url.startsWith('/hold')) state.release = answer;
+    else answer();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const spec = path.join(dir, 'gate.json');
+  writeFileSync(spec, JSON.stringify({
+    openapi: '3.0.3', info: { title: 'gate', version: '1' }, servers: [{ url: `http://127.0.0.1:${server.address().port}` }],
+    paths: {
+      '/hold': { get: { operationId: 'hold', responses: { 200: { description: 'ok' } } } },
+      '/after': { get: { operationId: 'after', responses: { 200: { description: 'ok' } } } },
+    },
+  }));
+  return { spec, state, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }) };
+}
+
+test('onFailure reject: a sink that fails while an execution runs stops it before its next tool call', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'atp-audit-held-'));
+  const upstream = await heldUpstream(dir);
+  const endpoint = await switchableEndpoint();
+  const atp = await startAtp({
+    apis: [{ name: 'gate', type: 'openapi', spec: upstream.spec }],
+    audit: { sinks: [{ type: 'http', url: endpoint.url }], onFailure: 'reject' },
+  }, { timeoutMs: 60_000 });
+  try {
+    const session = await openSession(atp.url);
+    const running = call(`${atp.url}/api/execute`, { method: 'POST', headers: session.headers, body: { code: 'await api.gate.hold(); return await api.gate.after();' } });
+    await until('the first call to reach the upstream', () => upstream.state.release);
+    await until('the start delivered', () => endpoint.state.events.some((event) => event.event === 'execution.start'));
+    endpoint.state.status = 500;
+    // another execution's events are what fails to be delivered
+    const probe = await call(`${atp.url}/api/execute`, { method: 'POST', headers: session.headers, body: { code: 'return 1' } });
+    assert.equal(probe.body.status, 'completed');
+    await until('the failed delivery in the log', () => LOSS.test(atp.stderr()));
+    upstream.state.release();
+    const { body } = await running;
+    assert.equal(body.status, 'failed', JSON.stringify(body));
+    assert.equal(body.error.code, 'AUDIT_FAILED');
+    assert.match(body.error.message, /the audit sink http fails \(HTTP 500\), so this step was not taken/);
+    assert.deepEqual(upstream.state.paths, ['/hold'], 'the call after the failure was not made');
+  } finally {
+    await atp.stop();
+    await endpoint.close();
+    await upstream.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -103,8 +103,13 @@ test('without includeResults an LLM answer is its shape alone; the default insta
   try {
     const audit = auditFor(dir, { sinks: [{ type: 'file', path: './audit.jsonl' }] });
     audit.executionResumed(subject, 'live', { callbacks: [{ id: 1, request: { type: 'llm', operation: 'call' } }], values: new Map([[1, 'secret plans']]) });
+    const keyId = 'key:0123456789abcdef0123456789abcdef';
+    audit.executionResumed(subject, 'live', { callbacks: [{ id: 2, request: { type: 'approval', operation: 'request' } }], values: new Map([[2, { approved: true }]]), apiKeyId: keyId });
     await audit.close();
-    const [resume, answer] = readFileSync(path.join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const [resume, answer, , decision] = readFileSync(path.join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    assert.deepEqual(decision.answeredBy, { clientId: 'cli_1', apiKeyId: keyId }, 'the key\'s identity (not the key) is kept, not redacted');
+    const validate = auditEventValidator();
+    assert.ok(validate(decision), JSON.stringify(validate.errors));
     assert.equal(resume.instance, `${os.hostname()}:${process.pid}`);
     assert.deepEqual(answer.answer, { type: 'string', chars: 12 });
     assert.equal(answer.text, undefined);
