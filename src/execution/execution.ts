@@ -9,12 +9,13 @@ import type { Metrics } from '../telemetry/index.js';
 import { CodeSyntaxError, ScriptCompileError, transpile, type Sandbox, type SandboxSource, type SandboxSetup, type Transpiled, type TurnFailure } from '../sandbox/index.js';
 import { deliveredError, type ApprovalGate, type CallPlan, type CallScope, type HostRuntime } from '../runtime/index.js';
 import { answerDeliveries, pauseFields, resultDelivery } from './answers.js';
-import { ERR, Journal, OK, TIMER, encodeTurn, replayPlan, type Delivery, type ReplayPlan, type Segment } from './journal.js';
+import { ERR, Journal, OK, TIMER, replayPlan, type Delivery, type ReplayPlan, type Segment } from './journal.js';
 import { ReplayVerifier } from './replay.js';
 import type { LiveEntry, LivePaused } from './live.js';
 import { logEvent, progressEvent } from './events.js';
 import { callArguments, decodePost, type SandboxPost } from './posts.js';
 import { HostTimers } from './timers.js';
+import { EventLoopTurns, ThreadTurns, type InlineTurns, type TurnHost, type TurnPath } from './turns.js';
 import { HostCalls } from './host-calls.js';
 import { ExecutionClock } from './clock.js';
 import {
@@ -24,6 +25,7 @@ import type { ExecutionSpec, ExecutionStateStore, FrozenTimer, PauseHeader, Pend
 import type { CallbackRequest, ExecuteRequest, ExecutionError, ExecutionResult, LogEvent, ProgressEvent } from './types.js';
 
 export type Hooks = Pick<ExecuteRequest, 'onProgress' | 'onLog'>;
+export { DEFAULT_INLINE_TURNS, type InlineTurns } from './turns.js';
 
 export interface ExecutionDeps {
   /** Where a Sandbox comes from and goes back to (execution.isolation). */
@@ -61,17 +63,6 @@ const PROBE_DELAY_MS = 1;
  */
 const FLUSHES_PER_PASS = 32;
 
-/**
- * Turns that deliver host results run on the event loop (Sandbox.deliverSync) while they are short. Turns
- * longer than `slowMs` add their time to a sum that decays by a tenth each turn; past `slowTotalMs`, the
- * execution's later turns go to isolated-vm's threads. So a program that computes between its awaits moves
- * within a few turns, and a plain call loop stays (measured: 19 of its 15,000 turns over 1 ms, GC pauses, far
- * apart). A turn that would take longer than `budgetMs` is stopped, and the program is rebuilt off the loop
- * by replay (moveOffThread).
- */
-export interface InlineTurns { slowMs: number; slowTotalMs: number; budgetMs: number }
-export const DEFAULT_INLINE_TURNS: InlineTurns = { slowMs: 1, slowTotalMs: 20, budgetMs: 10 };
-
 interface Replay {
   plan: ReplayPlan; dispatched: boolean; verifier: ReplayVerifier; callbacks: PendingCallback[]; timers: FrozenTimer[];
   /** Rebuilding a running program (see moveOffThread): at the end it goes on running, rather than pausing. */
@@ -87,10 +78,9 @@ export class Execution implements LiveEntry {
   private hooks: Hooks;
   private journal = new Journal();
   private readonly scope: CallScope;
-  /** Turns whose end we wait for: the first run and each resume's answers. */
-  private awaited = 0;
-  /** Turns sent without waiting (results of server calls, timers) that no snapshot has covered yet. */
-  private unprobed = 0;
+  /** The two ways a turn enters the sandbox: on this thread while turns are short, else on isolated-vm's. */
+  private readonly loop: EventLoopTurns;
+  private readonly threads: ThreadTurns;
   /** Counts live events (calls, deliveries); a snapshot proves idleness only if none happened meanwhile. */
   private activity = 0;
   private probeTimer?: NodeJS.Timeout;
@@ -108,12 +98,6 @@ export class Execution implements LiveEntry {
   private received = 0;
   /** Posts of any kind received from the current sandbox. */
   private postsReceived = 0;
-  /** Results enter the sandbox on this thread (inlineTurn) until a turn is slow (see InlineTurns). */
-  private inline = true;
-  /** Posts the sandbox had made by the end of the last inline turn: the next turn waits until all arrived. */
-  private inlinePosted = 0;
-  /** Time of the recent inline turns slower than InlineTurns.slowMs, decaying by a tenth each turn. */
-  private slowInlineMs = 0;
   /** The program is being rebuilt in a fresh isolate (moveOffThread): deliveries wait in the outbox. */
   private rebuilding = false;
   private readonly clock = new ExecutionClock(() => this.onDeadline());
@@ -147,6 +131,23 @@ export class Execution implements LiveEntry {
       counters: { llm: 0, approval: 0, tools: 0 },
       onToolProgress: (message, fraction) => this.progress({ message: String(message), fraction }),
     };
+    const host: TurnHost = {
+      id: this.id,
+      logger: deps.logger,
+      remaining: () => this.clock.remaining(),
+      active: () => void this.activity++,
+      journal: (batch) => this.journal.recordTurn(batch),
+      readings: (clock, overflow) => this.journal.addClock(clock, overflow),
+      failed: (failure) => this.onTurnFailure(failure),
+      broke: (error) => this.onTurnError(error),
+      running: () => this.state === 'running',
+      outgrew: (batch) => void this.moveOffThread(batch),
+      idle: () => this.whenIdle?.(),
+      kick: () => this.kick(),
+      checkIdle: () => this.checkIdle(),
+    };
+    this.loop = new EventLoopTurns(deps.inline, host);
+    this.threads = new ThreadTurns(host);
   }
 
   get clientId(): string {
@@ -312,28 +313,8 @@ export class Execution implements LiveEntry {
       maxLogEntries: this.deps.maxLogEntries,
       maxResultChars: this.deps.maxResultSize,
     };
-    const sandbox = this.sandbox!;
-    if (replayClock === null && this.inline && !this.replay) return this.inlineStart(sandbox, setup);
-    this.runTurn(() => sandbox.start(setup, this.code!.script, this.clock.remaining()));
-  }
-
-  private runTurn(step: () => Promise<TurnFailure | undefined>): void {
-    this.awaited++;
-    this.activity++;
-    step().then(
-      (failure) => {
-        this.awaited--;
-        if (this.awaited === 0) this.whenIdle?.();
-        if (failure) this.onTurnFailure(failure);
-        this.kick();
-        this.checkIdle();
-      },
-      (error: unknown) => {
-        this.awaited--;
-        if (this.awaited === 0) this.whenIdle?.();
-        this.onTurnError(error);
-      },
-    );
+    const path: TurnPath = replayClock === null && this.loop.enabled && !this.replay ? this.loop : this.threads;
+    path.start(this.sandbox!, setup, this.code!.script);
   }
 
   /** A turn could not even start: V8 rejected the code, or the sandbox broke. */
@@ -366,21 +347,21 @@ export class Execution implements LiveEntry {
 
   /** Nothing runs on the host for this execution: the sandbox may be idle too, which a snapshot proves. */
   private looksIdle(): boolean {
-    if (this.state !== 'running' || this.awaited > 0 || this.flushScheduled) return false;
+    if (this.state !== 'running' || this.threads.awaited > 0 || this.flushScheduled) return false;
     // while rebuilding, deliveries and calls on the host wait for the replay to end: they keep no turn coming
     return this.rebuilding || (this.outbox.length === 0 && this.serverCalls.size === 0);
   }
 
   private checkIdle(): void {
     if (!this.looksIdle() || this.probing || this.probeTimer) return;
-    if (this.postsReceived < this.inlinePosted) return; // the last inline turn's posts are on their way: onPost checks again
+    if (this.postsReceived < this.loop.posted) return; // the last inline turn's posts are on their way: onPost checks again
     if (this.replay && !this.replay.dispatched) {
       // the journal's turns, in order and with their boundaries; the snapshot queued after them ends the replay
       this.replay.dispatched = true;
-      for (const batch of this.replay.plan.turns) this.sendTurn(batch, false);
+      for (const batch of this.replay.plan.turns) this.threads.replay(this.sandbox!, batch);
       return this.probe();
     }
-    if (this.unprobed === 0) return this.probe();
+    if (this.threads.unprobed === 0) return this.probe();
     const activity = this.activity;
     this.probeTimer = setTimeout(() => {
       this.probeTimer = undefined;
@@ -394,13 +375,13 @@ export class Execution implements LiveEntry {
     const sandbox = this.sandbox;
     if (!sandbox || !this.looksIdle()) return;
     const activity = this.activity;
-    const covered = this.unprobed;
+    const covered = this.threads.unprobed;
     this.probing = true;
     sandbox.snapshot().then(
       (snapshot) => {
         this.probing = false;
         this.kick();
-        this.unprobed -= covered;
+        this.threads.covered(covered);
         this.journal.addClock(snapshot.clock, snapshot.clockOverflow);
         if (!this.looksIdle()) return;
         if (this.activity !== activity || snapshot.issued !== this.received) return this.checkIdle();
@@ -425,27 +406,25 @@ export class Execution implements LiveEntry {
   private readonly flush = (): void => {
     this.flushScheduled = false;
     if (this.state !== 'running' || this.outbox.length === 0 || this.rebuilding) return;
-    if (this.inline && this.journal.issue) this.inline = false; // no replay could rebuild the program: no turn on this thread
-    if (this.inline && !this.replay) {
+    if (this.loop.enabled && this.journal.issue) this.loop.enabled = false; // no replay could rebuild the program: no turn on this thread
+    if (this.loop.enabled && !this.replay) {
       // a turn or a snapshot under way in the isolate would hold this thread: the batch waits for its end (kick)
-      if (this.awaited > 0 || this.probing) return;
-      if (this.postsReceived < this.inlinePosted) {
+      if (this.threads.awaited > 0 || this.probing) return;
+      if (this.postsReceived < this.loop.posted) {
         // what the last inline turn posted is queued behind us: it comes first, as it would off this thread
         this.flushScheduled = true;
         setImmediate(this.flush);
         return;
       }
-      if (this.unprobed === 0) {
+      if (this.threads.unprobed === 0) {
         const batch = this.outbox;
         this.outbox = [];
-        return this.inlineTurn(batch);
+        return this.loop.deliver(this.sandbox!, batch);
       }
     }
     const batch = this.outbox;
     this.outbox = [];
-    this.journal.recordTurn(batch);
-    this.sendTurn(batch, true);
-    this.checkIdle();
+    this.threads.deliver(this.sandbox!, batch);
   };
 
   /** Flushes the outbox soon (deliveries that arrived, or waited for a turn or a snapshot to end); a rebuild flushes when its replay ends. */
@@ -457,58 +436,6 @@ export class Execution implements LiveEntry {
     setImmediate(this.flush);
   }
 
-  /** The first turn on this thread (Sandbox.startSync), as inlineTurn runs the later ones. */
-  private inlineStart(sandbox: Sandbox, setup: SandboxSetup): void {
-    const remaining = this.clock.remaining();
-    const budget = Math.min(this.deps.inline.budgetMs, remaining);
-    this.activity++;
-    const started = performance.now();
-    let failure: TurnFailure | undefined;
-    try {
-      failure = sandbox.startSync(setup, this.code!.script, budget);
-    } catch (error) {
-      return this.onTurnError(error);
-    }
-    if (failure?.kind === 'timeout' && budget < remaining) return void this.moveOffThread(null);
-    this.afterInlineTurn(sandbox, performance.now() - started, failure);
-  }
-
-  /** A turn on this thread (Sandbox.deliverSync): no thread hop either way. */
-  private inlineTurn(batch: Delivery[]): void {
-    const sandbox = this.sandbox!;
-    const remaining = this.clock.remaining();
-    const budget = Math.min(this.deps.inline.budgetMs, remaining);
-    this.activity++;
-    const started = performance.now();
-    const failure = sandbox.deliverSync(encodeTurn(batch), true, budget);
-    if (failure?.kind === 'timeout' && budget < remaining) return void this.moveOffThread(batch);
-    this.journal.recordTurn(batch);
-    this.afterInlineTurn(sandbox, performance.now() - started, failure);
-  }
-
-  /** After an inline turn that ran to its end (or failed for good): the slow-turn rule, then what it posted and read. */
-  private afterInlineTurn(sandbox: Sandbox, took: number, failure: TurnFailure | undefined): void {
-    this.slowInlineMs = this.slowInlineMs * 0.9 + (took > this.deps.inline.slowMs ? took : 0);
-    if (this.slowInlineMs > this.deps.inline.slowTotalMs) {
-      // this code computes between its awaits: the next turns run off the event loop, in parallel with others
-      this.inline = false;
-      this.deps.logger.debug('turns were slow: later turns of this execution run off the event loop', { execution: this.id, slowMs: Math.round(this.slowInlineMs) });
-    }
-    if (failure) this.onTurnFailure(failure);
-    if (this.state !== 'running') return;
-    let after: ReturnType<Sandbox['postsAndClockSync']>;
-    try {
-      after = sandbox.postsAndClockSync();
-    } catch {
-      return this.onTurnFailure(sandbox.lost());
-    }
-    // the clock readings of every finished turn are in the journal, as a replay would need them
-    if (after.clock.length > 0 || after.clockOverflow) this.journal.addClock(after.clock, after.clockOverflow);
-    this.inlinePosted = after.posted;
-    sandbox.dispatchRecorded(); // the turn's posts, now: each may finish the execution
-    this.checkIdle();
-  }
-
   /**
    * An inline turn outgrew its budget and V8 stopped it midway, which breaks the program: it is rebuilt in a
    * fresh isolate by replaying its journal (no call made again), then `batch` enters again, and the program
@@ -517,7 +444,7 @@ export class Execution implements LiveEntry {
    */
   private async moveOffThread(batch: Delivery[] | null): Promise<void> {
     this.deps.logger.debug('a turn outgrew the inline budget: the program is rebuilt off the event loop', { execution: this.id, budgetMs: this.deps.inline.budgetMs });
-    this.inline = false;
+    this.loop.enabled = false;
     this.rebuilding = true;
     this.deps.sandboxes.release(this.sandbox!, undefined, 'a turn outgrew its budget and was stopped');
     this.sandbox = undefined;
@@ -525,7 +452,7 @@ export class Execution implements LiveEntry {
     this.lastCallId = 0;
     this.received = 0;
     this.postsReceived = 0;
-    this.inlinePosted = 0;
+    this.loop.posted = 0;
     try {
       const earlier = batch && this.segments > 0 ? await this.deps.states.segments(this.id, this.segments) : [];
       if (!earlier) {
@@ -548,19 +475,12 @@ export class Execution implements LiveEntry {
     }
   }
 
-  /** A turn sent without waiting for its end; its calls arrive before any later snapshot's answer. */
-  private sendTurn(batch: Delivery[], live: boolean): void {
-    this.unprobed++;
-    if (live) this.activity++;
-    if (!this.sandbox!.deliverIgnored(encodeTurn(batch), live, this.clock.remaining())) this.onTurnFailure(this.sandbox!.lost());
-  }
-
   // ---- time -------------------------------------------------------------------------------------------
 
   private onDeadline(): void {
     if (this.state !== 'running') return;
     // turns sent without waiting stop at their own timeout, or when finishing disposes the isolate
-    if (this.awaited === 0) return this.finish(timeoutOutcome(this.spec.limits.timeout, undefined, this.code, this.waitingFor()));
+    if (this.threads.awaited === 0) return this.finish(timeoutOutcome(this.spec.limits.timeout, undefined, this.code, this.waitingFor()));
     // a turn is running: V8 stops it at its own timeout; should it not, disposing the isolate does
     this.clock.grace(1000, () => {
       if (this.state === 'running') this.finish(timeoutOutcome(this.spec.limits.timeout, undefined, this.code));
@@ -570,7 +490,7 @@ export class Execution implements LiveEntry {
 
   /** What the idle program waits for, when asking cannot hold this thread: no turn is under way on any thread. */
   private waitingFor(): { label: string; stack: string } | undefined {
-    if (!this.inline || this.probing || this.unprobed > 0 || this.rebuilding) return undefined;
+    if (!this.loop.enabled || this.probing || this.threads.unprobed > 0 || this.rebuilding) return undefined;
     return this.sandbox?.waitingForSync();
   }
 
@@ -586,7 +506,7 @@ export class Execution implements LiveEntry {
     if (this.state !== 'running' && this.state !== 'pausing') return;
     const post = decodePost(type, a, b, c, d);
     if (post) this.handlePost(post);
-    if (this.postsReceived === this.inlinePosted) this.checkIdle(); // the last inline turn's posts have all arrived
+    if (this.postsReceived === this.loop.posted) this.checkIdle(); // the last inline turn's posts have all arrived
   };
 
   private handlePost(post: SandboxPost): void {
@@ -875,7 +795,7 @@ export class Execution implements LiveEntry {
         return undefined;
       }
     };
-    if (this.unprobed === 0 && this.awaited === 0) return done(idleHeap());
+    if (this.threads.unprobed === 0 && this.threads.awaited === 0) return done(idleHeap());
     // heap statistics need the isolate idle; a runaway microtask after the end must not hold the answer back.
     // An isolate kept for the client's next execution gets longer to turn idle (a loaded machine is slow to
     // answer) before it is taken for a runaway and freed; one that goes anyway is freed at once.
@@ -884,7 +804,7 @@ export class Execution implements LiveEntry {
       if (retire || !this.deps.sandboxes.reusesIsolates) release();
       else stopper = setTimeout(release, RUNAWAY_AFTER_END_MS);
     }, SETTLE_STATS_WAIT_MS);
-    if (this.unprobed > 0) sandbox.heapUsedAsync().then(done, () => done()); // answers after any turn still running
+    if (this.threads.unprobed > 0) sandbox.heapUsedAsync().then(done, () => done()); // answers after any turn still running
     else this.whenIdle = () => done(idleHeap());
   }
 
