@@ -139,8 +139,7 @@ export class Audit {
   /**
    * A policy decision: `violation` (a data-flow rule broken, and what was done), `approval` (a person's answer
    * to a call a rule held), `sensitive_access` (restricted data read), `gated` (a call held for a person's
-   * approval: by requireApproval or a rule), `denied` (a call refused by the execution's allowedApis or
-   * allowLLMCalls).
+   * approval by requireApproval), `denied` (a call refused by the execution's allowedApis or allowLLMCalls).
    */
   policy(subject: AuditSubject, record: { event: 'violation' | 'approval' | 'sensitive_access' | 'gated' | 'denied'; function: string; [field: string]: unknown }): void {
     const { event, ...rest } = record;
