@@ -4,34 +4,22 @@
 
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
-  CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, LoggingLevelSchema, McpError, SetLevelRequestSchema,
-  type CallToolResult, type LoggingLevel, type RequestId, type ServerNotification,
+  CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, SetLevelRequestSchema,
+  type CallToolResult, type LoggingLevel, type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { ClientServices, ExecutionResult, LogEvent, ProgressEvent } from '../execution/index.js';
 import type { Catalog } from '../catalog/index.js';
 import type { McpDeps } from './types.js';
 import { TOOL_NAMES, toolDefinitions } from './descriptions.js';
-import { answerPause } from './pauses.js';
-import { executionToolResult, LogBook, toolError } from './results.js';
+import { executeCode, SERVICES, type CallExtra } from './execute.js';
+import { toolError } from './results.js';
 
 const INSTRUCTIONS = `Code mode over the APIs this server declares: find functions with ${TOOL_NAMES.search} (or browse with ${TOOL_NAMES.explore}), then write one TypeScript program that calls them and run it with ${TOOL_NAMES.execute}. One program with several calls beats many tool calls.`;
 const MAX_RESULTS = 50;
-// what a pause may ask: all of it is answered over MCP, or refused naming the capability the client lacks
-const SERVICES: ClientServices = { hasLLM: true, hasApproval: true, hasEmbedding: true, hasTools: false };
-const SEVERITY = new Map(LoggingLevelSchema.options.map((level, i) => [level, i]));
-const MCP_LEVEL: Record<LogEvent['level'], LoggingLevel> = { debug: 'debug', info: 'info', warn: 'warning', error: 'error' };
 
 export interface McpOpener {
   transport: 'stdio' | 'http';
   /** Whose OAuth tokens the session's calls use, when that is not the session itself (oauth.user: apiKey). */
   user?: string;
-}
-
-interface CallExtra {
-  signal: AbortSignal;
-  requestId: RequestId;
-  _meta?: { progressToken?: string | number };
-  sendNotification(notification: ServerNotification): Promise<void>;
 }
 
 export class McpSession {
@@ -104,7 +92,7 @@ export class McpSession {
     switch (name) {
       case TOOL_NAMES.search: return this.search(args);
       case TOOL_NAMES.explore: return this.explore(args);
-      case TOOL_NAMES.execute: return this.execute(args, extra);
+      case TOOL_NAMES.execute: return executeCode({ ...this.deps, server: this.server, atpClientId: () => this.atpClientId(), logLevel: () => this.level }, args, extra);
       default: throw new McpError(ErrorCode.InvalidParams, `no tool named ${name}; this server has ${Object.values(TOOL_NAMES).join(', ')}`);
     }
   }
@@ -136,67 +124,4 @@ export class McpSession {
     const { typescript } = this.deps.discovery.definitions([id], undefined, 'full');
     return { content: [{ type: 'text', text: `${node.path}: call it as ${node.definition}\n\n${typescript}` }] };
   }
-
-  private async execute(args: Record<string, unknown>, extra: CallExtra): Promise<CallToolResult> {
-    const { code } = args;
-    if (typeof code !== 'string' || code.trim() === '') return toolError('code must be a non-empty string of TypeScript: the body of an async function that returns a value');
-    if (this.deps.lifecycle?.draining) return toolError('the server is shutting down; run the code again once it is back');
-    const { execution } = this.deps.config;
-    const logs = new LogBook();
-    const hooks = { onLog: (event: LogEvent) => this.onLog(event, logs, extra), onProgress: progressNotifier(extra) };
-    let result: ExecutionResult | undefined;
-    let running: string | undefined;
-    let cancel: () => void = () => undefined;
-    // the client cancelled the tool call (notifications/cancelled): the execution ends, running or paused
-    const onCancelled = () => cancel();
-    extra.signal.addEventListener('abort', onCancelled, { once: true });
-    try {
-      const clientId = await this.atpClientId();
-      cancel = () => {
-        if (running) this.deps.executor.cancel(running, clientId, 'request').catch(() => undefined);
-      };
-      result = await this.deps.executor.execute({
-        code, clientId, clientTools: [], services: SERVICES, ...hooks,
-        limits: { timeout: execution.timeout, memory: execution.memory, llmCalls: execution.llmCalls },
-        onStart: (executionId) => {
-          running = executionId;
-          if (extra.signal.aborted) cancel();
-        },
-      });
-      const pause = { server: this.server, requestId: extra.requestId, signal: extra.signal, timeoutMs: this.deps.config.state.maxPauseDuration };
-      while (result.status === 'paused') {
-        result = await this.deps.executor.resume(result.executionId, clientId, await answerPause(result, pause), hooks);
-      }
-      return executionToolResult(result, logs.list(), this.deps.toolCalls.calls(result.executionId, true));
-    } catch (error) {
-      if (running) this.deps.toolCalls.calls(running, true);
-      if (extra.signal.aborted) return toolError('cancelled by the client');
-      this.deps.logger.warn(`execute_code could not finish: ${(error as Error).message}`);
-      return toolError(`the code could not be run to its end: ${(error as Error).message}; try again`);
-    } finally {
-      extra.signal.removeEventListener('abort', onCancelled);
-    }
-  }
-
-  private onLog(event: LogEvent, logs: LogBook, extra: CallExtra): void {
-    logs.add(event);
-    const level = MCP_LEVEL[event.level];
-    if (SEVERITY.get(level)! < SEVERITY.get(this.level)!) return;
-    const data = event.data === undefined ? event.message : { message: event.message, data: event.data };
-    extra.sendNotification({ method: 'notifications/message', params: { level, logger: 'atp', data } }).catch(() => undefined); // the client may be gone
-  }
-}
-
-/** atp.progress as MCP progress on the tool call, when the client asked for it (a progressToken); always increasing. */
-function progressNotifier(extra: CallExtra): ((event: ProgressEvent) => void) | undefined {
-  const token = extra._meta?.progressToken;
-  if (token === undefined) return undefined;
-  let last = 0;
-  return (event) => {
-    const reported = event.current ?? (event.fraction !== undefined ? event.fraction * 100 : undefined);
-    const total = event.current !== undefined ? event.total : event.fraction !== undefined ? 100 : undefined;
-    last = reported !== undefined && reported > last ? reported : last + 1e-3;
-    const params = { progressToken: token, progress: last, ...(total !== undefined && { total }), ...(event.message && { message: event.message }) };
-    extra.sendNotification({ method: 'notifications/progress', params }).catch(() => undefined);
-  };
 }
