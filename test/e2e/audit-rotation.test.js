@@ -25,7 +25,7 @@ const EXECUTIONS = 200;
 const SESSIONS = 10;
 const MAX_SIZE = 16_384;
 
-test(`${EXECUTIONS} concurrent executions while the audit file rotates by size: no line lost, none torn`, async () => {
+test(`${EXECUTIONS} concurrent executions while the audit file rotates by size: no line lost, none torn`, async (t) => {
   const atp = await startAtp({
     apis: [{ name: 'math', type: 'module', module: path.join(here, '../fixtures/modules/math.js') }],
     execution: { queue: 400 },
@@ -69,6 +69,7 @@ test(`${EXECUTIONS} concurrent executions while the audit file rotates by size: 
       assert.equal(mine[4].status, 'completed');
     }
     assert.ok(events.every((event) => event.instance === 'rotation-1'));
+    t.diagnostic(`${events.length} lines in ${rotated.length} rotated files and the active one`);
   } finally {
     await atp.stop();
   }
