@@ -10,6 +10,8 @@ const MIN_SHARED = 2;
 /** Companions weaker than this (cosine of the two words' function sets) are not used. */
 const MIN_ASSOCIATION = 0.25;
 const MAX_COMPANIONS = 6;
+/** A word in more than this share of the functions (a group's name, a common tag) keeps company with all. */
+const MAX_SHARE = 0.5;
 const CACHE_SIZE = 5_000;
 
 export interface Cooccurrence {
@@ -35,8 +37,9 @@ export function learnCooccurrence(docTerms: TopicalTerms): Cooccurrence {
     const shared = new Map<string, number>();
     for (const doc of docs) for (const other of docTerms[doc]) if (other !== term) shared.set(other, (shared.get(other) ?? 0) + 1);
     const scored: [string, number][] = [];
+    const common = MAX_SHARE * docTerms.length;
     for (const [other, count] of shared) {
-      if (count < MIN_SHARED) continue;
+      if (count < MIN_SHARED || docsOf.get(other)!.length > common) continue;
       const association = count / Math.sqrt(docs.length * docsOf.get(other)!.length);
       if (association >= MIN_ASSOCIATION) scored.push([other, association]);
     }

@@ -76,8 +76,10 @@ function phraseAt(words: readonly string[], i: number, vocab: Vocabulary, tuning
     if (vocab.has(joined)) return { text: parts.join(' '), own: joined, variants: new Map([[joined, 1]]) };
     const variants = new Map<string, number>();
     for (const related of relatedWords(parts.join('_'))) {
-      const term = stem(related.word);
-      if (vocab.has(term)) variants.set(term, Math.max(variants.get(term) ?? 0, related.weight * tuning.related));
+      // a phrase stands for one act, which APIs name with their own verbs ("get rid of" -> remove -> delete)
+      for (const [term, sibling] of synonymsOf(stem(related.word))) {
+        if (vocab.has(term)) variants.set(term, Math.max(variants.get(term) ?? 0, related.weight * sibling * tuning.related));
+      }
     }
     if (variants.size > 0) return { text: parts.join(' '), own: stem(parts[0]), variants };
   }
