@@ -43,7 +43,7 @@ async function connect(key, handlers) {
   return { ...made, transport };
 }
 
-test('/mcp wants one of auth.apiKeys as bearer, and has no GET stream', async () => {
+test('/mcp wants one of auth.apiKeys as bearer, refuses web origins server.cors does not allow, and has no GET stream', async () => {
   const none = await call(`${atp.url}/mcp`, { method: 'POST', headers: ACCEPT, body: INITIALIZE });
   assert.equal(none.status, 401);
   assert.equal(none.headers.get('www-authenticate'), 'Bearer');
@@ -53,6 +53,9 @@ test('/mcp wants one of auth.apiKeys as bearer, and has no GET stream', async ()
   const get = await call(`${atp.url}/mcp`, { headers: { ...ACCEPT, Authorization: `Bearer ${KEY_A}` } });
   assert.equal(get.status, 405);
   assert.equal(get.headers.get('allow'), 'POST, DELETE');
+  const browser = await call(`${atp.url}/mcp`, { method: 'POST', headers: { ...ACCEPT, Authorization: `Bearer ${KEY_A}`, Origin: 'http://evil.example' }, body: INITIALIZE });
+  assert.equal(browser.status, 403, 'a web origin server.cors does not allow (DNS rebinding)');
+  assert.match(browser.body.error, /requests from the web origin http:\/\/evil\.example are refused at \/mcp/);
   const orphan = await call(`${atp.url}/mcp`, { method: 'POST', headers: { ...ACCEPT, Authorization: `Bearer ${KEY_A}` }, body: { jsonrpc: '2.0', id: 2, method: 'tools/list' } });
   assert.equal(orphan.status, 400);
   assert.match(orphan.body.error, /start with an initialize request/);

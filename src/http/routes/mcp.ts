@@ -14,6 +14,7 @@ import { refuseWhileDraining } from './execute.js';
 export function mcpRoutes(deps: AppDeps, endpoint: McpHttpEndpoint): Route[] {
   const handler = async (ctx: Context) => {
     refuseWhileDraining(deps);
+    refuseForeignOrigin(ctx, deps);
     const apiKey = presentedApiKey(ctx);
     if (!deps.sessions.apiKeyAccepted(apiKey)) {
       throw new HttpError(401, 'an API key is required for /mcp: send Authorization: Bearer <key> (or X-API-Key: <key>)', { 'WWW-Authenticate': 'Bearer' });
@@ -38,6 +39,18 @@ export function mcpRoutes(deps: AppDeps, endpoint: McpHttpEndpoint): Route[] {
     { method: 'POST', path: '/mcp', handler },
     { method: 'DELETE', path: '/mcp', handler },
   ];
+}
+
+/**
+ * MCP asks servers to check Origin (DNS rebinding: a web page whose name now resolves to this host): a browser's
+ * request is taken only from an origin server.cors allows; other clients send no Origin.
+ */
+function refuseForeignOrigin(ctx: Context, deps: AppDeps): void {
+  const origin = ctx.get('Origin');
+  if (!origin) return;
+  const cors = deps.config.server.cors;
+  if (cors === true || (cors && (cors.origins.includes('*') || cors.origins.includes(origin)))) return;
+  throw new HttpError(403, `requests from the web origin ${origin} are refused at /mcp; list it in server.cors.origins to allow it`);
 }
 
 function presentedApiKey(ctx: Context): string | undefined {
