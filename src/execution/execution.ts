@@ -12,7 +12,8 @@ import { answerDeliveries, pauseFields, resultDelivery } from './answers.js';
 import { ERR, Journal, OK, TIMER, replayPlan, type Delivery, type ReplayPlan, type Segment } from './journal.js';
 import { ReplayVerifier } from './replay.js';
 import type { LiveEntry, LivePaused } from './live.js';
-import { logEvent, progressEvent } from './events.js';
+import { ExecutionOutput, type Hooks } from './output.js';
+import { signInRequest, verdictOf } from './approvals.js';
 import { callArguments, decodePost, type SandboxPost } from './posts.js';
 import { HostTimers } from './timers.js';
 import { EventLoopTurns, ThreadTurns, type InlineTurns, type TurnHost, type TurnPath } from './turns.js';
@@ -22,9 +23,9 @@ import {
   divergedOutcome, internalOutcome, memoryOutcome, parseErrorOutcome, stalledOutcome, thrownOutcome, timeoutOutcome, tooLargeOutcome, type Outcome,
 } from './outcome.js';
 import type { ExecutionSpec, ExecutionStateStore, FrozenTimer, PauseHeader, PendingCallback } from './state-store.js';
-import type { CallbackRequest, ExecuteRequest, ExecutionError, ExecutionResult, LogEvent, ProgressEvent } from './types.js';
+import type { ExecutionError, ExecutionResult } from './types.js';
 
-export type Hooks = Pick<ExecuteRequest, 'onProgress' | 'onLog'>;
+export type { Hooks } from './output.js';
 export { DEFAULT_INLINE_TURNS, type InlineTurns } from './turns.js';
 
 export interface ExecutionDeps {
@@ -75,7 +76,7 @@ export class Execution implements LiveEntry {
   private state: 'new' | 'running' | 'pausing' | 'paused' | 'finished' = 'new';
   private sandbox?: Sandbox;
   private code?: Transpiled;
-  private hooks: Hooks;
+  private readonly output: ExecutionOutput;
   private journal = new Journal();
   private readonly scope: CallScope;
   /** The two ways a turn enters the sandbox: on this thread while turns are short, else on isolated-vm's. */
@@ -105,7 +106,6 @@ export class Execution implements LiveEntry {
   private segments = 0;
   private refreshedAt = 0;
   private memoryUsedBytes = 0;
-  private logs = 0;
   private replay?: Replay;
   /** While a restore replays: the results each call got, so provenance learns them again as the calls are verified. */
   private replayedResults?: Map<number, string>;
@@ -118,7 +118,7 @@ export class Execution implements LiveEntry {
   constructor(spec: ExecutionSpec, private readonly deps: ExecutionDeps, hooks: Hooks) {
     this.id = spec.id;
     this.spec = spec;
-    this.hooks = hooks;
+    this.output = new ExecutionOutput(hooks, deps, deps.logger, spec.id);
     const isAllowed = spec.allowedApis ? picomatch(spec.allowedApis, { dot: true }) : () => true;
     this.scope = {
       executionId: spec.id,
@@ -129,7 +129,7 @@ export class Execution implements LiveEntry {
       allowLLMCalls: spec.allowLLMCalls,
       llmLimit: spec.limits.llmCalls,
       counters: { llm: 0, approval: 0, tools: 0 },
-      onToolProgress: (message, fraction) => this.progress({ message: String(message), fraction }),
+      onToolProgress: (message, fraction) => this.output.progress({ message: String(message), fraction }),
     };
     const host: TurnHost = {
       id: this.id,
@@ -198,7 +198,7 @@ export class Execution implements LiveEntry {
   resume(values: Map<number, unknown>, hooks: Hooks): Promise<ExecutionResult> {
     const pending = this.pending();
     const batch = answerDeliveries(pending, values);
-    this.hooks = hooks;
+    this.output.hooks = hooks;
     this.callbacks = new Map();
     const settled = this.settlement();
     this.state = 'running';
@@ -331,7 +331,7 @@ export class Execution implements LiveEntry {
   private onTurnFailure(failure: TurnFailure): void {
     if (this.state === 'finished') return;
     if (failure.kind === 'unhandled') {
-      if (!this.replay) this.log('warn', `a promise was rejected and nothing handled it: ${failure.message.slice(0, 1000)}`);
+      if (!this.replay) this.output.log('warn', `a promise was rejected and nothing handled it: ${failure.message.slice(0, 1000)}`);
       return;
     }
     this.finish(this.outcomeOf(failure));
@@ -513,9 +513,9 @@ export class Execution implements LiveEntry {
     switch (post.type) {
       case 'call': return this.onCall(post);
       case 'clear': return this.timers.clear(post.id);
-      case 'log': return this.onLog(post.level, post.message, post.data);
-      case 'progress': return this.onProgress(post.event);
-      case 'logLimit': return this.log('warn', `further log entries of this execution are dropped (limit: ${this.deps.maxLogEntries})`);
+      case 'log': return this.output.fromCode(post.level, post.message, post.data);
+      case 'progress': return this.output.progressFromCode(post.event);
+      case 'logLimit': return this.output.log('warn', `further log entries of this execution are dropped (limit: ${this.deps.maxLogEntries})`);
       case 'done': return this.onDone(post.json);
       case 'fail': return this.finish(thrownOutcome(post.thrown, this.code));
       case 'tooLarge': return this.finish(tooLargeOutcome(post.chars, this.deps.maxResultSize));
@@ -562,16 +562,9 @@ export class Execution implements LiveEntry {
    */
   private approvalAnswered(id: number, gate: ApprovalGate, answer: unknown, asDelivered: Delivery): Delivery | undefined {
     if (asDelivered[1] === ERR) return asDelivered;
-    const verdict = (typeof answer === 'object' && answer !== null ? answer : {}) as { approved?: unknown; response?: unknown };
-    if (gate.rules) this.scope.provenance?.decided(gate.fn, verdict.approved === true);
-    if (verdict.approved !== true && gate.signIn) {
-      const { authorizationUrl } = gate.signIn;
-      return [id, ERR, { message: `api.${gate.fn} needs the person to sign in first, and they did not; the call was not made. Sign-in address: ${authorizationUrl}`, code: 'AUTHORIZATION_REQUIRED', authorizationUrl }];
-    }
-    if (verdict.approved !== true) {
-      const reason = typeof verdict.response === 'string' && verdict.response ? `: ${verdict.response.slice(0, 1000)}` : '';
-      return [id, ERR, { message: `api.${gate.fn} was not approved${reason}; the call was not made`, code: 'APPROVAL_DENIED', callback: true }];
-    }
+    const verdict = verdictOf(gate, answer);
+    if (gate.rules) this.scope.provenance?.decided(gate.fn, verdict.approved);
+    if (!verdict.approved) return [id, ERR, verdict.error];
     const plan = this.deps.runtime.approvedCall(gate, this.scope);
     if (plan.kind === 'server') return void this.startServerCall(id, plan);
     if (plan.kind === 'reject') return [id, ERR, plan.error];
@@ -600,48 +593,8 @@ export class Execution implements LiveEntry {
    */
   private awaitSignIn(id: number, call: { fn: string; input: unknown }, authorizationUrl: string): void {
     this.scope.counters.approval++;
-    const group = call.fn.split('.')[0];
-    const request: CallbackRequest = {
-      type: 'approval',
-      operation: 'request',
-      payload: {
-        message: `Sign in to ${group} so that api.${call.fn} can act as you: open ${authorizationUrl}, then approve to continue`,
-        context: { function: `api.${call.fn}`, group, authorizationUrl, reason: 'AUTHORIZATION_REQUIRED' },
-      },
-    };
-    this.callbacks.set(id, { id, request, gate: { fn: call.fn, input: call.input, signIn: { authorizationUrl } } });
+    this.callbacks.set(id, { id, request: signInRequest(call.fn, authorizationUrl), gate: { fn: call.fn, input: call.input, signIn: { authorizationUrl } } });
     this.checkIdle();
-  }
-
-  private onLog(level: unknown, message: unknown, data: unknown): void {
-    if (this.logs > this.deps.maxLogEntries) return;
-    this.logs++;
-    const event = logEvent(level, message, data, this.deps.maxLogChars);
-    this.emit(() => this.hooks.onLog?.(event));
-  }
-
-  private onProgress(raw: unknown): void {
-    if (this.logs > this.deps.maxLogEntries) return;
-    const event = progressEvent(raw, this.deps.maxLogChars);
-    if (!event) return;
-    this.logs++;
-    this.progress(event);
-  }
-
-  private progress(event: ProgressEvent): void {
-    this.emit(() => this.hooks.onProgress?.(event));
-  }
-
-  private log(level: LogEvent['level'], message: string): void {
-    this.emit(() => this.hooks.onLog?.({ level, message }));
-  }
-
-  private emit(send: () => void): void {
-    try {
-      send();
-    } catch (error) {
-      this.deps.logger.warn('a log or progress listener threw', { execution: this.id, error: (error as Error).message });
-    }
   }
 
   private onDone(text: string | undefined): void {

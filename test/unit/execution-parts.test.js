@@ -135,3 +135,35 @@ test('host calls: bounded in number, settled once, and all aborted together with
   assert.equal(heard.length, 2, 'an aborted call settles unheard');
   assert.equal(calls.size, 0);
 });
+
+test('approvals: an approved answer runs the call; a refusal or a missing sign-in is the error the code gets', async () => {
+  const { verdictOf, signInRequest } = await import('../../dist/execution/approvals.js');
+  const gate = { fn: 'github.issues.create', input: {} };
+  assert.deepEqual(verdictOf(gate, { approved: true }), { approved: true });
+  assert.deepEqual(verdictOf(gate, { approved: false, response: 'not today' }), {
+    approved: false, error: { message: 'api.github.issues.create was not approved: not today; the call was not made', code: 'APPROVAL_DENIED', callback: true },
+  });
+  assert.equal(verdictOf(gate, 'yes').approved, false, 'only approved: true approves');
+  const signIn = verdictOf({ ...gate, signIn: { authorizationUrl: 'http://127.0.0.1/sign-in' } }, { approved: false });
+  assert.equal(signIn.error.code, 'AUTHORIZATION_REQUIRED');
+  assert.equal(signIn.error.authorizationUrl, 'http://127.0.0.1/sign-in');
+  const request = signInRequest('github.issues.create', 'http://127.0.0.1/sign-in');
+  assert.equal(request.type, 'approval');
+  assert.match(request.payload.message, /^Sign in to github so that api\.github\.issues\.create can act as you: open http:\/\/127\.0\.0\.1\/sign-in/);
+});
+
+test('output: entries from the code are bounded; a listener that throws is logged, not raised', async () => {
+  const { ExecutionOutput } = await import('../../dist/execution/output.js');
+  const { createLogger } = await import('../../dist/logging/index.js');
+  const lines = [];
+  const logger = createLogger({ level: 'warn', format: 'json', write: (line) => lines.push(JSON.parse(line)) });
+  const logs = [];
+  const output = new ExecutionOutput({ onLog: (event) => logs.push(event) }, { maxLogEntries: 2, maxLogChars: 5 }, logger, 'exe_x');
+  for (let i = 0; i < 5; i++) output.fromCode('info', `message ${i}`, undefined);
+  assert.deepEqual(logs.map((event) => event.message), ['messa', 'messa', 'messa'], 'cut at maxLogChars; the host guard stops one past the bound the runtime itself keeps');
+  output.log('warn', 'a note of the server');
+  assert.equal(logs.at(-1).message, 'a note of the server');
+  output.hooks = { onProgress: () => { throw new Error('listener broke'); } };
+  output.progress({ message: 'half', fraction: 0.5 });
+  assert.equal(lines.at(-1).msg ?? lines.at(-1).message, 'a log or progress listener threw');
+});
