@@ -48,6 +48,8 @@ export async function executeCode(context: ExecuteContext, args: Record<string, 
     let result = await context.executor.execute({
       code, clientId, clientTools: [], services: SERVICES, ...hooks,
       limits: { timeout: execution.timeout, memory: execution.memory, llmCalls: execution.llmCalls },
+      // a group the person has not signed in to: asked through elicitation (the link, then approve), else an error with the link
+      authorization: context.server.getClientCapabilities()?.elicitation?.form ? 'pause' : 'fail',
       onStart: (executionId) => {
         running = executionId;
         if (extra.signal.aborted) cancel();
