@@ -12,6 +12,8 @@ const MIN_ASSOCIATION = 0.25;
 const MAX_COMPANIONS = 6;
 /** A word in more than this share of the functions (a group's name, a common tag) keeps company with all. */
 const MAX_SHARE = 0.5;
+/** A word asked for that is in more than this share of the functions is common enough to need no companions. */
+const MAX_LEARNED_SHARE = 0.1;
 const CACHE_SIZE = 5_000;
 
 export interface Cooccurrence {
@@ -33,7 +35,7 @@ export function learnCooccurrence(docTerms: TopicalTerms): Cooccurrence {
   function learn(term: string): Map<string, number> {
     const docs = docsOf.get(term);
     const out = new Map<string, number>();
-    if (!docs || docs.length < MIN_SHARED) return out;
+    if (!docs || docs.length < MIN_SHARED || docs.length > Math.max(MIN_SHARED, MAX_LEARNED_SHARE * docTerms.length)) return out;
     const shared = new Map<string, number>();
     for (const doc of docs) for (const other of docTerms[doc]) if (other !== term) shared.set(other, (shared.get(other) ?? 0) + 1);
     const scored: [string, number][] = [];

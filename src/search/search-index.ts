@@ -9,6 +9,7 @@ import { reciprocalRankFusion } from './fusion.js';
 import { buildLexicalIndex, type LexicalIndex, type RankedEntry } from './lexical.js';
 import { createSemanticRanker } from './semantic.js';
 import { signatureOf } from './signature.js';
+import { preloadWordnet } from './wordnet.js';
 
 export interface SearchOptions {
   /** Groups (`github`) or namespaces (`github.issues`) to search in; all when absent or empty. */
@@ -59,7 +60,7 @@ export interface SearchIndex {
    * it logs a warning and answers lexically.
    */
   searchAsync(query: string, options?: HybridSearchOptions): Promise<SearchResult[]>;
-  /** Builds the index, and embeds the catalog when embeddings are configured, ahead of the first query. */
+  /** Builds the index, reads WordNet's index files, and embeds the catalog when embeddings are configured, ahead of the first query. */
   warmUp(): Promise<void>;
 }
 
@@ -120,6 +121,7 @@ export function createSearchIndex(catalog: Catalog, options: SearchIndexOptions 
     },
     async warmUp() {
       current();
+      preloadWordnet();
       if (!semantic) return;
       try {
         await semantic.warmUp(current().entries);

