@@ -18,6 +18,7 @@ import { callArguments, decodePost, type SandboxPost } from './posts.js';
 import { HostTimers } from './timers.js';
 import { EventLoopTurns, ThreadTurns, type InlineTurns, type TurnHost, type TurnPath } from './turns.js';
 import { HostCalls } from './host-calls.js';
+import { giveBack } from './give-back.js';
 import { ExecutionClock } from './clock.js';
 import {
   divergedOutcome, internalOutcome, memoryOutcome, parseErrorOutcome, stalledOutcome, thrownOutcome, timeoutOutcome, tooLargeOutcome, type Outcome,
@@ -52,9 +53,6 @@ export interface ExecutionDeps {
 /** Calls of any kind in flight on the host for one execution; the sandbox keeps below this on its own. */
 const MAX_SERVER_CALLS = 256;
 const MAX_TIMERS = 10_000;
-const SETTLE_STATS_WAIT_MS = 5;
-/** After the answer, how long an isolate kept for reuse may take to turn idle before it is freed as running away. */
-const RUNAWAY_AFTER_END_MS = 250;
 /** After a turn sent without waiting, how long to wait for the sandbox's next call before checking it is idle. */
 const PROBE_DELAY_MS = 1;
 /**
@@ -714,51 +712,18 @@ export class Execution implements LiveEntry {
       this.settle?.(this.result(outcome));
       return;
     }
-    sandbox.listen(null);
-    let completed = false;
-    let released = false;
-    let guard: NodeJS.Timeout | undefined;
-    let stopper: NodeJS.Timeout | undefined;
-    const retire = outcome.status === 'timeout' || outcome.status === 'memory_exceeded' ? outcome.status : undefined;
-    /** The answer: with the heap once the isolate is idle, or without it past the guard. */
-    const complete = (heap?: number) => {
-      if (completed) return;
-      completed = true;
-      clearTimeout(guard);
-      if (heap !== undefined) this.memoryUsedBytes = Math.max(this.memoryUsedBytes, heap);
-      this.settle?.(this.result(outcome));
-    };
-    /** `heap` is known only once the isolate is idle; otherwise it may still run a turn and is freed now. */
-    const release = (heap?: number) => {
-      if (released) return;
-      released = true;
-      clearTimeout(stopper);
-      this.whenIdle = undefined;
-      // at once, so that the client's next execution finds its isolate free (see SandboxSource.release)
-      this.deps.sandboxes.release(sandbox, heap, retire);
-    };
-    const done = (heap?: number) => {
-      complete(heap);
-      release(heap);
-    };
-    const idleHeap = () => {
-      try {
-        return sandbox.disposed ? undefined : sandbox.heapUsedIdle();
-      } catch {
-        return undefined;
-      }
-    };
-    if (this.threads.unprobed === 0 && this.threads.awaited === 0) return done(idleHeap());
-    // heap statistics need the isolate idle; a runaway microtask after the end must not hold the answer back.
-    // An isolate kept for the client's next execution gets longer to turn idle (a loaded machine is slow to
-    // answer) before it is taken for a runaway and freed; one that goes anyway is freed at once.
-    guard = setTimeout(() => {
-      complete();
-      if (retire || !this.deps.sandboxes.reusesIsolates) release();
-      else stopper = setTimeout(release, RUNAWAY_AFTER_END_MS);
-    }, SETTLE_STATS_WAIT_MS);
-    if (this.threads.unprobed > 0) sandbox.heapUsedAsync().then(done, () => done()); // answers after any turn still running
-    else this.whenIdle = () => done(idleHeap());
+    giveBack({
+      sandbox,
+      sandboxes: this.deps.sandboxes,
+      ...((outcome.status === 'timeout' || outcome.status === 'memory_exceeded') && { retire: outcome.status }),
+      unprobed: this.threads.unprobed,
+      awaited: this.threads.awaited,
+      whenIdle: (fn) => (this.whenIdle = fn),
+      answer: (heap) => {
+        if (heap !== undefined) this.memoryUsedBytes = Math.max(this.memoryUsedBytes, heap);
+        this.settle?.(this.result(outcome));
+      },
+    });
   }
 
   private forgetState(): void {

@@ -112,3 +112,30 @@ test('on the threads: the first turn is awaited, deliveries are sent without wai
     release();
   }
 });
+
+test('giving the sandbox back: an idle one answers with its heap at once; one still running answers without it, and is freed', async () => {
+  const { giveBack } = await import('../../dist/execution/give-back.js');
+  const released = [];
+  const source = { reusesIsolates: false, release: (sandbox, heap, retire) => released.push({ heap, retire }) };
+
+  const idle = await pool.take(MEMORY);
+  idle.startSync(SETUP, program('return 1;'), 1000);
+  let answered;
+  giveBack({ sandbox: idle, sandboxes: source, unprobed: 0, awaited: 0, whenIdle: () => {}, answer: (heap) => (answered = heap) });
+  assert.ok(answered > 0, 'the heap of an idle isolate is read at once');
+  assert.deepEqual(released, [{ heap: answered, retire: undefined }]);
+  pool.discard(idle);
+
+  const busy = await pool.take(MEMORY);
+  const running = busy.start(SETUP, program('const end = Date.now() + 300; while (Date.now() < end) {} return 1;'), 2000);
+  let late = 'not yet';
+  let idleHook;
+  giveBack({ sandbox: busy, sandboxes: source, retire: 'timeout', unprobed: 0, awaited: 1, whenIdle: (fn) => (idleHook = fn), answer: (heap) => (late = heap) });
+  assert.equal(typeof idleHook, 'function', 'it waits for the awaited turn to end');
+  await until(() => late !== 'not yet', 'the answer past the guard');
+  assert.equal(late, undefined, 'no heap from an isolate still running');
+  assert.deepEqual(released.at(-1), { heap: undefined, retire: 'timeout' }, 'freed at once: it is retired anyway');
+  assert.equal(idleHook, undefined, 'nothing waits for it any more');
+  await running;
+  pool.discard(busy);
+});
