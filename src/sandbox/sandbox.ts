@@ -1,22 +1,18 @@
 // One isolate with the runtime bootstrapped: the only code that touches isolated-vm. Everything crosses the
 // boundary as copies (strings, plain data); agent code never sees a Reference, a host function or a host path.
 
-import { createHash } from 'node:crypto';
 import ivm from 'isolated-vm';
-import type { BootstrapInputs, IsolateBuilder } from './builder.js';
-import { encodeApiTree } from './api-tree.js';
-import {
-  API_GLOBAL, POST_GLOBAL, RUNTIME_EXPORTS, START_GLOBAL,
-  type RecordedTurn, type SandboxRuntimeOptions, type SandboxSetup, type SnapshotData, type WaitingFor,
-} from './protocol.js';
-import { RUNTIME_BUNDLE } from './runtime-bundle.js';
+import type { IsolateBuilder } from './builder.js';
+import { RUNTIME_FILENAME, type RuntimeBootstrap } from './bootstrap.js';
+import { IsolateHandle } from './isolate-handle.js';
+import { API_GLOBAL, POST_GLOBAL, START_GLOBAL, type RecordedTurn, type SandboxSetup, type SnapshotData, type WaitingFor } from './protocol.js';
+
+export { RuntimeBootstrap, RUNTIME_VERSION } from './bootstrap.js';
+export { IsolateHandle } from './isolate-handle.js';
 
 export const AGENT_FILENAME = 'agent.ts';
 /** How every transpiled program starts; the settings are inserted as the first argument. */
 const START_CALL = `${START_GLOBAL}(`;
-/** Identifies the in-isolate runtime: a journal replays only on the runtime that recorded it. */
-export const RUNTIME_VERSION = createHash('sha1').update(RUNTIME_BUNDLE).digest('hex').slice(0, 12);
-const RUNTIME_FILENAME = 'atp-runtime.js';
 const NO_READINGS: number[] = [];
 
 /** Receives everything the sandbox posts: calls, logs, progress and the end of the program. */
@@ -47,74 +43,6 @@ export class ScriptCompileError extends Error {
     this.name = 'ScriptCompileError';
     this.line = line;
     this.column = column;
-  }
-}
-
-/**
- * The runtime source, shared by every isolate of one executor (V8 code cache included), and the api.* tree
- * each new isolate gets. The tree is data, not source: a catalog that changes keeps the code cache.
- */
-export class RuntimeBootstrap {
-  readonly source: string;
-  cachedData?: ivm.ExternalCopy<ArrayBuffer>;
-  private tree: ivm.ExternalCopy<string[]>;
-  private treeGeneration = 0;
-
-  constructor(options: SandboxRuntimeOptions, apiIds: Iterable<string>) {
-    // the bundle's `var` stays inside this function: nothing of it is a global the program could reach
-    this.source = `(function () { 'use strict';
-${RUNTIME_BUNDLE}
-const tree = globalThis.${API_GLOBAL}; delete globalThis.${API_GLOBAL};
-return __atp_runtime.atpSandboxRuntime(tree, ${JSON.stringify(options)}); })()`;
-    this.tree = new ivm.ExternalCopy(encodeApiTree(apiIds));
-  }
-
-  /** Bumped by setApi: an isolate bootstrapped with an older tree no longer has the catalog's functions. */
-  get generation(): number {
-    return this.treeGeneration;
-  }
-
-  /** The catalog changed (an MCP server's tools/list_changed): isolates bootstrapped from now on get its functions. */
-  setApi(apiIds: Iterable<string>): void {
-    this.tree.release(); // builds already given the old tree (inputs) hold their own handle on it
-    this.tree = new ivm.ExternalCopy(encodeApiTree(apiIds));
-    this.treeGeneration++;
-  }
-
-  /** What the builder runs in a new isolate, with the generation of its api.* tree. */
-  inputs(): { boot: BootstrapInputs; generation: number } {
-    const boot = { source: this.source, filename: RUNTIME_FILENAME, cachedData: this.cachedData, globals: { [API_GLOBAL]: this.tree }, exports: [...RUNTIME_EXPORTS] };
-    return { boot, generation: this.treeGeneration };
-  }
-}
-
-/**
- * One isolate, and what its Sandboxes (contexts) share: how it is freed, and what happened to it. An isolate
- * `shared` by several contexts (a client's, see client-isolates.ts) is freed by its owner, not by a Sandbox.
- */
-export class IsolateHandle {
-  shared = false;
-  disposedByHost = false;
-  /** V8 stopped a turn in it (a timeout): it is not given to another execution. */
-  terminated = false;
-  /** Set when V8 lost control of the isolate (isolated-vm's catastrophic error). */
-  catastrophe?: string;
-  /** The runtime compiled in this isolate once, run in each new context. */
-  runtime?: Promise<ivm.Script>;
-
-  constructor(readonly isolate: ivm.Isolate, private readonly release: () => Promise<void>) {}
-
-  /** Frees the isolate: on the thread of the helper that built it, or on this one at once (`inBackground` false). */
-  dispose(inBackground: boolean): Promise<void> {
-    if (this.disposedByHost || this.isolate.isDisposed) return Promise.resolve();
-    this.disposedByHost = true;
-    if (inBackground) return this.release();
-    try {
-      this.isolate.dispose();
-    } catch {
-      // already disposed by isolated-vm (memory limit); nothing left to free
-    }
-    return Promise.resolve();
   }
 }
 
