@@ -24,7 +24,7 @@ export interface Tuning {
 }
 
 export const DEFAULT_TUNING: Tuning = {
-  fieldWeight: [3, 2, 0.4, 1, 0.5, 0.15, 0.2],
+  fieldWeight: [3, 2, 0.8, 1, 0.5, 0.15, 0.2],
   fieldB: [0.6, 0.5, 0.75, 0.3, 0.5, 0.75, 0.75],
   k1: 1.2,
   prefix: 0.5,
