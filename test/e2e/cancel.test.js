@@ -1,5 +1,6 @@
 // Cancel through a real `atp serve`: POST /api/cancel/:id ends a running execution (its OpenAPI call in flight is
-// aborted: the loopback upstream sees its connection closed) or a paused one (a resume is then refused); another
+// aborted: the loopback upstream sees its connection closed; an MCP call is cancelled at the MCP server) or a
+// paused one (a resume is then refused); another
 // client gets 404; a client that drops its event stream cancels the execution unless it asked otherwise; the
 // audit log says who cancelled.
 
@@ -9,7 +10,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startAtp, call, openSession } from './serve-harness.js';
+import { ROOT, startAtp, call, openSession } from './serve-harness.js';
 import { until } from './mcp-helpers.js';
 
 const SPEC = {
@@ -53,7 +54,10 @@ before(async () => {
   const spec = path.join(dir, 'slow.json');
   writeFileSync(spec, JSON.stringify(SPEC));
   atp = await startAtp({
-    apis: [{ name: 'slow', type: 'openapi', spec, baseUrl: upstream.origin, retries: 0, timeout: 60_000 }],
+    apis: [
+      { name: 'slow', type: 'openapi', spec, baseUrl: upstream.origin, retries: 0, timeout: 60_000 },
+      { name: 'local', type: 'mcp', command: process.execPath, args: [path.join(ROOT, 'test/fixtures/mcp/stdio-server.js')], timeout: 60_000, lazy: false },
+    ],
     execution: { timeout: 60_000, maxTimeout: 60_000 },
     audit: { sinks: [{ type: 'file', path: './audit.jsonl' }] },
   });
@@ -181,4 +185,16 @@ test('a bad cancelOnDisconnect is a 400 naming the field', async () => {
   const { status, body } = await call(`${atp.url}/api/execute/stream`, { method: 'POST', headers: owner.headers, body: { code: 'return 1', config: { cancelOnDisconnect: 'no' } } });
   assert.equal(status, 400);
   assert.match(body.error, /config\.cancelOnDisconnect must be true or false/);
+});
+
+test('an MCP call in flight is cancelled at the MCP server when its execution is cancelled', async () => {
+  const owner = await openSession(atp.url);
+  const run = async (code) => (await call(`${atp.url}/api/execute`, { method: 'POST', headers: owner.headers, body: { code } })).body;
+  const before = await run('return await api.local.ping({})');
+  assert.equal(before.status, 'completed', JSON.stringify(before.error));
+  const sleeping = await stream(owner, `await api.local.sleep({ ms: 60000 }); return 'not reached';`);
+  await until(async () => (await run('return await api.local.ping({})')).result.sleeps === before.result.sleeps + 1, 'the MCP call to reach the server');
+  const answer = await cancel(owner, sleeping.id);
+  assert.equal(answer.body.status, 'cancelled');
+  await until(async () => (await run('return await api.local.ping({})')).result.cancelled === before.result.cancelled + 1, 'the MCP server to hear the cancellation');
 });
