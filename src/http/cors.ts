@@ -3,9 +3,10 @@
 import type { Context, Next } from 'koa';
 import type { ServerConfig } from '../config/index.js';
 
-const ALLOW_HEADERS = 'Content-Type, Authorization, X-Client-ID, X-API-Key, X-Request-ID';
-const EXPOSE_HEADERS = 'X-ATP-Token, X-ATP-Token-Expires, X-Request-ID';
-const ALLOW_METHODS = 'GET, POST, OPTIONS';
+// Mcp-*: browser MCP clients of /mcp (server.mcp) send and read the session and protocol version
+const ALLOW_HEADERS = 'Content-Type, Authorization, X-Client-ID, X-API-Key, X-Request-ID, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID';
+const EXPOSE_HEADERS = 'X-ATP-Token, X-ATP-Token-Expires, X-Request-ID, X-ATP-Execution-Id, Mcp-Session-Id';
+const ALLOW_METHODS = 'GET, POST, DELETE, OPTIONS';
 
 export function corsMiddleware(cors: ServerConfig['cors'] | true) {
   const settings = cors === true ? { origins: ['*'], credentials: false, maxAge: undefined } : cors;

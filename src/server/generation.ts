@@ -27,8 +27,6 @@ export interface Generation {
 
 export interface GenerationParts extends Omit<EngineParts, 'metrics'> {
   pool: GroupPool;
-  /** The catalog as the executor sees it (MCP counts each execution's calls through a view); itself by default. */
-  viewCatalog?: (catalog: Catalog) => Catalog;
   metrics?: Metrics;
   gauges?: GenerationGauges;
 }
@@ -39,7 +37,8 @@ export async function buildGeneration(config: Config, number: number, parts: Gen
   const recording = parts.metrics && parts.gauges?.forGeneration(parts.metrics);
   let executor: EngineExecutor;
   try {
-    executor = createEngine(config, parts.viewCatalog?.(catalog) ?? catalog, { ...parts, metrics: recording?.metrics });
+    // createEngine gives the executor parts.viewCatalog's view of the catalog, when there is one
+    executor = createEngine(config, catalog, { ...parts, metrics: recording?.metrics });
   } catch (error) {
     recording?.retire();
     await catalog.close();

@@ -213,9 +213,13 @@ describe('atp serve: protocol edges', () => {
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://app.example');
     assert.match(preflight.headers.get('access-control-allow-headers'), /Authorization, X-Client-ID/);
+    // browser MCP clients of /mcp send these, and end their session with DELETE
+    assert.match(preflight.headers.get('access-control-allow-headers'), /Mcp-Session-Id, Mcp-Protocol-Version/);
+    assert.match(preflight.headers.get('access-control-allow-methods'), /DELETE/);
     assert.equal(preflight.headers.get('access-control-max-age'), '600');
     const simple = await call(`${url}/api/info`, { headers: { Origin: 'https://app.example' } });
     assert.match(simple.headers.get('access-control-expose-headers'), /X-ATP-Token/);
+    assert.match(simple.headers.get('access-control-expose-headers'), /X-ATP-Execution-Id, Mcp-Session-Id/);
     const other = await call(`${url}/api/info`, { headers: { Origin: 'https://evil.example' } });
     assert.equal(other.headers.get('access-control-allow-origin'), null);
   });
