@@ -1,6 +1,9 @@
 // One execution's life: run turns in its isolate, serve its calls, pause when only the client can go on,
 // continue in place on resume, or rebuild itself elsewhere by replaying its journal. Each entry into the
 // isolate is a "turn"; the journal records every turn's deliveries in order, which is what replay repeats.
+// The parts it holds together: turns.ts (how a turn enters the sandbox), posts.ts (what comes out of it),
+// host-calls.ts, timers.ts, clock.ts, replay.ts, output.ts, approvals.ts, give-back.ts. Decided here: when the
+// sandbox is idle (a snapshot proves it), when to pause, and how the execution ends.
 
 import picomatch from 'picomatch';
 import type { Logger } from '../logging/index.js';

@@ -20,7 +20,9 @@
 // HTTP `status` and `expose`. runtimeDeclarations(apis) gives the atp.* declarations for /api/runtime.
 //
 // How it works:
-// - Each execution gets a fresh isolate (src/sandbox) from a warm pool; nothing is shared between executions.
+// - Each execution gets a new context with the runtime bootstrapped in it (src/sandbox): in an isolate of its
+//   client (execution.isolation: client) or a fresh one from a warm pool (execution); nothing of one execution
+//   is visible to another.
 // - Every entry into the isolate is a turn: the first run, then batches of deliveries (call results, errors,
 //   timer firings). The journal records each turn's deliveries in order, the calls the code made (operation,
 //   function, hash of the arguments), and the clock readings; Math.random is seeded from the journal.
