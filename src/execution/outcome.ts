@@ -2,7 +2,8 @@
 // error object, which limit the host saw hit), never from the wording of a message.
 
 import { renderStack, userFrames, type Transpiled } from '../sandbox/index.js';
-import type { ExecutionError, ExecutionStatus } from './types.js';
+import type { PauseHeader } from './state-store.js';
+import type { CancelReason, ExecutionError, ExecutionResult, ExecutionStatus } from './types.js';
 
 export interface Outcome { status: ExecutionStatus; result?: unknown; error?: ExecutionError }
 
@@ -155,4 +156,31 @@ function formatBytes(bytes: number): string {
   if (bytes >= 1e6) return `${+(bytes / 1e6).toFixed(1)} MB`;
   if (bytes >= 1e3) return `${+(bytes / 1e3).toFixed(1)} KB`;
   return `${bytes} bytes`;
+}
+
+/** The client cancelled: by request, or by closing the event stream the execution ran under. */
+export function cancelledError(reason: CancelReason): ExecutionError {
+  const message = reason === 'disconnect'
+    ? 'cancelled: the client closed the event stream (POST /api/execute/stream) before the end; send config.cancelOnDisconnect: false to keep an execution running without its stream'
+    : 'cancelled by its client (POST /api/cancel/:executionId)';
+  return { message, code: 'EXECUTION_CANCELLED', retryable: false };
+}
+
+export function closingOutcome(): Outcome {
+  return { status: 'cancelled', error: { message: 'the server is shutting down; retry on another instance', code: 'EXECUTION_FAILED', retryable: true } };
+}
+
+/** A result for an execution that did not (or no longer) run here: its stats are those of its last pause, if any. */
+export function standalone(id: string, outcome: Outcome, header?: PauseHeader): ExecutionResult {
+  return {
+    executionId: id,
+    status: outcome.status,
+    ...(outcome.error && { error: outcome.error }),
+    stats: {
+      duration: Math.round(header?.usedMs ?? 0),
+      memoryUsed: header?.memoryUsed ?? 0,
+      llmCallsCount: header?.counters.llm ?? 0,
+      approvalCallsCount: header?.counters.approval ?? 0,
+    },
+  };
 }
