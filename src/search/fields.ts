@@ -53,6 +53,13 @@ export function topicalTerms(text: FunctionText): string[] {
   return [...new Set(TOPICAL_FIELDS.flatMap((f) => text.fields[f]))];
 }
 
+const DESCRIBING_FIELDS = [FIELDS.indexOf('name'), FIELDS.indexOf('summary'), FIELDS.indexOf('body'), FIELDS.indexOf('keywords')];
+
+/** The distinct words of a function's name, description and keywords: where a word's rarity is counted. */
+export function describingTerms(text: FunctionText): string[] {
+  return [...new Set(DESCRIBING_FIELDS.flatMap((f) => text.fields[f]))];
+}
+
 function nameStems(name: string): string[] {
   return splitWords(name).filter((word) => !isStopword(word)).map(stem);
 }

@@ -4,7 +4,7 @@
 import type { CatalogEntry } from '../catalog/index.js';
 import { learnCooccurrence } from './cooccurrence.js';
 import { queryIntent } from './intent.js';
-import { FIELDS, functionText, topicalTerms, type FunctionText } from './fields.js';
+import { describingTerms, FIELDS, functionText, topicalTerms, type FunctionText } from './fields.js';
 import { analyzeQuery } from './query.js';
 import { splitWords } from './tokenize.js';
 import { topK } from './top.js';
@@ -130,9 +130,13 @@ export function buildLexicalIndex(entries: Iterable<CatalogEntry>, tuning: Tunin
   return { size: docs.length, rank };
 }
 
-function buildPostings(texts: readonly FunctionText[], { fieldWeight, fieldB }: Tuning): Map<string, Posting> {
+function buildPostings(texts: readonly FunctionText[], { fieldWeight, fieldB, rarityWhereDescribed }: Tuning): Map<string, Posting> {
   const averages = FIELDS.map((_, f) => texts.reduce((sum, text) => sum + text.fields[f].length, 0) / Math.max(1, texts.length) || 1);
   const lists = new Map<string, { docs: number[]; weights: number[]; inName: number[] }>();
+  // rarity counted where a word says what a function is about: "account" in every parameter list
+  // (AccountSid) must not make it worthless in the one function named for accounts
+  const describedDf = new Map<string, number>();
+  for (const text of texts) for (const term of describingTerms(text)) describedDf.set(term, (describedDf.get(term) ?? 0) + 1);
   texts.forEach((text, doc) => {
     const pseudo = new Map<string, number>();
     text.fields.forEach((fieldTerms, f) => {
@@ -149,7 +153,7 @@ function buildPostings(texts: readonly FunctionText[], { fieldWeight, fieldB }: 
   });
   const postings = new Map<string, Posting>();
   for (const [term, list] of lists) {
-    const df = list.docs.length;
+    const df = rarityWhereDescribed ? (describedDf.get(term) ?? list.docs.length) : list.docs.length;
     postings.set(term, {
       docs: Int32Array.from(list.docs),
       weights: Float64Array.from(list.weights),

@@ -19,6 +19,8 @@ export interface Tuning {
   fuzzy: number;
   /** How much more a function that reads (or changes) counts for a question (or a command). */
   intent: number;
+  /** Rarity (IDF) counted in names, descriptions and keywords, not in parameters and answer fields. */
+  rarityWhereDescribed: boolean;
   /** How much covering the whole of a function's name adds. */
   nameCoverage: number;
 }
@@ -32,6 +34,7 @@ export const DEFAULT_TUNING: Tuning = {
   cooccurring: 0.5,
   fuzzy: 0.7,
   intent: 0.5,
+  rarityWhereDescribed: true,
   nameCoverage: 0.6,
 };
 
