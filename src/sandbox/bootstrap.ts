@@ -6,7 +6,7 @@ import ivm from 'isolated-vm';
 import type { BootstrapInputs } from './builder.js';
 import { encodeApiTree } from './api-tree.js';
 import { API_GLOBAL, RUNTIME_EXPORTS, type SandboxRuntimeOptions } from './protocol.js';
-import { RUNTIME_BUNDLE } from './runtime-bundle.js';
+import { RUNTIME_BUNDLE, RUNTIME_BUNDLE_NAME } from './runtime-bundle.js';
 
 /** Identifies the in-isolate runtime: a journal replays only on the runtime that recorded it. */
 export const RUNTIME_VERSION = createHash('sha1').update(RUNTIME_BUNDLE).digest('hex').slice(0, 12);
@@ -27,7 +27,7 @@ export class RuntimeBootstrap {
     this.source = `(function () { 'use strict';
 ${RUNTIME_BUNDLE}
 const tree = globalThis.${API_GLOBAL}; delete globalThis.${API_GLOBAL};
-return __atp_runtime.atpSandboxRuntime(tree, ${JSON.stringify(options)}); })()`;
+return ${RUNTIME_BUNDLE_NAME}.atpSandboxRuntime(tree, ${JSON.stringify(options)}); })()`;
     this.tree = new ivm.ExternalCopy(encodeApiTree(apiIds));
   }
 

@@ -1,6 +1,7 @@
 // Stacks shown to clients contain only frames of the user's code, at the user's own lines. Runtime frames,
 // isolated-vm's boundary and anything from the host are dropped.
 
+import { START_GLOBAL } from './protocol.js';
 import { AGENT_FILENAME } from './sandbox.js';
 import type { Transpiled } from './transpile.js';
 
@@ -16,7 +17,7 @@ export function userFrames(stack: string, code: Transpiled): UserFrame[] {
     if (!match) continue;
     const position = code.original(Number(match[3]), Number(match[4]));
     if (!position) continue;
-    const name = match[2] && !match[2].includes('<') && match[2] !== '__atp_start' ? match[2] : undefined;
+    const name = match[2] && !match[2].includes('<') && match[2] !== START_GLOBAL ? match[2] : undefined;
     frames.push({ fn: name, line: position.line, column: position.column });
   }
   return frames;

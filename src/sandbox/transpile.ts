@@ -4,9 +4,10 @@
 
 import { SourceMap } from 'node:module';
 import { transformSync, type OxcError, type TransformOptions } from 'oxc-transform';
+import { START_GLOBAL } from './protocol.js';
 
 /** The wrapper puts the user's first line on line 2 of what the transpiler sees. */
-const PREFIX = '__atp_start(async () => {\n';
+const PREFIX = `${START_GLOBAL}(async () => {\n`;
 const SUFFIX = '\n});\n';
 const CACHE_ENTRIES = 512;
 /** Code and output kept in the cache at most, roughly (characters of code and JavaScript). */
