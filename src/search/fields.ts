@@ -32,6 +32,14 @@ function memoTerms(text: string, memo: TermMemo): string[] {
   return known;
 }
 
+// names too repeat across a catalog (`owner`, `created_at`, `simple-user`); a separate key space from prose
+function memoNameStems(name: string, memo: TermMemo): string[] {
+  const key = `\u0000${name}`;
+  let known = memo.get(key);
+  if (known === undefined) memo.set(key, (known = nameStems(name)));
+  return known;
+}
+
 export function functionText(entry: CatalogEntry, memo: TermMemo = new Map()): FunctionText {
   const { tool, group } = entry;
   const nameTerms = new Set([...tool.path.flatMap(nameStems), ...nameStems(tool.sourceName)]);
@@ -39,7 +47,7 @@ export function functionText(entry: CatalogEntry, memo: TermMemo = new Map()): F
   const keywords = [group.name, ...(tool.annotations?.keywords ?? [])].flatMap((k) => terms(k));
   const [params, paramText] = paramTerms(tool.inputSchema, memo);
   return {
-    fields: [[...nameTerms], terms(summary), terms(body), keywords, params, paramText, outputTerms(tool.outputSchema)],
+    fields: [[...nameTerms], terms(summary), terms(body), keywords, params, paramText, outputTerms(tool.outputSchema, memo)],
     nameTerms,
     nameForms: nameForms(entry),
     deprecated: /\bdeprecated\b/i.test(tool.description ?? ''),
@@ -93,7 +101,7 @@ function paramTerms(schema: unknown, memo: TermMemo): [string[], string[]] {
   const names: string[] = [];
   const text: string[] = [];
   for (const [name, value] of Object.entries(properties).slice(0, MAX_PROPERTIES)) {
-    names.push(...nameStems(name));
+    names.push(...memoNameStems(name, memo));
     if (!isSchemaObject(value)) continue;
     if (typeof value.description === 'string') text.push(...memoTerms(value.description, memo));
     const values = value.enum;
@@ -105,7 +113,7 @@ function paramTerms(schema: unknown, memo: TermMemo): [string[], string[]] {
 
 // What a function answers with: the names of its types ("minimal-repository") and of its top-level fields,
 // the fields of a shared type it answers with included (read from the schema's $defs).
-function outputTerms(schema: unknown): string[] {
+function outputTerms(schema: unknown, memo: TermMemo): string[] {
   const out: string[] = [];
   const seen = new Set<unknown>();
   const defs = () => (isSchemaObject(schema) && isSchemaObject(schema.$defs) ? schema.$defs : undefined);
@@ -114,11 +122,11 @@ function outputTerms(schema: unknown): string[] {
     seen.add(node);
     if (typeof node.$ref === 'string') {
       const name = node.$ref.slice(node.$ref.lastIndexOf('/') + 1);
-      out.push(...nameStems(name));
+      out.push(...memoNameStems(name, memo));
       if (node.$ref.startsWith('#/$defs/')) visit(defs()?.[name], depth + 1);
       return;
     }
-    if (isSchemaObject(node.properties)) for (const key of Object.keys(node.properties).slice(0, MAX_PROPERTIES)) out.push(...nameStems(key));
+    if (isSchemaObject(node.properties)) for (const key of Object.keys(node.properties).slice(0, MAX_PROPERTIES)) out.push(...memoNameStems(key, memo));
     if (node.items) visit(node.items, depth + 1);
     for (const key of ['allOf', 'anyOf', 'oneOf']) {
       const list = node[key];
