@@ -27,6 +27,7 @@ const SPEC = {
   },
 };
 
+const SCRAPE_TOKEN = 'cancel-test-scrape-token-0001';
 let upstream;
 let atp;
 let dir;
@@ -58,8 +59,10 @@ before(async () => {
       { name: 'slow', type: 'openapi', spec, baseUrl: upstream.origin, retries: 0, timeout: 60_000 },
       { name: 'local', type: 'mcp', command: process.execPath, args: [path.join(ROOT, 'test/fixtures/mcp/stdio-server.js')], timeout: 60_000, lazy: false },
     ],
-    execution: { timeout: 60_000, maxTimeout: 60_000 },
+    // one execution at a time per client, so that a second one waits in the queue
+    execution: { timeout: 60_000, maxTimeout: 60_000, clientConcurrency: 1 },
     audit: { sinks: [{ type: 'file', path: './audit.jsonl' }] },
+    telemetry: { metrics: { prometheus: { token: SCRAPE_TOKEN } } },
   });
 });
 
@@ -189,7 +192,8 @@ test('a bad cancelOnDisconnect is a 400 naming the field', async () => {
 
 test('an MCP call in flight is cancelled at the MCP server when its execution is cancelled', async () => {
   const owner = await openSession(atp.url);
-  const run = async (code) => (await call(`${atp.url}/api/execute`, { method: 'POST', headers: owner.headers, body: { code } })).body;
+  const observer = await openSession(atp.url); // its pings do not wait behind the owner's execution
+  const run = async (code) => (await call(`${atp.url}/api/execute`, { method: 'POST', headers: observer.headers, body: { code } })).body;
   const before = await run('return await api.local.ping({})');
   assert.equal(before.status, 'completed', JSON.stringify(before.error));
   const sleeping = await stream(owner, `await api.local.sleep({ ms: 60000 }); return 'not reached';`);
@@ -197,4 +201,33 @@ test('an MCP call in flight is cancelled at the MCP server when its execution is
   const answer = await cancel(owner, sleeping.id);
   assert.equal(answer.body.status, 'cancelled');
   await until(async () => (await run('return await api.local.ping({})')).result.cancelled === before.result.cancelled + 1, 'the MCP server to hear the cancellation');
+});
+
+/** The executions waiting for a slot now, from /metrics. */
+async function queued() {
+  const text = await (await fetch(`${atp.url}/metrics`, { headers: { authorization: `Bearer ${SCRAPE_TOKEN}` } })).text();
+  const line = text.split('\n').find((entry) => entry.startsWith('atp_executions_queued'));
+  return line ? Number(line.split(' ').at(-1)) : NaN;
+}
+
+test('a stream dropped while its execution waits in the queue cancels it as soon as it runs', async () => {
+  const owner = await openSession(atp.url);
+  const first = await stream(owner, `await api.slow.hang({ tag: 'ahead' }); return 1;`);
+  await until(() => upstream.requests.get('ahead'), 'the first execution to hold the client\'s slot');
+  const body = JSON.stringify({ code: `await api.slow.hang({ tag: 'queued' }); return 2;` });
+  const waiting = httpRequest(`${atp.url}/api/execute/stream`, {
+    method: 'POST',
+    headers: { ...owner.headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+  });
+  waiting.on('error', () => undefined);
+  waiting.end(body);
+  await until(async () => (await queued()) === 1, 'the second execution to wait in the queue');
+  waiting.destroy(); // the client goes away before its execution ran
+  assert.equal((await cancel(owner, first.id)).body.status, 'cancelled'); // frees the slot: the queued one runs
+  const started = (event) => event.event === 'execution.start' && event.clientId === owner.clientId && event.executionId !== first.id;
+  const secondId = (await until(() => audit().find(started), 'the queued execution to start')).executionId;
+  const ended = await until(() => audit().find((event) => event.event === 'execution.end' && event.executionId === secondId), 'its end');
+  assert.equal(ended.status, 'cancelled');
+  assert.match(ended.error.message, /client closed the event stream/);
+  if (upstream.requests.get('queued')) await until(() => upstream.requests.get('queued').closed, 'its upstream call, if it began, to be closed');
 });

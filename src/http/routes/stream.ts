@@ -75,7 +75,8 @@ function dropWatch(ctx: Context, deps: AppDeps, clientId: string): { started(id:
   return {
     started(executionId) {
       id = executionId;
-      cancel();
+      // dropped while it waited in the queue: cancelled once the executor holds it as running (after this call)
+      if (dropped) setImmediate(cancel);
     },
     ended() {
       ended = true;
