@@ -33,6 +33,11 @@ export interface Tool {
   /** The name in its source (operationId, MCP tool name), kept for descriptions, explore and audit. */
   sourceName: string;
   description: string;
+  /**
+   * What the source says of it beyond `description` (an OpenAPI operation's whole description, its tags'
+   * descriptions), for search to read; never shown in declarations, which keep to the short description.
+   */
+  details?: string;
   inputSchema: JsonSchema;
   outputSchema?: JsonSchema;
   /** True when outputSchema was learned from observed results rather than declared. */
@@ -82,11 +87,16 @@ export interface OAuthProvider {
   authorizationUrl: string;
   tokenUrl: string;
   revocationUrl?: string;
-  clientId: string;
+  /** Absent when the client registers itself (registrationUrl). */
+  clientId?: string;
   clientSecret?: string;
   scopes: string[];
   audience?: string;
   pkce: boolean;
+  /** RFC 8707 resource indicator sent with the sign-in and every grant (remote MCP servers: the server's URL). */
+  resource?: string;
+  /** RFC 7591 endpoint: with no clientId configured, a client is registered here for each redirect URI. */
+  registrationUrl?: string;
 }
 
 /** Keeps each user's tokens per group (src/oauth); a loader registers its group's provider and asks for tokens per call. */
@@ -102,6 +112,8 @@ export interface GroupCredentials {
   accessToken(clientId: string | undefined, signal: AbortSignal): Promise<string>;
   /** The upstream refused the token: the next accessToken refreshes it; true when that is worth a retry. */
   invalidate(clientId: string | undefined): boolean;
+  /** Calls listener after a user of this group signs in, with that user's token (MCP groups list their tools with it). */
+  onSignIn?(listener: (token: (signal: AbortSignal) => Promise<string>) => void): void;
 }
 
 export interface Loader<C extends ApiGroupConfig = ApiGroupConfig> {

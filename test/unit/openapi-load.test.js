@@ -117,6 +117,32 @@ test('include and exclude by tag, operationId glob, method and path glob', async
     'filters never rename what remains');
 });
 
+test('details for search: the whole description and the tags\' descriptions as plain text; the description stays short', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'atp-openapi-details-'));
+  try {
+    const spec = path.join(dir, 'spec.json');
+    await writeFile(spec, JSON.stringify({
+      openapi: '3.0.3', info: { title: 't', version: '1' }, servers: [{ url: 'http://127.0.0.1:1' }],
+      tags: [{ name: 'stars', description: 'People who **bookmarked** a repository.' }, { name: 'plain' }],
+      paths: {
+        '/stargazers': { get: { operationId: 'stargazers/list', tags: ['stars'], summary: 'List stargazers',
+          description: 'Lists the people that have [starred](https://docs.example/stars) the repository.\n\nUse `per_page` to page.' } },
+        '/ping': { get: { operationId: 'ping', tags: ['plain'], summary: 'Ping' } },
+        '/same': { get: { operationId: 'same', description: 'Only a description' } },
+      },
+    }));
+    const loaded = await load(spec);
+    const [stargazers, ping, same] = loaded.tools;
+    assert.equal(stargazers.description, 'List stargazers');
+    assert.equal(stargazers.details, 'Lists the people that have starred the repository. Use per page to page.\n\nPeople who bookmarked a repository.');
+    assert.equal(ping.details, undefined, 'nothing beyond the summary');
+    assert.equal(same.description, 'Only a description');
+    assert.equal(same.details, undefined, 'a description already shown whole is not repeated');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('the model is cached under the spec hash, and a changed spec is read again', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'atp-openapi-cache-'));
   try {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { ApiModel } from './model.js';
 
 /** Bumped whenever the model's shape or the way it is derived changes, so old entries are never read. */
-const MODEL_FORMAT = 6;
+const MODEL_FORMAT = 7;
 
 /** $ATP_CACHE_DIR, else $XDG_CACHE_HOME/atp, else a per-user folder in the system's temporary folder. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -43,6 +43,8 @@ export interface OperationModel {
   route: string;
   servers?: ServerModel[];
   description: string;
+  /** The whole description and the tags' descriptions, as plain text, when they say more than `description`. */
+  details?: string;
   tags: string[];
   deprecated?: boolean;
   parameters: ParameterModel[];

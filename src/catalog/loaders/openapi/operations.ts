@@ -5,12 +5,13 @@ import { uniqueName } from '../../naming.js';
 import { buildBody, outputSchema } from './media.js';
 import { HTTP_METHODS, type ApiModel, type OAuthFlowModel, type OperationModel, type ParameterModel, type ServerModel } from './model.js';
 import { assignOperationPaths } from './naming.js';
-import { SchemaConverter, escapePointer, isObject, oneLine, refsIn, type Schema } from './schemas.js';
+import { SchemaConverter, escapePointer, isObject, oneLine, plainText, refsIn, type Schema } from './schemas.js';
 
 type Obj = Record<string, unknown>;
 
 export function buildApiModel(document: Obj, dialect: '2.0' | '3.0' | '3.1'): ApiModel {
   const converter = new SchemaConverter(document, dialect);
+  const tagTexts = tagDescriptions(document.tags);
   const found: Omit<OperationModel, 'path'>[] = [];
   const paths = isObject(document.paths) ? document.paths : {};
   for (const [route, rawItem] of Object.entries(paths)) {
@@ -20,7 +21,11 @@ export function buildApiModel(document: Obj, dialect: '2.0' | '3.0' | '3.1'): Ap
     for (const method of HTTP_METHODS) {
       const operation = item[method];
       if (!isObject(operation)) continue;
-      found.push(buildOperation(converter, route, method, item, operation, `${itemAt}/${method}`));
+      const built = buildOperation(converter, route, method, item, operation, `${itemAt}/${method}`);
+      const details = [plainText(operation.description), ...built.tags.map((tag) => tagTexts.get(tag))]
+        .filter((text): text is string => text !== undefined && text !== built.description);
+      if (details.length > 0) built.details = details.join('\n\n');
+      found.push(built);
     }
   }
   const names = assignOperationPaths(found.map((op) => ({ operationId: op.operationId, method: op.method, path: op.route })));
@@ -34,6 +39,17 @@ export function buildApiModel(document: Obj, dialect: '2.0' | '3.0' | '3.1'): Ap
     defs: converter.defs,
     operations: found.map((op, i) => ({ path: names[i], ...op })),
   };
+}
+
+/** Each tag's description (the document's `tags`), as plain text. */
+function tagDescriptions(tags: unknown): Map<string, string> {
+  const texts = new Map<string, string>();
+  if (!Array.isArray(tags)) return texts;
+  for (const tag of tags) {
+    const text = isObject(tag) && typeof tag.name === 'string' ? plainText(tag.description, 500) : undefined;
+    if (text) texts.set((tag as Obj).name as string, text);
+  }
+  return texts;
 }
 
 function buildOperation(converter: SchemaConverter, route: string, method: string, item: Obj, operation: Obj, at: string): Omit<OperationModel, 'path'> {

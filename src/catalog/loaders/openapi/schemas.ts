@@ -43,6 +43,16 @@ export function oneLine(text: unknown, max = MAX_DESCRIPTION): string | undefine
   return summarize(line, max);
 }
 
+/** A description as plain text for search: Markdown links and code marks dropped, whitespace folded, capped. */
+export function plainText(text: unknown, max = MAX_DETAILS): string | undefined {
+  if (typeof text !== 'string') return undefined;
+  const plain = text.slice(0, 2 * max).replace(/\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/[`*_#>]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return plain ? plain.slice(0, max) : undefined;
+}
+
+/** Longer texts say little more to a search than their first 2,000 characters, and cost memory per function. */
+const MAX_DETAILS = 2000;
+
 export function escapePointer(segment: string): string {
   if (!segment.includes('~') && !segment.includes('/')) return segment; // nearly always: skip the regexes
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');

@@ -32,6 +32,7 @@ function createTool(operation: OperationModel, defs: DefsIndex, options: ToolFac
     path: operation.path,
     sourceName: operation.sourceName,
     description: operation.description,
+    ...(operation.details !== undefined && { details: operation.details }),
     inputSchema,
     annotations: {
       readOnly: READ_ONLY.has(operation.method),
