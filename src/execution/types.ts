@@ -76,7 +76,7 @@ export interface ExecuteRequest {
   allowLLMCalls?: boolean;
   /** A call to a group whose person has not signed in: fails with AUTHORIZATION_REQUIRED (default), or pauses for an approval. */
   authorization?: 'fail' | 'pause';
-  /** Called once the execution is admitted and about to run, with its id (the stream's X-ATP-Execution-Id), so it can be cancelled. */
+  /** Called with its id once the execution is admitted and held as running (the stream's X-ATP-Execution-Id): a cancel from within the call reaches it. */
   onStart?(executionId: string): void;
   /** Streamed to /api/execute/stream while the execution runs on this instance. */
   onProgress?(event: ProgressEvent): void;

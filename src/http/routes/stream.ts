@@ -75,8 +75,7 @@ function dropWatch(ctx: Context, deps: AppDeps, clientId: string): { started(id:
   return {
     started(executionId) {
       id = executionId;
-      // dropped while it waited in the queue: cancelled once the executor holds it as running (after this call)
-      if (dropped) setImmediate(cancel);
+      cancel(); // dropped while it waited in the queue: cancelled as it starts
     },
     ended() {
       ended = true;
