@@ -11,7 +11,7 @@ const gc = () => {
 };
 const mb = (bytes) => (bytes / 2 ** 20).toFixed(1);
 const { catalog } = await loadGithubCatalog();
-const questions = ['who can see this repository', 'get rid of an old branch', 'invite somebody to the organisation', 'sned a message'];
+const questions = ['who can see this folder', 'do away with an old draft', 'invite somebody to the workspace', 'semd a note'];
 
 gc();
 const before = process.memoryUsage();

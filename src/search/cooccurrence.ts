@@ -1,5 +1,5 @@
-// Words a catalog uses together, learned from its own text: in GitHub's API "team" keeps company with
-// "membership", in a shop's with "cart" and "line item". A query word then also finds, weighted lower, the
+// Words a catalog uses together, learned from its own text: in a calendar API "event" keeps company with
+// "attendee", in a shipping one "parcel" with "label". A query word then also finds, weighted lower, the
 // functions that say its usual companions without saying it. Learned per word on first use, not up front.
 
 /** Fields whose words say what a function is about (name, summary, keywords, parameter names), by index. */

@@ -133,8 +133,8 @@ export function buildLexicalIndex(entries: Iterable<CatalogEntry>, tuning: Tunin
 function buildPostings(texts: readonly FunctionText[], { fieldWeight, fieldB, rarityWhereDescribed }: Tuning): Map<string, Posting> {
   const averages = FIELDS.map((_, f) => texts.reduce((sum, text) => sum + text.fields[f].length, 0) / Math.max(1, texts.length) || 1);
   const lists = new Map<string, { docs: number[]; weights: number[]; inName: number[] }>();
-  // rarity counted where a word says what a function is about: "account" in every parameter list
-  // (AccountSid) must not make it worthless in the one function named for accounts
+  // rarity counted where a word says what a function is about: "owner" in every parameter list must
+  // not make it worthless in the one function named for owners
   const describedDf = new Map<string, number>();
   for (const text of texts) for (const term of describingTerms(text)) describedDf.set(term, (describedDf.get(term) ?? 0) + 1);
   texts.forEach((text, doc) => {

@@ -65,8 +65,8 @@ export function analyzeQuery(query: string, vocab: Vocabulary, tuning: Tuning = 
 }
 
 /**
- * Two or three words that mean one thing: a compound the catalog writes as one word ("log in" -> login,
- * "check out" -> checkout) or a phrase WordNet knows ("get rid of", "give back"), with what it may match.
+ * Two or three words that mean one thing: a compound the catalog writes as one word ("sign up" -> signup,
+ * "back up" -> backup) or a phrase WordNet knows ("do away with", "pay back"), with what it may match.
  */
 function phraseAt(words: readonly string[], i: number, vocab: Vocabulary, tuning: Tuning): { text: string; own: string; variants: Map<string, number> } | undefined {
   for (const length of [3, 2]) {
@@ -76,7 +76,7 @@ function phraseAt(words: readonly string[], i: number, vocab: Vocabulary, tuning
     if (vocab.has(joined)) return { text: parts.join(' '), own: joined, variants: new Map([[joined, 1]]) };
     const variants = new Map<string, number>();
     for (const related of relatedWords(parts.join('_'))) {
-      // a phrase stands for one act, which APIs name with their own verbs ("get rid of" -> remove -> delete)
+      // a phrase stands for one act, which APIs name with their own verbs (a relation, then its API synonyms)
       for (const [term, sibling] of synonymsOf(stem(related.word))) {
         if (vocab.has(term)) variants.set(term, Math.max(variants.get(term) ?? 0, related.weight * sibling * tuning.related));
       }

