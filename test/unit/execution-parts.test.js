@@ -9,6 +9,9 @@ import { ReplayVerifier } from '../../dist/execution/replay.js';
 import { HostCalls } from '../../dist/execution/host-calls.js';
 import { argsHash } from '../../dist/execution/journal.js';
 import { OK, ERR, TIMER, OK_UNDEFINED } from '../../dist/sandbox/index.js';
+import { verdictOf, signInRequest } from '../../dist/execution/approvals.js';
+import { ExecutionOutput } from '../../dist/execution/output.js';
+import { createLogger } from '../../dist/logging/index.js';
 
 test('posts decode into the typed union; wrong shapes are malformed, unknown ones ignored', () => {
   assert.deepEqual(decodePost('call', 3, 'api', 'demo.add', '{"a":1}'), { type: 'call', id: 3, op: 'api', name: 'demo.add', json: '{"a":1}' });
@@ -136,8 +139,7 @@ test('host calls: bounded in number, settled once, and all aborted together with
   assert.equal(calls.size, 0);
 });
 
-test('approvals: an approved answer runs the call; a refusal or a missing sign-in is the error the code gets', async () => {
-  const { verdictOf, signInRequest } = await import('../../dist/execution/approvals.js');
+test('approvals: an approved answer runs the call; a refusal or a missing sign-in is the error the code gets', () => {
   const gate = { fn: 'github.issues.create', input: {} };
   assert.deepEqual(verdictOf(gate, { approved: true }), { approved: true });
   assert.deepEqual(verdictOf(gate, { approved: false, response: 'not today' }), {
@@ -152,9 +154,7 @@ test('approvals: an approved answer runs the call; a refusal or a missing sign-i
   assert.match(request.payload.message, /^Sign in to github so that api\.github\.issues\.create can act as you: open http:\/\/127\.0\.0\.1\/sign-in/);
 });
 
-test('output: entries from the code are bounded; a listener that throws is logged, not raised', async () => {
-  const { ExecutionOutput } = await import('../../dist/execution/output.js');
-  const { createLogger } = await import('../../dist/logging/index.js');
+test('output: entries from the code are bounded; a listener that throws is logged, not raised', () => {
   const lines = [];
   const logger = createLogger({ level: 'warn', format: 'json', write: (line) => lines.push(JSON.parse(line)) });
   const logs = [];

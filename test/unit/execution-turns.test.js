@@ -8,6 +8,7 @@ import { IsolatePool, transpile } from '../../dist/sandbox/index.js';
 import { EventLoopTurns, ThreadTurns } from '../../dist/execution/turns.js';
 import { createLogger } from '../../dist/logging/index.js';
 import { OK } from '../../dist/sandbox/index.js';
+import { giveBack } from '../../dist/execution/give-back.js';
 
 const runtime = { maxInFlight: 4, maxPendingCallbacks: 4, maxTimers: 10, maxLogChars: 1000, maxClockReadings: 100 };
 const MEMORY = 64 * 1024 * 1024;
@@ -114,7 +115,6 @@ test('on the threads: the first turn is awaited, deliveries are sent without wai
 });
 
 test('giving the sandbox back: an idle one answers with its heap at once; one still running answers without it, and is freed', async () => {
-  const { giveBack } = await import('../../dist/execution/give-back.js');
   const released = [];
   const source = { reusesIsolates: false, release: (sandbox, heap, retire) => released.push({ heap, retire }) };
 
