@@ -18,7 +18,7 @@ type PartOfSpeech = 'noun' | 'verb' | 'adj';
 const PARTS: readonly PartOfSpeech[] = ['verb', 'noun', 'adj'];
 
 /** Senses read per part of speech: past the first few, senses are rare and their synonyms mislead. */
-const MAX_SENSES = 3;
+const MAX_SENSES = 2;
 /** Each further sense counts this much less than the one before. */
 const SENSE_DECAY = 0.6;
 const DERIVED_WEIGHT = 0.8;
