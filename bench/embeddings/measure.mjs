@@ -4,6 +4,8 @@
 // query the endpoint has not embedded before (the index caches query vectors, so the harness's warm p50 hides it).
 // The catalog is embedded once per run and shared by both halves and both rankings.
 // Usage: node bench/embeddings/measure.mjs --embeddings URL MODEL [--half tune|test|both] [--catalog name] [--dist DIR] [--json]
+//          [--without-ids]   a diagnostic, tuning half only: send each function's text without its leading id
+//                            ("github.issues.listForRepo: ..."), to tell the model's weakness from the text's
 // The test half is read for its totals alone, as in bench/search-eval.js.
 
 const { loadEvalSets, loadEvalCatalog, score } = await import('../search-eval.js');
@@ -23,8 +25,10 @@ function percentile(values, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 }
 
+const ID_PREFIX = /^[A-Za-z0-9_]+\.[A-Za-z0-9_.]+: /;
+
 /** The endpoint behind a text -> vector memo, so the second ranking reuses what the first embedded. */
-function memoised(inner) {
+function memoised(inner, withoutIds = false) {
   const vectors = new Map();
   return {
     requests: 0,
@@ -32,7 +36,7 @@ function memoised(inner) {
       const missing = [...new Set(texts.filter((text) => !vectors.has(text)))];
       if (missing.length) {
         this.requests++;
-        const got = await inner.embed(missing, signal);
+        const got = await inner.embed(withoutIds ? missing.map((text) => text.replace(ID_PREFIX, '')) : missing, signal);
         missing.forEach((text, i) => vectors.set(text, got[i]));
       }
       return texts.map((text) => vectors.get(text));
@@ -40,9 +44,9 @@ function memoised(inner) {
   };
 }
 
-async function measureSet(set, halves, endpoint) {
+async function measureSet(set, halves, endpoint, withoutIds) {
   const { catalog, idOf } = await loadEvalCatalog(set);
-  const embedder = memoised(endpoint);
+  const embedder = memoised(endpoint, withoutIds);
   const index = createSearchIndex(catalog, { embedder });
   index.search('warm up the lexical index');
   let started = performance.now();
@@ -93,14 +97,16 @@ async function main() {
   const half = option('--half') ?? 'both';
   if (!['tune', 'test', 'both'].includes(half)) throw new Error('--half is tune, test or both');
   const halves = half === 'both' ? ['tune', 'test'] : [half];
+  const withoutIds = process.argv.includes('--without-ids');
+  if (withoutIds && halves.includes('test')) throw new Error('--without-ids is a diagnostic for the tuning half: add --half tune');
   const sets = loadEvalSets(option('--catalog'));
   const rows = [];
-  for (const set of sets) rows.push(...(await measureSet(set, halves, endpoint)));
+  for (const set of sets) rows.push(...(await measureSet(set, halves, endpoint, withoutIds)));
   if (process.argv.includes('--json')) {
     console.log(JSON.stringify({ model: process.argv[at + 2], rows }, null, 2));
     return;
   }
-  console.log(`model ${process.argv[at + 2]}; MRR cut at ${DEPTH}; MRR / hit@1 / hit@5; Node ${process.version}`);
+  console.log(`model ${process.argv[at + 2]}${withoutIds ? ', function texts without their ids' : ''}; MRR cut at ${DEPTH}; MRR / hit@1 / hit@5; Node ${process.version}`);
   console.log('catalog   half  fns   qs  lexical            embeddings alone   fused (RRF)        embed catalog  p50 lexical  p50 fused (new query)  p50 endpoint 1 query');
   const fmt = (s) => [s.mrr, s.hit1, s.hit5].map((v) => v.toFixed(3)).join(' ').padEnd(19);
   for (const r of rows) {
