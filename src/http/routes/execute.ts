@@ -22,14 +22,20 @@ export function executeRoute(deps: AppDeps): Route {
 
 /** Everything an execution needs from the request, checked before anything runs. */
 export async function executeRequest(ctx: Context, deps: AppDeps): Promise<ExecuteRequest> {
+  return (await readExecuteRequest(ctx, deps)).request;
+}
+
+/** The request, and the `config` it came with (the stream reads options of its own there). */
+export async function readExecuteRequest(ctx: Context, deps: AppDeps): Promise<{ request: ExecuteRequest; config: unknown }> {
   refuseWhileDraining(deps);
   const session = await requireSession(ctx, deps.sessions);
   const body = await readJsonObject(ctx, deps.config.server.bodyLimit);
   if (typeof body.code !== 'string') throw badField('code', 'a string of TypeScript or JavaScript');
   if (body.code.trim() === '') throw badField('code', 'non-empty');
   // the reference server accepts `options` for `config`; so do we
-  const settings = parseExecutionConfig(body.config ?? body.options, deps.config.execution, session);
-  return { code: body.code, clientId: session.clientId, clientTools: session.tools, ...settings };
+  const config = body.config ?? body.options;
+  const settings = parseExecutionConfig(config, deps.config.execution, session);
+  return { request: { code: body.code, clientId: session.clientId, clientTools: session.tools, ...settings }, config };
 }
 
 export function refuseWhileDraining(deps: AppDeps): void {
