@@ -23,14 +23,15 @@ export function badField(field: string, expected: string): HttpError {
 }
 
 /**
- * An error that carries its HTTP meaning (koa's convention, as HttpError and the execution errors do): `status`
- * 400-599, and `expose` true when its message is meant for the client.
+ * An error that carries its HTTP meaning (koa's convention, as the execution errors do): `status` 400-599, and
+ * `expose`, true when its message is meant for the client. Both must be there: a library's error that merely
+ * has a `status` (an upstream's, say) is no answer to this request.
  */
-interface Meaningful { status: number; expose?: boolean; headers?: Record<string, string>; message: string }
+interface Meaningful { status: number; expose: boolean; headers?: Record<string, string>; message: string }
 
 function meaningful(error: unknown): error is Meaningful {
-  const { status } = (error ?? {}) as { status?: unknown };
-  return error instanceof Error && typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599;
+  const { status, expose } = (error ?? {}) as { status?: unknown; expose?: unknown };
+  return error instanceof Error && typeof expose === 'boolean' && typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599;
 }
 
 function statusOf(error: unknown): { status: number; message: string; headers?: Record<string, string>; logged: boolean } {
@@ -40,7 +41,7 @@ function statusOf(error: unknown): { status: number; message: string; headers?: 
   // the store's message names its host: log it, tell the client only what to do
   if (error instanceof StoreError) return { status: 503, message: 'the state store is unavailable; retry shortly', logged: true };
   if (meaningful(error)) {
-    if (error.expose === true) return { status: error.status, message: error.message, ...(error.headers && { headers: error.headers }), logged: false };
+    if (error.expose) return { status: error.status, message: error.message, ...(error.headers && { headers: error.headers }), logged: false };
     return { status: error.status, message: error.status >= 500 ? 'internal server error' : 'the request failed', logged: true };
   }
   return { status: 500, message: 'internal server error', logged: true };
