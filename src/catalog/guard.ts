@@ -72,6 +72,7 @@ export async function guardGroup(inner: ToolGroup, options: GuardOptions): Promi
       path: tool.path,
       sourceName: tool.sourceName,
       description: tool.description,
+      ...(tool.details !== undefined && { details: tool.details }),
       inputSchema: tool.inputSchema,
       outputSchema: tool.outputSchema ?? learner?.schema,
       // inferred only once something was learned: until then the output type is simply unknown

@@ -43,11 +43,12 @@ function memoNameStems(name: string, memo: TermMemo): string[] {
 export function functionText(entry: CatalogEntry, memo: TermMemo = new Map()): FunctionText {
   const { tool, group } = entry;
   const nameTerms = new Set([...tool.path.flatMap(nameStems), ...nameStems(tool.sourceName)]);
+  // the description's first sentence is the summary; the rest and the source's details (whole description) the body
   const [summary, body] = splitDescription(tool.description ?? '');
   const keywords = [group.name, ...(tool.annotations?.keywords ?? [])].flatMap((k) => terms(k));
   const [params, paramText] = paramTerms(tool.inputSchema, memo);
   return {
-    fields: [[...nameTerms], terms(summary), terms(body), keywords, params, paramText, outputTerms(tool.outputSchema, memo)],
+    fields: [[...nameTerms], terms(summary), terms(tool.details ? `${body} ${tool.details}` : body), keywords, params, paramText, outputTerms(tool.outputSchema, memo)],
     nameTerms,
     nameForms: nameForms(entry),
     deprecated: /\bdeprecated\b/i.test(tool.description ?? ''),

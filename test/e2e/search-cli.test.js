@@ -59,7 +59,7 @@ const embeddings = createServer((req, res) => {
     const parsed = JSON.parse(body);
     embeddingRequests.push({ authorization: req.headers.authorization, model: parsed.model, count: parsed.input.length });
     // two concepts: vehicles, and everything else
-    const vector = (text) => (/\b(car|automobile|vehicle)\b/i.test(text) ? [1, 0] : [0, 1]);
+    const vector = (text) => (/\b(car|automobile|vehicle|voiture)\b/i.test(text) ? [1, 0] : [0, 1]);
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: parsed.input.map((text, index) => ({ index, embedding: vector(text) })) }));
   });
 });
@@ -159,11 +159,11 @@ test('a group that fails to load exits 1 naming the group', async () => {
 test('with search.embeddings configured, results fuse semantic similarity; --no-embeddings stays lexical', async () => {
   embeddingRequests.length = 0;
   const env = { FAKE_EMBED_KEY: 'sk-cli-test' };
-  const semantic = JSON.parse((await atp(['search', '--json', '-c', 'semantic.yaml', 'automobile'], { cwd: dir, env })).stdout);
-  assert.equal(semantic[0].id, 'shop.rentCar', 'no word of "automobile" is in the catalog; the embedding finds the car');
+  const semantic = JSON.parse((await atp(['search', '--json', '-c', 'semantic.yaml', 'voiture'], { cwd: dir, env })).stdout);
+  assert.equal(semantic[0].id, 'shop.rentCar', 'no word of "voiture" is in the catalog; the embedding finds the car');
   assert.ok(embeddingRequests.length >= 2 && embeddingRequests.every((r) => r.authorization === 'Bearer sk-cli-test' && r.model === 'fake-embed'));
   embeddingRequests.length = 0;
-  const lexical = JSON.parse((await atp(['search', '--json', '--no-embeddings', '-c', 'semantic.yaml', 'automobile'], { cwd: dir, env })).stdout);
+  const lexical = JSON.parse((await atp(['search', '--json', '--no-embeddings', '-c', 'semantic.yaml', 'voiture'], { cwd: dir, env })).stdout);
   assert.deepEqual(lexical, []);
   assert.equal(embeddingRequests.length, 0);
 });

@@ -24,7 +24,7 @@ const embeddings = createServer((req, res) => {
     const { input } = JSON.parse(body);
     embeddingInputs.push(...input);
     // vehicles on one axis, everything else on the other: a stand-in for a model that knows synonyms
-    const vector = (text) => (/\b(car|automobile|vehicle)\b/i.test(text) ? [1, 0] : [0, 1]);
+    const vector = (text) => (/\b(car|automobile|vehicle|voiture)\b/i.test(text) ? [1, 0] : [0, 1]);
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: input.map((text, index) => ({ index, embedding: vector(text) })) }));
   });
 });
@@ -78,9 +78,9 @@ test('apiGroups and maxResults are honoured', async () => {
 });
 
 test('embeddings configured in atp.yaml reach search: a word no function uses still finds the car', async () => {
-  const lexical = await client.searchAPI('automobile', { useEmbeddings: false });
+  const lexical = await client.searchAPI('voiture', { useEmbeddings: false });
   assert.ok(!lexical.some((r) => r.functionName === 'rentCar'));
-  const fused = await client.searchAPI('automobile', { maxResults: 5 });
+  const fused = await client.searchAPI('voiture', { maxResults: 5 });
   assert.equal(fused[0].functionName, 'rentCar');
   assert.equal(fused[0].apiGroup, 'fleet');
   assert.ok(embeddingInputs.some((text) => text.startsWith('github.pulls.create:')), 'the catalog was embedded');
