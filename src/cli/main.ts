@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   definitions: () => import('./definitions.js').then((m) => m.registerDefinitions),
   login: () => import('./login.js').then((m) => m.registerLogin),
   logout: () => import('./logout.js').then((m) => m.registerLogout),
+  mcp: () => import('./mcp.js').then((m) => m.registerMcp),
 };
 const OPTIONS_WITH_VALUE = new Set(['-c', '--config', '--log-level']);
 

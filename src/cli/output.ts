@@ -69,14 +69,14 @@ export async function loadCatalogOrReport(config: Config, scopes: readonly strin
     return reportFailure(global, EXIT.usage, `no API group named ${unknown.join(', ')}; ${hint}`);
   }
   // loaded here, not at the top: commands that never load groups should not pay for the loaders
-  const [{ loadCatalog }, { createLogger }, { secretsOf }] = await Promise.all([import('../server/catalog.js'), import('../logging/index.js'), import('../secrets/index.js')]);
+  const [{ openTools }, { createLogger }, { secretsOf }] = await Promise.all([import('../server/index.js'), import('../logging/index.js'), import('../secrets/index.js')]);
   // group loaders log their progress at info: a command printing results keeps stderr for warnings
   const { secrets } = secretsOf(config);
   const logger = createLogger({ level: global.logLevel ?? 'warn', format: config.logging.format, secrets });
   const selected = groups.length > 0 ? config.apis.filter((api) => groups.includes(api.name)) : config.apis;
   let catalog: Catalog;
   try {
-    ({ catalog } = await loadCatalog({ ...config, apis: selected }, logger, undefined, secrets));
+    ({ catalog } = await openTools({ ...config, apis: selected }, { logger, secrets, checkPatterns: false }));
   } catch (error) {
     if (global.debug) process.stderr.write(`${secrets.mask(String((error as Error).stack))}\n`);
     return reportFailure(global, EXIT.failure, secrets.mask((error as Error).message));

@@ -85,7 +85,7 @@ function checkMcp(group: Raw, at: ConfigPath, dir: string, report: Report): void
       'give command (and args) to spawn a local server, or url for a remote one; not both');
     return;
   }
-  const only = hasCommand ? ['headers'] : ['args', 'env', 'cwd'];
+  const only = hasCommand ? ['headers', 'auth'] : ['args', 'env', 'cwd'];
   for (const key of only) {
     if (key in group) report([...at, key], `"${key}" applies only to ${hasCommand ? 'remote (url)' : 'spawned (command)'} MCP servers`, `remove ${key}`, true);
   }

@@ -40,11 +40,15 @@ export interface ServerConfig {
   /** true allows any origin. */
   cors: boolean | { origins: string[]; credentials: boolean; maxAge?: number };
   bodyLimit: number;
+  /** MCP over streamable HTTP at /mcp (code mode for MCP clients), behind auth.apiKeys. */
+  mcp: boolean;
 }
 
 export interface AuthConfig {
   apiKeys?: string[];
   jwtSecret?: string;
+  /** Enables POST /admin/reload for callers presenting it; off when absent. */
+  adminKey?: string;
   tokenTTL: number;
   tokenRotation: number;
 }
@@ -109,6 +113,8 @@ interface GroupBase {
   concurrency: number;
   /** Of `concurrency`, calls of one client in flight (default three quarters of it, at least 1). */
   clientConcurrency: number;
+  /** When it fails to load, the server starts without it and retries in the background (atp serve). */
+  optional?: boolean;
 }
 
 export interface OperationFilter {
@@ -139,7 +145,23 @@ export interface McpGroupConfig extends GroupBase {
   cwd?: string;
   url?: string;
   headers?: Record<string, string>;
+  /** A remote server that implements MCP's authorization: each user signs in, and their calls carry their token. */
+  auth?: McpAuthConfig;
   lazy: boolean;
+}
+
+/**
+ * OAuth 2.0 for a remote MCP server: its authorization server is discovered (RFC 9728, RFC 8414); the rest
+ * overrides what discovery finds. Without clientId, atp registers itself (RFC 7591) where the server allows it.
+ */
+export interface McpAuthConfig {
+  type: 'oauth2';
+  clientId?: string;
+  clientSecret?: string;
+  scopes?: string[];
+  authorizationUrl?: string;
+  tokenUrl?: string;
+  revocationUrl?: string;
 }
 
 export interface ModuleGroupConfig extends GroupBase {
@@ -205,7 +227,15 @@ export interface PolicyRuleConfig {
 
 export type AuditSinkConfig =
   | { type: 'stdout' }
-  | { type: 'file'; path: string }
+  | {
+    type: 'file'; path: string;
+    /** Bytes: the file is rotated before a line would take it past this size. */
+    maxSize?: number;
+    /** Rotated files kept, the newest; all when absent. */
+    maxFiles?: number;
+    /** Rotate when the UTC day changes (default true). */
+    daily?: boolean;
+  }
   | { type: 'http'; url: string; headers?: Record<string, string> };
 
 export interface AuditConfig {
@@ -213,6 +243,10 @@ export interface AuditConfig {
   includeInputs: boolean;
   includeResults: boolean;
   redact?: string[];
+  /** What happens to executions while an event cannot be written: refused (reject) or not (continue). */
+  onFailure: 'reject' | 'continue';
+  /** Names this instance in every event (default <hostname>:<pid>). */
+  instanceId?: string;
 }
 
 export interface TelemetryConfig {

@@ -1,7 +1,6 @@
 // The Executor the HTTP layer and `atp exec` use: admission (fair between clients), new executions, and resumes
 // that continue in place when the isolate is live here, or by replay from the shared state store otherwise.
 
-import { randomFillSync } from 'node:crypto';
 import os from 'node:os';
 import type Keyv from 'keyv';
 import type { Audit, AuditSubject } from '../audit/index.js';
@@ -17,10 +16,12 @@ import { Admission, type Refusal } from './admission.js';
 import { matchAnswer } from './answers.js';
 import { DEFAULT_INLINE_TURNS, Execution, type ExecutionDeps, type Hooks, type InlineTurns } from './execution.js';
 import { LivePaused } from './live.js';
-import { internalOutcome, notReplayableOutcome, otherTimeZoneOutcome, type Outcome } from './outcome.js';
+import { cancelledError, closingOutcome, internalOutcome, notReplayableOutcome, otherTimeZoneOutcome, standalone, type Outcome } from './outcome.js';
+import { ID_PATTERN, newIdentity } from './identity.js';
 import { ExecutionStateStore, type ExecutionSpec, type PauseHeader } from './state-store.js';
 import {
-  ExecutionNotFoundError, ResumeConflictError, type ExecuteRequest, type ExecutionResult, type Executor, type ResumeAnswer,
+  CancelConflictError, ExecutionCancelledError, ExecutionNotFoundError, ResumeConflictError,
+  type CancelReason, type ExecuteRequest, type ExecutionResult, type Executor, type ResumeAnswer,
 } from './types.js';
 
 export interface ExecutorOptions {
@@ -67,7 +68,6 @@ export interface EngineExecutor extends Executor {
   isolatesOf(clientId: string): ClientIsolateInfo[];
 }
 
-const ID_PATTERN = /^exe_[A-Za-z0-9_-]{24}$/;
 const CLIENT_ISOLATES: ClientIsolateLimits = {
   perClient: Math.max(1, os.availableParallelism()),
   maxExecutions: 1000,
@@ -216,9 +216,12 @@ class IsolateExecutor implements EngineExecutor {
         timezone: this.timezone,
         createdAt: Date.now(),
       };
-      this.audit?.executionStarted(subject, request.code);
+      const auditRefusal = await this.audit?.executionStarted(subject, request.code);
+      if (auditRefusal) return this.audited(subject, this.refused(id, auditRefusal));
       const execution = new Execution(spec, this.deps, this.hooks(subject, { onLog: request.onLog, onProgress: request.onProgress }));
-      return this.audited(subject, await this.track(execution, () => execution.run()));
+      // told once it is held as running: a cancel made from onStart reaches it
+      const started = request.onStart && (() => this.told(() => request.onStart!(id)));
+      return this.audited(subject, await this.track(execution, () => execution.run(), started));
     } finally {
       release();
     }
@@ -233,6 +236,8 @@ class IsolateExecutor implements EngineExecutor {
     if (local && local.clientId !== clientId) throw new ExecutionNotFoundError();
     let header = local ? undefined : await this.header(executionId, clientId);
     let values = matchAnswer(answer, local ? local.pending() : header!.callbacks);
+    const auditRefusal = this.audit?.refusal(); // before the claim: the pause stays, to be answered again (so no end event)
+    if (auditRefusal) return this.refused(executionId, auditRefusal);
     // a resume waits its turn under its client like a new execution: pausing gave the slot back
     const slot = this.admission.acquire(clientId);
     if (typeof slot === 'string') return this.audited(subject, this.refused(executionId, this.rateLimited(slot, clientId)));
@@ -244,12 +249,12 @@ class IsolateExecutor implements EngineExecutor {
           const current = await this.states.header(executionId);
           if (!current || current.seq !== local.pauseSeq) {
             this.drop(executionId, local);
-            throw new ExecutionNotFoundError();
+            throw await this.conflict(executionId, clientId, new ExecutionNotFoundError());
           }
           this.traceAnswered(subject, current);
           const execution = this.live.take(executionId);
           if (execution === local && execution.reclaim()) {
-            this.audit?.executionResumed(subject, 'live');
+            this.audit?.executionResumed(subject, 'live', { callbacks: execution.pending(), values });
             return this.audited(subject, await this.track(execution, () => execution.resume(values, hooks)));
           }
           // spilled while we claimed it, or its isolate is retired or runs another execution of the client: the
@@ -259,8 +264,8 @@ class IsolateExecutor implements EngineExecutor {
         }
         const current = await this.states.header(executionId);
         this.drop(executionId, local);
-        if (!current) throw new ExecutionNotFoundError();
-        if (current.seq === local.pauseSeq) throw new ResumeConflictError();
+        if (!current) throw await this.conflict(executionId, clientId, new ExecutionNotFoundError());
+        if (current.seq === local.pauseSeq) throw await this.conflict(executionId, clientId, new ResumeConflictError());
         // our live copy is stale: the execution was resumed elsewhere and paused again
         header = await this.header(executionId, clientId);
         values = matchAnswer(answer, header.callbacks);
@@ -269,11 +274,63 @@ class IsolateExecutor implements EngineExecutor {
       if (header!.timezone !== undefined && header!.timezone !== this.timezone) {
         return this.audited(subject, this.refused(executionId, otherTimeZoneOutcome(header!.timezone, this.timezone), header));
       }
-      if (!(await this.states.claim(executionId, header!.seq))) throw new ResumeConflictError();
+      if (!(await this.states.claim(executionId, header!.seq))) throw await this.conflict(executionId, clientId, new ResumeConflictError());
       this.traceAnswered(subject, header!);
       return this.audited(subject, await this.replayAndResume(header!, values, hooks));
     } finally {
       release();
+    }
+  }
+
+  async cancel(executionId: string, clientId: string, reason: CancelReason = 'request'): Promise<ExecutionResult> {
+    if (typeof executionId !== 'string' || !ID_PATTERN.test(executionId)) throw new ExecutionNotFoundError();
+    const running = this.runningOf(executionId);
+    if (running) return this.cancelRunning(running, clientId, reason);
+    const local = this.live.peek(executionId);
+    if (local && local.clientId !== clientId) throw new ExecutionNotFoundError();
+    const header = await this.header(executionId, clientId);
+    // the pause is claimed as a resume would claim it: a resume racing this cancel loses, and is told why
+    if (!(await this.states.claim(executionId, header.seq))) {
+      const resumed = this.runningOf(executionId);
+      if (resumed) return this.cancelRunning(resumed, clientId, reason);
+      throw await this.conflict(executionId, clientId, new CancelConflictError());
+    }
+    await this.states.markCancelled(executionId, { clientId, at: Date.now(), reason });
+    const subject = { executionId, clientId };
+    const error = cancelledError(reason);
+    const held = local && local.pauseSeq === header.seq && this.live.peek(executionId) === local ? this.live.take(executionId) : undefined;
+    if (held?.isPaused) return this.audited(subject, await held.cancel(error));
+    if (local) this.drop(executionId, local);
+    await this.states.forget(executionId, header.segments);
+    this.metrics?.executionEnded('cancelled', header.usedMs, header.counters.tools ?? 0);
+    return this.audited(subject, standalone(executionId, { status: 'cancelled', error }, header));
+  }
+
+  /** The execution with this id running here (not paused), if any. */
+  private runningOf(executionId: string): Execution | undefined {
+    for (const execution of this.running.keys()) if (execution.id === executionId && !execution.isPaused) return execution;
+    return undefined;
+  }
+
+  /** Its run or resume request answers the result (and audits it); this answers the same. */
+  private async cancelRunning(execution: Execution, clientId: string, reason: CancelReason): Promise<ExecutionResult> {
+    if (execution.clientId !== clientId) throw new ExecutionNotFoundError();
+    const result = await execution.cancel(cancelledError(reason));
+    if (result.status === 'cancelled') await this.states.markCancelled(execution.id, { clientId, at: Date.now(), reason });
+    return result;
+  }
+
+  /** `otherwise`, unless the client cancelled the execution: then a resume or cancel is refused saying so. */
+  private async conflict(executionId: string, clientId: string, otherwise: Error): Promise<Error> {
+    const cancelled = await this.states.cancelled(executionId);
+    return cancelled?.clientId === clientId ? new ExecutionCancelledError(cancelled.at) : otherwise;
+  }
+
+  private told(send: () => void): void {
+    try {
+      send();
+    } catch (error) {
+      this.deps.logger.warn('a start listener threw', { error: (error as Error).message });
     }
   }
 
@@ -286,7 +343,7 @@ class IsolateExecutor implements EngineExecutor {
       await Promise.race([Promise.allSettled(inFlight), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
       clearTimeout(timer);
     }
-    for (const execution of this.running.keys()) execution.cancel('the server is shutting down; run the code again on another instance');
+    for (const execution of this.running.keys()) void execution.cancel({ message: 'the server is shutting down; run the code again on another instance', code: 'EXECUTION_FAILED', retryable: true });
     this.live.close();
     await this.sandboxes.close();
     await this.pool.close();
@@ -295,7 +352,9 @@ class IsolateExecutor implements EngineExecutor {
   /** The latest pause of an execution owned by this client, or ExecutionNotFoundError. */
   private async header(id: string, clientId: string): Promise<PauseHeader> {
     const header = await this.states.header(id);
-    if (!header || header.clientId !== clientId || Date.now() - header.pausedAt > this.maxPauseDuration) throw new ExecutionNotFoundError();
+    if (!header || header.clientId !== clientId || Date.now() - header.pausedAt > this.maxPauseDuration) {
+      throw await this.conflict(id, clientId, new ExecutionNotFoundError());
+    }
     return header;
   }
 
@@ -312,20 +371,21 @@ class IsolateExecutor implements EngineExecutor {
     const journal = await this.states.journal(header);
     if (!journal || journal.spec.clientId !== header.clientId) throw new ExecutionNotFoundError();
     const execution = new Execution(journal.spec, this.deps, hooks);
-    this.audit?.executionResumed({ executionId: header.id, clientId: header.clientId }, 'replay');
+    this.audit?.executionResumed({ executionId: header.id, clientId: header.clientId }, 'replay', { callbacks: header.callbacks, values });
     return this.track(execution, async () => {
       const failed = await execution.restore(header, journal.segments);
       return failed ?? execution.resume(values, hooks);
     });
   }
 
-  private async track(execution: Execution, work: () => Promise<ExecutionResult>): Promise<ExecutionResult> {
+  private async track(execution: Execution, work: () => Promise<ExecutionResult>, started?: () => void): Promise<ExecutionResult> {
     const promise = work().catch((error: Error) => {
       this.deps.logger.error('execution failed unexpectedly', { execution: execution.id, error: error.message });
-      execution.cancel('the execution failed inside the server');
+      void execution.cancel({ message: 'the execution failed inside the server', code: 'EXECUTION_FAILED', retryable: true });
       return standalone(execution.id, internalOutcome('unexpected error'));
     });
     this.running.set(execution, promise);
+    started?.();
     try {
       return await promise;
     } finally {
@@ -401,28 +461,6 @@ class IsolateExecutor implements EngineExecutor {
 }
 
 /**
- * Random bytes for execution ids and Math.random seeds, drawn from the system's generator for 64 executions at
- * a time, as randomUUID does: one call into it costs 60-90 µs on a request's path here when the server was idle.
- */
-const IDENTITY_BYTES = 34;
-const random = { bytes: Buffer.alloc(IDENTITY_BYTES * 64), offset: IDENTITY_BYTES * 64 };
-
-/** A new execution's id (144 random bits) and the seed of its Math.random (128 more). */
-function newIdentity(): { id: string; seed: number[] } {
-  if (random.offset === random.bytes.length) {
-    randomFillSync(random.bytes);
-    random.offset = 0;
-  }
-  const at = random.offset;
-  random.offset += IDENTITY_BYTES;
-  const { bytes } = random;
-  return {
-    id: `exe_${bytes.toString('base64url', at, at + 18)}`,
-    seed: [bytes.readInt32LE(at + 18), bytes.readInt32LE(at + 22), bytes.readInt32LE(at + 26), bytes.readInt32LE(at + 30)],
-  };
-}
-
-/**
  * Makes `zone` the time zone of every isolate built from now on, and returns it. V8 takes it from the process
  * (TZ), so it is set there: the server itself writes times in UTC (toISOString) and is not affected.
  */
@@ -435,21 +473,3 @@ function apiIdsOf(catalog: Catalog): string[] {
   return [...catalog.entries()].map((entry) => entry.id);
 }
 
-function closingOutcome(): Outcome {
-  return { status: 'cancelled', error: { message: 'the server is shutting down; retry on another instance', code: 'EXECUTION_FAILED', retryable: true } };
-}
-
-/** A result for an execution that did not (or no longer) run here. */
-function standalone(id: string, outcome: Outcome, header?: PauseHeader): ExecutionResult {
-  return {
-    executionId: id,
-    status: outcome.status,
-    ...(outcome.error && { error: outcome.error }),
-    stats: {
-      duration: Math.round(header?.usedMs ?? 0),
-      memoryUsed: header?.memoryUsed ?? 0,
-      llmCallsCount: header?.counters.llm ?? 0,
-      approvalCallsCount: header?.counters.approval ?? 0,
-    },
-  };
-}

@@ -15,11 +15,20 @@ import { exploreRoute } from './routes/explore.js';
 import { executeRoute } from './routes/execute.js';
 import { streamRoute } from './routes/stream.js';
 import { resumeRoute } from './routes/resume.js';
-import { healthRoutes } from './routes/health.js';
+import { cancelRoute } from './routes/cancel.js';
+import { healthRoutes, type ReadinessProbe } from './routes/health.js';
+import { adminRoutes, type AdminActions } from './routes/admin.js';
 import { metricsRoute } from './routes/metrics.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { mcpRoutes } from './routes/mcp.js';
+import type { McpHttpEndpoint } from '../mcp-server/index.js';
 
-export function createApp(deps: AppDeps): Koa {
+/**
+ * `mcp`: MCP over streamable HTTP at /mcp (server.mcp: true). `readiness`: what /readyz checks beyond the lifecycle;
+ * `admin`: POST /admin/reload. deps.config, catalog and discovery may change between requests (a reload swaps
+ * them): routes read them in their handlers, never when they are built.
+ */
+export function createApp(deps: AppDeps & { mcp?: McpHttpEndpoint; readiness?: ReadinessProbe; admin?: AdminActions }): Koa {
   const app = new Koa({ proxy: false });
   // koa would print errors itself; ours are logged by errorMiddleware
   app.silent = true;
@@ -45,9 +54,12 @@ export function createApp(deps: AppDeps): Koa {
     executeRoute(deps),
     streamRoute(deps),
     resumeRoute(deps),
+    cancelRoute(deps),
     ...healthRoutes(deps),
+    ...adminRoutes(deps.admin),
     ...metricsRoutes(deps),
     ...oauthRoutes(deps),
+    ...(deps.mcp ? mcpRoutes(deps, deps.mcp) : []),
   ]));
   return app;
 }

@@ -111,7 +111,9 @@ export class HostRuntime {
   private serverTool(id: string, input: unknown, scope: CallScope, approved = false): CallPlan {
     const entry = this.catalog.get(id);
     if (!entry) return { kind: 'reject', error: { message: `api.${id} does not exist; see /api/definitions for the functions this server has` } };
-    if (!scope.isAllowed(id)) return forbidden(`api.${id}`);
+    if (!scope.isAllowed(id)) return this.denied(scope, id, 'allowedApis', forbidden(`api.${id}`));
+    const auditRefusal = this.watchers?.audit?.refusal(); // audit.onFailure reject: no call while the trail cannot be written
+    if (auditRefusal) return { kind: 'end', status: 'failed', code: auditRefusal.error.code, message: auditRefusal.error.message };
     const value = input ?? {};
     // what a person approved is not checked again: the approval was asked for with the reason
     const decision = approved ? undefined : scope.provenance?.check(id, value, entry.tool.annotations.readOnly === true);
@@ -143,6 +145,8 @@ export class HostRuntime {
       return { kind: 'reject', error: { callback: true, message: `api.${id} needs a person's approval first (policies.requireApproval), and this client provides no approval service (client.provideApproval)` } };
     }
     scope.counters.approval++;
+    // held by a data-flow rule, the call is already a policy.violation (decision: approval requested)
+    if (!decision) this.watchers?.audit?.policy(scope, { event: 'gated', function: id, by: 'requireApproval' });
     const message = decision ? `Allow the call api.${id}? ${decision.message}` : `Allow the call api.${id}?`;
     const context = { function: `api.${id}`, input, ...(decision && { rules: decision.rules, reason: decision.message, dataFrom: decision.origins }) };
     const request: CallbackRequest = { type: 'approval', operation: 'request', payload: { message, context } };
@@ -152,12 +156,12 @@ export class HostRuntime {
   private clientTool(key: string, input: unknown, scope: CallScope): CallPlan {
     const tool = scope.clientTools.get(key);
     if (!tool) return tampered(`unknown client tool ${key.slice(0, 100)}`);
-    if (!scope.isAllowed(key)) return forbidden(`api.${key}`);
+    if (!scope.isAllowed(key)) return this.denied(scope, key, 'allowedApis', forbidden(`api.${key}`));
     return { kind: 'callback', request: { type: 'tool', operation: 'call', payload: { toolName: tool.name, namespace: tool.namespace ?? 'client', input: input ?? {} } } };
   }
 
   private llm(operation: string, payload: unknown, scope: CallScope): CallPlan {
-    if (!scope.allowLLMCalls) return forbidden(`atp.llm.${operation}`, 'LLM calls are not allowed in this execution (allowLLMCalls is false)');
+    if (!scope.allowLLMCalls) return this.denied(scope, `llm.${operation}`, 'allowLLMCalls', forbidden(`atp.llm.${operation}`, 'LLM calls are not allowed in this execution (allowLLMCalls is false)'));
     const plan = this.service('llm', operation, payload, scope);
     if (plan.kind !== 'callback') return plan;
     if (scope.counters.llm >= scope.llmLimit) {
@@ -178,6 +182,12 @@ export class HostRuntime {
     }
     if (name === 'approval') scope.counters.approval++;
     return { kind: 'callback', request: { type: service.type, operation, payload } };
+  }
+
+  /** A call the execution's own limits refuse, recorded as a policy decision (policy.denied). */
+  private denied(scope: CallScope, fn: string, by: 'allowedApis' | 'allowLLMCalls', plan: CallPlan): CallPlan {
+    this.watchers?.audit?.policy(scope, { event: 'denied', function: fn, by });
+    return plan;
   }
 
   private cacheCall(op: string, args: unknown, scope: CallScope): CallPlan {

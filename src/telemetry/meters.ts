@@ -45,6 +45,7 @@ export class DaemonMetrics implements Metrics {
   private readonly toolErrors: Counter;
   private readonly retries: Counter;
   private readonly violations: Counter;
+  private readonly auditLost: Counter;
   private readonly storeDuration: Histogram;
   /** Attribute sets by group (or status, operation): the same object each time, none made per call. */
   private readonly attributes = new Map<string, Attributes>();
@@ -89,6 +90,7 @@ export class DaemonMetrics implements Metrics {
     this.toolErrors = meter.createCounter('atp.tool.errors', { description: 'Failed catalog function calls, by group and error.type', unit: '{call}' });
     this.retries = meter.createCounter('atp.upstream.retries', { description: 'Requests sent again to an upstream, by group and reason', unit: '{request}' });
     this.violations = meter.createCounter('atp.policy.violations', { description: 'Calls whose input broke a data-flow rule, by rule and action', unit: '{call}' });
+    this.auditLost = meter.createCounter('atp.audit.events_lost', { description: 'Audit events a sink could not write, by sink type (atp.audit.sink)', unit: '{event}' });
     this.storeDuration = seconds('atp.state_store.duration', 'Duration of execution state store operations, by operation');
   }
 
@@ -118,6 +120,10 @@ export class DaemonMetrics implements Metrics {
 
   policyViolation(rule: string, action: string): void {
     this.violations.add(1, { 'atp.policy.rule': rule, 'atp.policy.action': action });
+  }
+
+  auditEventsLost(sink: string, events: number): void {
+    this.auditLost.add(events, { 'atp.audit.sink': sink });
   }
 
   stateStore(operation: string, ms: number): void {

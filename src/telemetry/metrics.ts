@@ -15,6 +15,8 @@ export interface Metrics {
   upstreamRetry(group: string, reason: string): void;
   /** A data-flow rule was broken by a call's input; `action` is what the rule does (block, approve, log). */
   policyViolation(rule: string, action: string): void;
+  /** Audit events a sink could not write (or had to drop), by sink type (file, http, stdout). */
+  auditEventsLost?(sink: string, events: number): void;
   /** One operation on the execution state store (save_pause, read_pause, read_journal, claim, forget). */
   stateStore(operation: string, ms: number): void;
   /** Gauges read at each collection (never per call): the executor registers where they come from. */

@@ -26,7 +26,7 @@ test('every top-level section of the schema exists in the Config, even when the 
 
 test('defaults are filled, in ms and bytes', async () => {
   const config = await minimal();
-  assert.deepEqual(config.server, { host: '127.0.0.1', port: 3333, cors: false, bodyLimit: 1_000_000 });
+  assert.deepEqual(config.server, { host: '127.0.0.1', port: 3333, cors: false, bodyLimit: 1_000_000, mcp: false });
   assert.deepEqual(config.auth, { tokenTTL: 3_600_000, tokenRotation: 1_800_000 });
   assert.deepEqual(config.execution, {
     timeout: 30_000, maxTimeout: 300_000, memory: 128_000_000, maxMemory: 512_000_000, llmCalls: 100, maxLLMCalls: 1000,
@@ -37,7 +37,7 @@ test('defaults are filled, in ms and bytes', async () => {
   assert.deepEqual(config.cache, { store: 'memory://', namespace: 'atp', defaultTTL: 3_600_000 });
   assert.deepEqual(config.search, { maxResults: 10, embeddings: { provider: 'none' } });
   assert.deepEqual(config.policies, {});
-  assert.deepEqual(config.audit, { sinks: [], includeInputs: true, includeResults: false });
+  assert.deepEqual(config.audit, { sinks: [], includeInputs: true, includeResults: false, onFailure: 'continue' });
   assert.deepEqual(config.telemetry, { serviceName: 'atp', sampleRatio: 1, metrics: { otlp: false, interval: 60_000, topClients: 10 } });
   assert.deepEqual(config.logging, { level: 'info', format: 'text' });
   assert.deepEqual(config.apis, [{
@@ -48,7 +48,7 @@ test('defaults are filled, in ms and bytes', async () => {
 test('full.yaml: every section carries its written values, converted', async () => {
   const config = await full();
   assert.deepEqual(config.server, {
-    host: '0.0.0.0', port: 4100, bodyLimit: 2_000_000,
+    host: '0.0.0.0', port: 4100, bodyLimit: 2_000_000, mcp: true,
     cors: { origins: ['https://app.example.com', 'http://localhost:5173'], credentials: true, maxAge: 600_000 },
   });
   assert.deepEqual(config.auth, {
@@ -75,10 +75,10 @@ test('full.yaml: every section carries its written values, converted', async () 
   assert.deepEqual(config.audit, {
     sinks: [
       { type: 'stdout' },
-      { type: 'file', path: path.join(VALID, 'audit/atp-audit.jsonl') },
+      { type: 'file', path: path.join(VALID, 'audit/atp-audit.jsonl'), maxSize: 10_000_000, maxFiles: 7, daily: true },
       { type: 'http', url: 'https://audit.example.com/events', headers: { 'X-Audit-Key': 'a' } },
     ],
-    includeInputs: false, includeResults: true, redact: ['password', 'ssn'],
+    includeInputs: false, includeResults: true, redact: ['password', 'ssn'], onFailure: 'reject', instanceId: 'atp-test-1',
   });
   assert.deepEqual(config.telemetry, {
     serviceName: 'atp-test', endpoint: 'http://127.0.0.1:4318/v1/traces', headers: { 'X-Honeycomb-Team': 'h' }, sampleRatio: 0.25,

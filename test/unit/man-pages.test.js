@@ -18,8 +18,8 @@ const schema = JSON.parse(readFileSync(path.join(root, 'schemas/atp.config.schem
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 /** Commands with a page of their own; the others are documented in atp(1). */
-const COMMAND_PAGES = { serve: 'atp-serve.1', validate: 'atp-validate.1', search: 'atp-search.1' };
-const PAGES = ['atp.1', 'atp-serve.1', 'atp-validate.1', 'atp-search.1', 'atp.yaml.5'];
+const COMMAND_PAGES = { serve: 'atp-serve.1', validate: 'atp-validate.1', search: 'atp-search.1', mcp: 'atp-mcp.1' };
+const PAGES = ['atp.1', 'atp-serve.1', 'atp-validate.1', 'atp-search.1', 'atp-mcp.1', 'atp.yaml.5'];
 
 const source = (page) => readFileSync(path.join(manDir, page), 'utf8');
 

@@ -5,12 +5,12 @@ import { optionalSession } from '../auth.js';
 import type { Route } from '../router.js';
 
 export function infoRoute(deps: AppDeps): Route {
-  const { execution } = deps.config;
   return {
     method: 'GET',
     path: '/api/info',
     async handler(ctx) {
       await optionalSession(ctx, deps.sessions);
+      const { execution } = deps.config; // read per request: a reload may change the limits
       ctx.body = {
         version: deps.version,
         capabilities: { execution: true, search: Boolean(deps.discovery.search), streaming: true, llmCalls: true },
