@@ -1,6 +1,6 @@
 // What an audit event may not carry: the process's secrets (configured tokens, passwords, keys, credential
-// header and env values, fetched access tokens), wherever they appear in a string, and the values of fields
-// whose names say they hold one.
+// header and env values, fetched access tokens), wherever they appear in a string; the values of fields
+// whose names say they hold one; and the sign-in parameters of URLs (an OAuth link's state, a callback's code).
 
 import { REDACTED, Secrets } from '../secrets/index.js';
 
@@ -12,6 +12,11 @@ const SECRET_FIELDS = [
   'accesstoken', 'refreshtoken', 'idtoken', 'apikey', 'xapikey', 'privatekey',
 ];
 const MAX_DEPTH = 50;
+/**
+ * Query parameters of a URL that complete someone's OAuth sign-in or carry a credential (a sign-in link's
+ * `state`, a callback's `code`): their values never reach the trail, wherever the URL is quoted.
+ */
+const SIGN_IN_PARAMS = /([?&#](?:state|code|code_verifier|access_token|refresh_token|id_token|client_secret)=)[^&#\s"'<>]+/gi;
 
 const fieldKey = (name: string): string => name.toLowerCase().replace(/[-_]/g, '');
 
@@ -30,7 +35,8 @@ export class AuditRedactor {
   }
 
   text(value: string): string {
-    return this.secrets.mask(value);
+    const masked = this.secrets.mask(value);
+    return masked.includes('=') ? masked.replace(SIGN_IN_PARAMS, `$1${REDACTED}`) : masked;
   }
 
   /** A redacted copy of JSON-like data: secret fields replaced, secrets cut out of every string. */

@@ -288,7 +288,8 @@ test('after every sign-in above, no sign-in state is in the log or in the audit 
   assert.equal(stateIn(calls.join('\n')), null, 'a sign-in state in the audit trail');
 });
 
-test('a pause for a sign-in keeps its state out of the audit trail', { todo: 'execution.ts writes the sign-in link into the approval message (audited with the pause) and into the declined call\'s message (audited with the end)' }, async () => {
+test('a pause for a sign-in keeps its state out of the audit trail (the link is quoted with its state redacted)', async () => {
   const audit = await untilWritten(path.join(atp.dir, 'audit.jsonl'), /"event":"execution\.pause"/);
+  assert.match(audit, /"event":"execution\.pause".*authorize\?[^"]*state=\[redacted\]/, 'the pause names the link, its state cut out');
   assert.equal(stateIn(audit), null);
 });

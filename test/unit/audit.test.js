@@ -55,6 +55,16 @@ test('the redactor cuts secrets out of every string and replaces secret-named fi
   });
 });
 
+test('the redactor cuts the sign-in parameters out of any URL it quotes (an OAuth link\'s state, a callback\'s code)', () => {
+  const redactor = new AuditRedactor([]);
+  assert.equal(
+    redactor.text('Sign in: open https://idp.test/authorize?client_id=atp&state=Zx81-long_state&code_challenge=abc then approve'),
+    'Sign in: open https://idp.test/authorize?client_id=atp&state=[redacted]&code_challenge=abc then approve',
+  );
+  assert.equal(redactor.text('/oauth/callback?code=S9a&STATE=q1'), '/oauth/callback?code=[redacted]&STATE=[redacted]');
+  assert.equal(redactor.text('the state=of things, code=42 in prose'), 'the state=of things, code=42 in prose', 'not a URL\'s query');
+});
+
 async function endpoint(statuses) {
   const batches = [];
   const server = createServer(async (req, res) => {
