@@ -254,13 +254,13 @@ class IsolateExecutor implements EngineExecutor {
           this.traceAnswered(subject, current);
           const execution = this.live.take(executionId);
           if (execution === local && execution.reclaim()) {
-            this.audit?.executionResumed(subject, 'live', { callbacks: execution.pending(), values });
+            this.audit?.executionResumed(subject, 'live', { callbacks: execution.pending(), values, apiKeyId: answer.apiKeyId });
             return this.audited(subject, await this.track(execution, () => execution.resume(values, hooks)));
           }
           // spilled while we claimed it, or its isolate is retired or runs another execution of the client: the
           // claim is ours, so replay it
           if (execution === local) execution.spill('evicted');
-          return this.audited(subject, await this.replayAndResume(await this.header(executionId, clientId), values, hooks));
+          return this.audited(subject, await this.replayAndResume(await this.header(executionId, clientId), values, hooks, answer.apiKeyId));
         }
         const current = await this.states.header(executionId);
         this.drop(executionId, local);
@@ -276,7 +276,7 @@ class IsolateExecutor implements EngineExecutor {
       }
       if (!(await this.states.claim(executionId, header!.seq))) throw await this.conflict(executionId, clientId, new ResumeConflictError());
       this.traceAnswered(subject, header!);
-      return this.audited(subject, await this.replayAndResume(header!, values, hooks));
+      return this.audited(subject, await this.replayAndResume(header!, values, hooks, answer.apiKeyId));
     } finally {
       release();
     }
@@ -358,7 +358,7 @@ class IsolateExecutor implements EngineExecutor {
     return header;
   }
 
-  private async replayAndResume(header: PauseHeader, values: Map<number, unknown>, hooks: Hooks): Promise<ExecutionResult> {
+  private async replayAndResume(header: PauseHeader, values: Map<number, unknown>, hooks: Hooks, apiKeyId?: string): Promise<ExecutionResult> {
     const forget = () => this.states.forget(header.id, header.segments).catch(() => undefined);
     if (header.runtime !== RUNTIME_VERSION) {
       await forget();
@@ -371,7 +371,7 @@ class IsolateExecutor implements EngineExecutor {
     const journal = await this.states.journal(header);
     if (!journal || journal.spec.clientId !== header.clientId) throw new ExecutionNotFoundError();
     const execution = new Execution(journal.spec, this.deps, hooks);
-    this.audit?.executionResumed({ executionId: header.id, clientId: header.clientId }, 'replay', { callbacks: header.callbacks, values });
+    this.audit?.executionResumed({ executionId: header.id, clientId: header.clientId }, 'replay', { callbacks: header.callbacks, values, apiKeyId });
     return this.track(execution, async () => {
       const failed = await execution.restore(header, journal.segments);
       return failed ?? execution.resume(values, hooks);

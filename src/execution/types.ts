@@ -87,7 +87,10 @@ export interface ExecuteRequest {
 export type CancelReason = 'request' | 'disconnect';
 
 /** One answer to a pause: `{result}` for a single callback, `{results: [{id, result}]}` for a batch. */
-export type ResumeAnswer = { result: unknown } | { results: { id: string; result: unknown }[] };
+export type ResumeAnswer = ({ result: unknown } | { results: { id: string; result: unknown }[] }) & {
+  /** The identity of the API key the answering session was opened with (apiKeyIdentity), for the audit trail. */
+  apiKeyId?: string;
+};
 
 export interface Executor {
   execute(request: ExecuteRequest): Promise<ExecutionResult>;

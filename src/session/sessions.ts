@@ -19,6 +19,8 @@ export interface Session {
   guidance?: string;
   /** Who the session acts for when that is not the session itself (oauth.user: apiKey): whose OAuth tokens its calls use. */
   user?: string;
+  /** The identity of the API key the session was opened with (apiKeyIdentity; auth.apiKeys set): named in the audit trail. */
+  apiKeyId?: string;
 }
 
 export interface IssuedToken {
@@ -40,6 +42,7 @@ export interface NewSession {
   services: ClientServices;
   guidance?: string;
   user?: string;
+  apiKeyId?: string;
 }
 
 /** Missing, invalid or expired credentials: HTTP 401 with this message. */

@@ -4,6 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -29,14 +30,19 @@ function eventsIn(dir) {
   return readFileSync(path.join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
 }
 
+const API_KEY = 'answers-e2e-key-0123456789abcdef0123456789';
+// who answered: the session, and the identity (never the value) of the API key it was opened with
+const KEY_ID = `key:${createHash('sha256').update(API_KEY).digest('hex').slice(0, 32)}`;
+
 test('LLM answers and approval decisions through the official client: shape, text, who, approved or not, why', async () => {
   const atp = await startAtp({
     apis: [{ name: 'math', type: 'module', module: path.join(here, '../fixtures/modules/math.js') }],
     policies: { requireApproval: ['math.divide'] },
     audit: { sinks: [{ type: 'file', path: './audit.jsonl' }], includeResults: true, instanceId: 'answers-e2e-1' },
+    auth: { apiKeys: [API_KEY] },
   }, { timeoutMs: 60_000 });
   try {
-    const client = new AgentToolProtocolClient({ baseUrl: atp.url });
+    const client = new AgentToolProtocolClient({ baseUrl: atp.url, headers: { 'X-API-Key': API_KEY } });
     client.provideLLM({
       call: async (prompt) => `echo:${prompt}`,
       extract: async () => ({ name: 'Ada', age: 36 }),
@@ -74,15 +80,15 @@ test('LLM answers and approval decisions through the official client: shape, tex
 
     const llm = events.filter((event) => event.event === 'llm.answer');
     assert.deepEqual(llm.map(({ operation, answer, text, answeredBy }) => ({ operation, answer, text, answeredBy })), [
-      { operation: 'call', answer: { type: 'string', chars: 14 }, text: 'echo:summarize', answeredBy: { clientId } },
-      { operation: 'extract', answer: { type: 'object', keys: ['name', 'age'] }, text: { name: 'Ada', age: 36 }, answeredBy: { clientId } },
+      { operation: 'call', answer: { type: 'string', chars: 14 }, text: 'echo:summarize', answeredBy: { clientId, apiKeyId: KEY_ID } },
+      { operation: 'extract', answer: { type: 'object', keys: ['name', 'age'] }, text: { name: 'Ada', age: 36 }, answeredBy: { clientId, apiKeyId: KEY_ID } },
     ]);
     const gated = events.filter((event) => event.event === 'policy.gated');
     assert.deepEqual(gated.map(({ function: fn, by }) => ({ fn, by })), [{ fn: 'math.divide', by: 'requireApproval' }, { fn: 'math.divide', by: 'requireApproval' }]);
     const decisions = events.filter((event) => event.event === 'approval.decision');
     assert.deepEqual(decisions.map(({ function: fn, heldBy, approved, reason, answeredBy }) => ({ fn, heldBy, approved, reason, answeredBy })), [
-      { fn: 'math.divide', heldBy: 'requireApproval', approved: true, reason: undefined, answeredBy: { clientId } },
-      { fn: 'math.divide', heldBy: 'requireApproval', approved: false, reason: 'not on a Sunday', answeredBy: { clientId } },
+      { fn: 'math.divide', heldBy: 'requireApproval', approved: true, reason: undefined, answeredBy: { clientId, apiKeyId: KEY_ID } },
+      { fn: 'math.divide', heldBy: 'requireApproval', approved: false, reason: 'not on a Sunday', answeredBy: { clientId, apiKeyId: KEY_ID } },
     ]);
     const resumes = events.filter((event) => event.event === 'execution.resume');
     assert.equal(resumes.length, 4, 'one resume per answer');

@@ -27,6 +27,8 @@ export function initRoute(deps: AppDeps): Route {
         ...(body.guidance !== undefined && { guidance: stringField(body.guidance, 'guidance') }),
         // whose OAuth tokens the session's calls use: every session of one key is the same person
         ...(deps.config.oauth.user === 'apiKey' && apiKey !== undefined && deps.sessions.requiresApiKey && { user: apiKeyIdentity(apiKey) }),
+        // who answers this session's pauses, for the audit trail: the key's identity, never the key
+        ...(apiKey !== undefined && deps.sessions.requiresApiKey && { apiKeyId: apiKeyIdentity(apiKey) }),
       });
       ctx.body = { clientId: session.clientId, token: token.token, expiresAt: token.expiresAt, tokenRotateAt: token.tokenRotateAt };
     },

@@ -16,7 +16,7 @@ export function resumeRoute(deps: AppDeps): Route {
       refuseWhileDraining(deps);
       const session = await requireSession(ctx, deps.sessions);
       const answer = resumeAnswer(await readJsonObject(ctx, deps.config.server.bodyLimit));
-      ctx.body = await deps.executor.resume(params.executionId, session.clientId, answer);
+      ctx.body = await deps.executor.resume(params.executionId, session.clientId, session.apiKeyId ? { ...answer, apiKeyId: session.apiKeyId } : answer);
     },
   };
 }
