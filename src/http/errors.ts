@@ -2,8 +2,6 @@
 // the official client calls response.json() on execute/resume errors, so a non-JSON body would break it.
 
 import type { Context, Next } from 'koa';
-import { AuthError } from '../session/index.js';
-import { StoreError } from '../store/index.js';
 import type { Logger } from '../logging/index.js';
 
 export class HttpError extends Error {
@@ -25,9 +23,10 @@ export function badField(field: string, expected: string): HttpError {
 /**
  * An error that carries its HTTP meaning (koa's convention, as the execution errors do): `status` 400-599, and
  * `expose`, true when its message is meant for the client. Both must be there: a library's error that merely
- * has a `status` (an upstream's, say) is no answer to this request.
+ * has a `status` (an upstream's, say) is no answer to this request. An unexposed error may say what the client
+ * should do in `publicMessage` (its own message is only logged).
  */
-interface Meaningful { status: number; expose: boolean; headers?: Record<string, string>; message: string }
+interface Meaningful { status: number; expose: boolean; headers?: Record<string, string>; message: string; publicMessage?: string }
 
 function meaningful(error: unknown): error is Meaningful {
   const { status, expose } = (error ?? {}) as { status?: unknown; expose?: unknown };
@@ -36,13 +35,10 @@ function meaningful(error: unknown): error is Meaningful {
 
 function statusOf(error: unknown): { status: number; message: string; headers?: Record<string, string>; logged: boolean } {
   if (error instanceof HttpError) return { status: error.status, message: error.message, headers: error.headers, logged: false };
-  // not yet carrying status and expose themselves: src/session and src/store
-  if (error instanceof AuthError) return { status: 401, message: error.message, headers: { 'WWW-Authenticate': 'Bearer' }, logged: false };
-  // the store's message names its host: log it, tell the client only what to do
-  if (error instanceof StoreError) return { status: 503, message: 'the state store is unavailable; retry shortly', logged: true };
   if (meaningful(error)) {
     if (error.expose) return { status: error.status, message: error.message, ...(error.headers && { headers: error.headers }), logged: false };
-    return { status: error.status, message: error.status >= 500 ? 'internal server error' : 'the request failed', logged: true };
+    const told = typeof error.publicMessage === 'string' ? error.publicMessage : error.status >= 500 ? 'internal server error' : 'the request failed';
+    return { status: error.status, message: told, logged: true };
   }
   return { status: 500, message: 'internal server error', logged: true };
 }

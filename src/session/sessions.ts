@@ -47,6 +47,9 @@ export interface NewSession {
 
 /** Missing, invalid or expired credentials: HTTP 401 with this message. */
 export class AuthError extends Error {
+  readonly status = 401;
+  readonly expose = true;
+  readonly headers = { 'WWW-Authenticate': 'Bearer' };
   constructor(message: string) {
     super(message);
     this.name = 'AuthError';

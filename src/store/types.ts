@@ -28,6 +28,10 @@ export interface Store {
 
 /** The store cannot be opened or reached: says which and what to check. */
 export class StoreError extends Error {
+  readonly status = 503;
+  /** The message names the store's host: it is logged, and the client is told only what to do. */
+  readonly expose = false;
+  readonly publicMessage = 'the state store is unavailable; retry shortly';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StoreError';
