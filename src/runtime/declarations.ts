@@ -1,5 +1,5 @@
 // TypeScript declarations of the atp.* runtime for GET /api/runtime, filtered by service name. They describe
-// exactly what the sandbox provides (src/sandbox/runtime-source.ts), nothing it lacks.
+// exactly what the sandbox provides (src/sandbox/runtime/), nothing it lacks.
 
 export const RUNTIME_SERVICES = ['llm', 'approval', 'embedding', 'cache', 'log', 'progress'] as const;
 export type RuntimeService = (typeof RUNTIME_SERVICES)[number];
