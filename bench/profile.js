@@ -3,7 +3,8 @@
 // server's main thread and of its other threads (isolated-vm's, V8's), then where the main thread's time goes
 // (bench/profile-summary.js). Run after `npx tsc -p .`:
 //
-//   node --no-node-snapshot bench/profile.js <trivial|inflight|clients|openapi|chain> [--isolation client|execution] [--count n]
+//   node --no-node-snapshot bench/profile.js <trivial|inflight|clients|openapi|chain> [--isolation client|execution]
+//     [--client-isolates n] [--count n]
 
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,7 @@ const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
 const workload = args[0];
 const isolation = option('isolation', 'client');
+const clientIsolates = option('client-isolates', undefined);
 const WORKLOADS = {
   trivial: { count: 2000, run: (server, s) => trivial(server, s.headers, s.count) },
   inflight: { count: 3000, run: (server, s) => throughput(server, [s.headers], s.count, { perSession: 16 }) },
@@ -35,7 +37,7 @@ process.env.BENCH_PROF = profiles;
 const build = await snapshotBuild(); // a rebuild of dist/ meanwhile changes nothing measured
 const upstream = await startShopUpstream();
 const specDir = mkdtempSync(path.join(os.tmpdir(), 'atp-bench-prof-spec-'));
-const server = await startOurs({ execution: { isolation }, openapi: { name: 'shop', spec: upstream.writeSpec(specDir), baseUrl: upstream.origin }, atpRoot: build });
+const server = await startOurs({ execution: { isolation, ...(clientIsolates && { clientIsolates: Number(clientIsolates) }) }, openapi: { name: 'shop', spec: upstream.writeSpec(specDir), baseUrl: upstream.origin }, atpRoot: build });
 try {
   const headers = await session(server.url);
   const clients = [];
@@ -47,7 +49,7 @@ try {
   await WORKLOADS[workload].run(server, { ...state, count });
   const seconds = (performance.now() - started) / 1000;
   const { main, others } = threadSplit(server.pid, before, threadCpu(server.pid));
-  console.log(`${workload}, isolation ${isolation}: ${count} in ${seconds.toFixed(1)} s; server CPU per unit: main thread ${(main / count).toFixed(3)} ms, other threads ${(others / count).toFixed(3)} ms (load average ${loadAverage()})`);
+  console.log(`${workload}, isolation ${isolation}${clientIsolates ? `, clientIsolates ${clientIsolates}` : ''}: ${count} in ${seconds.toFixed(1)} s; server CPU per unit: main thread ${(main / count).toFixed(3)} ms, other threads ${(others / count).toFixed(3)} ms (load average ${loadAverage()})`);
 } finally {
   await server.stop();
   await upstream.close();
@@ -55,7 +57,8 @@ try {
   rmSync(specDir, { recursive: true, force: true });
   rmSync(build, { recursive: true, force: true });
 }
-const file = readdirSync(profiles).find((name) => name.endsWith('.cpuprofile'));
+// CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile: thread 0 is the main one (others: the module hooks' worker)
+const file = readdirSync(profiles).find((name) => /\.0\.\d+\.cpuprofile$/.test(name));
 if (!file) throw new Error('no profile written');
 const { totalMs, functions, files } = summarize(JSON.parse((await import('node:fs')).readFileSync(path.join(profiles, file), 'utf8')));
 const line = ({ name, ms, share }) => `${(share * 100).toFixed(1).padStart(5)}%  ${ms.toFixed(0).padStart(7)} ms  ${name}`;

@@ -113,6 +113,7 @@ async function sideBySide(upstream, spec) {
         callOverhead: gapP50 - plainP50,
         chain20: median(s.chain20),
         byLength: Object.fromEntries(SIZES.lengths.map((n) => [n, median(s.byLength[n]) / n])),
+        chainTotals: Object.fromEntries(SIZES.lengths.map((n) => [n, median(s.byLength[n])])),
       };
     }
     return { figures, plainP50 };
@@ -217,10 +218,16 @@ function report({ figures, plainP50 }, soakResults, context) {
   push();
   table(detail, false);
   push();
+  const lengths = SIZES.lengths;
+  push(`Cost by chain length: what each added pause/resume costs between consecutive lengths (ms, from the median whole-chain times). Linear cost means the same figure at every length; a server that replays the program from the top on each resume pays more the longer the chain.`);
+  push();
+  const steps = lengths.slice(1).map((n, i) => [lengths[i], n]);
+  push(`| server | ${steps.map(([a, b]) => `${a} to ${b}`).join(' | ')} | per resume at ${lengths.at(-1)} / at ${lengths[0]} |`);
+  push(`| --- |${steps.map(() => ' ---: ').join('|')}| ---: |`);
   for (const key of keys) {
-    const lengths = SIZES.lengths;
+    const totals = figures[key].chainTotals;
     const f = figures[key].byLength;
-    push(`- ${names[key]}: ms per pause/resume at ${lengths.at(-1)} steps / at ${lengths[0]} steps = ${fmt(f[lengths.at(-1)] / f[lengths[0]], 2)} (1.0: each resume costs the same whatever the chain's length)`);
+    push(`| ${names[key]} | ${steps.map(([a, b]) => fmt((totals[b] - totals[a]) / (b - a), 2)).join(' | ')} | ${fmt(f[lengths.at(-1)] / f[lengths[0]], 2)} |`);
   }
   push();
   push(`Workloads: "back to back" sends each request when the last answered (${SIZES.trivial} in all); "${IN_FLIGHT} in flight" is one session with ${IN_FLIGHT} requests outstanding, each a program calling demo.add (${SIZES.throughput} per server); "${CLIENTS} clients" is ${CLIENTS} sessions with one request each outstanding, every program text new (${SIZES.clients}); the OpenAPI figure is the gap between consecutive arrivals at the upstream of ${SIZES.calls} sequential calls in one execution, less the same gap for a plain node:http keep-alive client in a process of its own (${SIZES.rounds * SIZES.calls} calls per server); chains answer each atp.llm.call pause with /api/resume. Server CPU is the whole process (all threads) from /proc.`);
@@ -246,12 +253,17 @@ function report({ figures, plainP50 }, soakResults, context) {
     soakRow(`held after the first ${firstSample}`, (r) => counts(r.samples.first));
     soakRow('held after the last', (r) => counts(r.samples.last));
     soakRow('held 3 s after the last', (r) => counts(r.samples.settled));
+    const heaps = (sample) => (sample?.probe ? `${mb(sample.probe.heapUsed)} used of ${mb(sample.probe.heapTotal)}` : '-');
+    soakRow(`isolates' V8 heaps after the first ${firstSample}`, (r) => heaps(r.samples.first));
+    soakRow("isolates' V8 heaps after the last", (r) => heaps(r.samples.last));
     soakRow('made in all', (r) => (r.samples.settled?.probe ? `${r.samples.settled.probe.made.isolates} isolates, ${r.samples.settled.probe.made.contexts} contexts` : '-'));
     for (const [key, r] of Object.entries(soakResults)) if (r.failedToStart) push(`- ${names[key]}: ${r.failedToStart}`);
     for (const key of soakKeys) {
       const r = soakResults[key];
       if (r.stopped) push(`- ${names[key]}: ${r.stopped}.`);
-      if (r.messages.length) push(`- ${names[key]}: first errors: ${r.messages.map((m) => `\`${m.replace(/`/g, "'")}\``).join('; ')}`);
+      if (!r.errors) continue;
+      push(`- ${names[key]}: errors by kind: ${Object.entries(r.kinds).map(([kind, n]) => `${n} ${kind}`).join('; ')}. First: ${r.messages.map((m) => `\`${m.replace(/`/g, "'").slice(0, 200)}\``).join('; ')}`);
+      if (key === 'reference') push('  (The reference keeps client sessions and paused executions\' state in one in-memory cache, by default a MemoryCache of 1,000 keys shared by both.)');
     }
   }
   push();

@@ -3,7 +3,7 @@
 // context; Sandbox.inIsolate: a new context in a client's isolate). A context is live until it is disposed or
 // its isolate is; an isolate until isolated-vm says it is disposed (`freeing`: of those, the ones the server
 // asked to free, their teardown still under way). On SIGUSR2 it writes one line to stderr:
-//   atp-bench-probe {"contexts":n,"isolates":n,"freeing":n,"made":{"contexts":n,"isolates":n}}
+//   atp-bench-probe {"contexts":n,"isolates":n,"freeing":n,"heapUsed":bytes,"heapTotal":bytes,"made":{"contexts":n,"isolates":n}}
 
 import { Sandbox } from '../dist/sandbox/sandbox.js';
 
@@ -32,11 +32,19 @@ function track(name, isNewIsolate) {
 track('create', true);
 track('inIsolate', false);
 
-process.on('SIGUSR2', () => {
+process.on('SIGUSR2', async () => {
   for (const sandbox of contexts) if (sandbox.disposed) contexts.delete(sandbox);
   for (const handle of isolates) if (handle.isolate.isDisposed) isolates.delete(handle);
   let freeing = 0;
   for (const handle of isolates) if (handle.disposedByHost) freeing++;
-  const counts = { contexts: contexts.size, isolates: isolates.size, freeing, made: { contexts: madeContexts, isolates: madeIsolates } };
+  // the V8 heaps of the live isolates (used, and reserved): where a server's RSS goes besides its own heap
+  const heaps = await Promise.all([...isolates].map((handle) => handle.isolate.getHeapStatistics().catch(() => undefined)));
+  let heapUsed = 0;
+  let heapTotal = 0;
+  for (const heap of heaps) {
+    heapUsed += heap ? heap.used_heap_size + heap.externally_allocated_size : 0;
+    heapTotal += heap ? heap.total_heap_size : 0;
+  }
+  const counts = { contexts: contexts.size, isolates: isolates.size, freeing, heapUsed, heapTotal, made: { contexts: madeContexts, isolates: madeIsolates } };
   process.stderr.write(`atp-bench-probe ${JSON.stringify(counts)}\n`);
 });

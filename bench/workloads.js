@@ -116,8 +116,12 @@ export async function plainCalls(upstream, n) {
  */
 export async function soak(server, { clients, perClient, firstSample, capMs, probe }) {
   const errors = [];
+  const kinds = {};
   const failed = (error) => {
-    if (errors.length < 5) errors.push(String(error?.message ?? error).slice(0, 300));
+    const message = String(error?.message ?? error);
+    if (errors.length < 3) errors.push(message.slice(0, 300));
+    const kind = kindOf(message);
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
     return 1;
   };
   let exited;
@@ -162,5 +166,21 @@ export async function soak(server, { clients, perClient, firstSample, capMs, pro
   await sample('last');
   await pause(3_000); // teardowns under way, a spare context being made
   await sample('settled');
-  return { done, seconds, errors: errorCount, messages: errors, samples, stopped, exited };
+  return { done, seconds, errors: errorCount, kinds, messages: errors, samples, stopped, exited };
+}
+
+/** A failure's kind, without the ids that make each message unique: an HTTP status and error, or the answer's status. */
+function kindOf(message) {
+  const http = /: (\d{3}) (\{.*)$/.exec(message);
+  if (http) {
+    try {
+      return `HTTP ${http[1]} ${JSON.parse(http[2]).error ?? ''}`.trim();
+    } catch {
+      return `HTTP ${http[1]}`;
+    }
+  }
+  const answer = /unexpected answer: (\{.*)/.exec(message);
+  const status = answer && /"status":"(\w+)"/.exec(answer[1]);
+  if (status) return status[1] === 'paused' ? 'paused again after its pause was answered' : `answered with status ${status[1]}`;
+  return message.slice(0, 80);
 }
