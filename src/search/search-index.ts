@@ -7,7 +7,7 @@ import { oneLineDescription } from './describe.js';
 import { embedderFromConfig, type Embedder, type EmbeddingsConfig } from './embeddings.js';
 import { reciprocalRankFusion } from './fusion.js';
 import { buildLexicalIndex, type LexicalIndex, type RankedEntry } from './lexical.js';
-import { createSemanticRanker } from './semantic.js';
+import { createSemanticRanker, SemanticNotReady } from './semantic.js';
 import { signatureOf } from './signature.js';
 import { preloadWordnet } from './wordnet.js';
 
@@ -46,6 +46,12 @@ export interface SearchIndexOptions {
   embedder?: Embedder;
   /** Where a failing embeddings endpoint is reported (search then answers lexically). */
   logger?: Logger;
+  /**
+   * A server's index: warm-up starts embedding the catalog without waiting for it, and a query is answered
+   * lexically until the catalog is embedded, or when the endpoint does not give the query's vector within
+   * QUERY_WAIT_MS. A one-shot `atp search` waits instead (default).
+   */
+  embedInBackground?: boolean;
 }
 
 export interface SearchIndex {
@@ -69,6 +75,8 @@ const MAX_RESULTS_CAP = 100;
 const WARN_INTERVAL_MS = 60_000;
 /** How many of each list take part in fusion. */
 const FUSION_DEPTH = 200;
+/** How long a server's query waits for its own vector before it is answered lexically. */
+export const QUERY_WAIT_MS = 1500;
 
 export function createSearchIndex(catalog: Catalog, options: SearchIndexOptions = {}): SearchIndex {
   const defaultMax = options.maxResults ?? DEFAULT_MAX_RESULTS;
@@ -107,9 +115,10 @@ export function createSearchIndex(catalog: Catalog, options: SearchIndexOptions 
       const accept = admission(searchOptions);
       let semanticRanked: RankedEntry[];
       try {
-        semanticRanked = await semantic.rank(entries, query, accept, FUSION_DEPTH);
+        semanticRanked = await semantic.rank(entries, query, accept, FUSION_DEPTH, options.embedInBackground ? { wait: false, queryWaitMs: QUERY_WAIT_MS } : undefined);
       } catch (error) {
-        warnOnce('semantic search unavailable, answering with lexical ranking', error);
+        if (error instanceof SemanticNotReady) options.logger?.debug('semantic search not ready, answering with lexical ranking', { reason: error.message });
+        else warnOnce('semantic search unavailable, answering with lexical ranking', error);
         return search(query, searchOptions);
       }
       const lexicalRanked = lexical.rank(query, accept, FUSION_DEPTH);
@@ -123,8 +132,14 @@ export function createSearchIndex(catalog: Catalog, options: SearchIndexOptions 
       current();
       preloadWordnet();
       if (!semantic) return;
+      const embedding = semantic.warmUp(current().entries);
+      if (options.embedInBackground) {
+        // a server listens at once and answers lexically until the catalog is embedded
+        embedding.then(() => options.logger?.info('semantic search ready: the catalog is embedded'), (error: unknown) => warnOnce('could not embed the catalog for semantic search; it stays lexical until the endpoint answers', error));
+        return;
+      }
       try {
-        await semantic.warmUp(current().entries);
+        await embedding;
       } catch (error) {
         warnOnce('could not embed the catalog for semantic search; it stays lexical until the endpoint answers', error);
       }

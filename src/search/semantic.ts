@@ -11,10 +11,22 @@ const QUERY_CACHE_SIZE = 512;
 const RETRY_AFTER_MS = 30_000;
 const MAX_TEXT_LENGTH = 2000;
 
+/** The catalog is still being embedded (or waits to be tried again): the query is answered without embeddings. */
+export class SemanticNotReady extends Error {
+  constructor(message = 'the catalog is still being embedded') {
+    super(message);
+    this.name = 'SemanticNotReady';
+  }
+}
+
 export interface SemanticRanker {
   /** Embeds these functions now rather than on the first query. */
   warmUp(entries: readonly CatalogEntry[]): Promise<void>;
-  rank(entries: readonly CatalogEntry[], query: string, accept?: (entry: CatalogEntry) => boolean, limit?: number): Promise<RankedEntry[]>;
+  /**
+   * `wait: false` (a server): a query never waits for the catalog to be embedded, nor longer than
+   * `queryWaitMs` for its own vector; it throws SemanticNotReady instead, and what it started goes on.
+   */
+  rank(entries: readonly CatalogEntry[], query: string, accept?: (entry: CatalogEntry) => boolean, limit?: number, wait?: { wait: false; queryWaitMs: number }): Promise<RankedEntry[]>;
 }
 
 export function createSemanticRanker(embedder: Embedder, now: () => number = Date.now): SemanticRanker {
@@ -51,6 +63,8 @@ export function createSemanticRanker(embedder: Embedder, now: () => number = Dat
     }
   }
 
+  const pendingQueries = new Map<string, Promise<Float32Array>>();
+
   async function queryVector(query: string): Promise<Float32Array> {
     const key = query.trim().toLowerCase();
     const cached = queryCache.get(key);
@@ -59,19 +73,56 @@ export function createSemanticRanker(embedder: Embedder, now: () => number = Dat
       queryCache.set(key, cached);
       return cached;
     }
-    const [vector] = await embedder.embed([query]);
-    queryCache.set(key, vector);
-    if (queryCache.size > QUERY_CACHE_SIZE) queryCache.delete(queryCache.keys().next().value as string);
-    return vector;
+    let pending = pendingQueries.get(key);
+    if (!pending) {
+      pending = embedder.embed([query]).then(([vector]) => {
+        queryCache.set(key, vector);
+        if (queryCache.size > QUERY_CACHE_SIZE) queryCache.delete(queryCache.keys().next().value as string);
+        return vector;
+      }).finally(() => pendingQueries.delete(key));
+      pendingQueries.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Starts embedding what is missing unless that is under way or failed recently; never rejects. */
+  function embedInBackground(entries: readonly CatalogEntry[]): void {
+    if (inFlight || now() - failedAt < RETRY_AFTER_MS) return;
+    ensureEmbedded(entries).catch(() => undefined); // failedAt records it; queries stay lexical meanwhile
+  }
+
+  function embedded(entries: readonly CatalogEntry[]): boolean {
+    return entries.every((entry) => byText.has(textFor(entry)));
+  }
+
+  /** The query's vector within `ms`, else SemanticNotReady (the request goes on and fills the cache). */
+  function queryVectorWithin(query: string, ms: number): Promise<Float32Array> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new SemanticNotReady(`the embeddings endpoint did not answer within ${ms} ms`)), ms);
+      timer.unref?.();
+    });
+    const vector = queryVector(query);
+    vector.catch(() => undefined); // its failure is answered by the race, or by nobody once it is too late
+    return Promise.race([vector, late]).finally(() => clearTimeout(timer));
   }
 
   return {
     warmUp: ensureEmbedded,
-    async rank(entries, query, accept, limit = 200) {
+    async rank(entries, query, accept, limit = 200, wait) {
       if (!query.trim() || entries.length === 0) return [];
-      // without catalog vectors a query vector is useless: do not spend a request on it
-      if (!inFlight && now() - failedAt < RETRY_AFTER_MS) throw new Error('embedding the catalog failed recently; retrying shortly');
-      const [, vector] = await Promise.all([ensureEmbedded(entries), queryVector(query)]);
+      let vector: Float32Array;
+      if (wait) {
+        if (!embedded(entries)) {
+          embedInBackground(entries);
+          throw new SemanticNotReady();
+        }
+        vector = await queryVectorWithin(query, wait.queryWaitMs);
+      } else {
+        // without catalog vectors a query vector is useless: do not spend a request on it
+        if (!inFlight && now() - failedAt < RETRY_AFTER_MS) throw new Error('embedding the catalog failed recently; retrying shortly');
+        [, vector] = await Promise.all([ensureEmbedded(entries), queryVector(query)]);
+      }
       const ranked: RankedEntry[] = [];
       for (const entry of entries) {
         if (accept && !accept(entry)) continue;

@@ -9,7 +9,7 @@ import type { Logger } from '../logging/index.js';
 import { createSearchIndex, explore } from '../search/index.js';
 
 export function createDiscovery(catalog: Catalog, config: Config, logger: Logger): Discovery {
-  const index = createSearchIndex(catalog, { maxResults: config.search.maxResults, embeddings: config.search.embeddings, logger });
+  const index = createSearchIndex(catalog, { maxResults: config.search.maxResults, embeddings: config.search.embeddings, logger, embedInBackground: true });
   return {
     definitions(groups, session, mode) {
       const typescript = generateDefinitions(catalog, { filter: groups, mode, clientTools: session?.tools });

@@ -198,3 +198,77 @@ test('a query that spells a function name keeps it first after fusion', async ()
   assert.equal((await index.searchAsync('hotels.book'))[0].id, 'hotels.book');
   assert.equal((await index.searchAsync('book'))[0].id, 'hotels.book', 'the leaf name alone is a name too');
 });
+
+test('a server\'s index (embedInBackground): warm-up does not wait for the catalog, queries are lexical until it is embedded, then fused', async () => {
+  const held = [];
+  const slow = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => held.push(() => {
+      const { input } = JSON.parse(body);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: input.map((text, index) => ({ index, embedding: fakeEmbedding(text) })) }));
+    }));
+  });
+  await new Promise((resolve) => slow.listen(0, '127.0.0.1', resolve));
+  try {
+    const index = createSearchIndex(catalog, {
+      embeddings: { provider: 'openai', url: `http://127.0.0.1:${slow.address().port}/v1`, model: 'slow', dimensions: DIMENSIONS },
+      embedInBackground: true,
+    });
+    await index.warmUp(); // returns while the catalog's embedding is held by the endpoint
+    await until(() => held.length === 1, 'the catalog to be sent for embedding');
+    assert.deepEqual(await index.searchAsync('voiture'), [], 'lexical while the catalog is being embedded');
+    assert.deepEqual(await index.searchAsync('send email'), index.search('send email'));
+    held.shift()(); // the catalog's vectors arrive
+    // once they are in, a query asks for its own vector: answered, it is fused
+    let fused;
+    await until(async () => {
+      fused = index.searchAsync('voiture');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (held.length === 1) return true;
+      assert.deepEqual(await fused, [], 'lexical until the vectors are in');
+      return false;
+    }, 'a query to be sent for embedding');
+    held.shift()();
+    assert.equal((await fused)[0]?.id, 'travel.cars.rent');
+  } finally {
+    for (const answer of held) answer();
+    await new Promise((resolve) => slow.close(resolve));
+  }
+});
+
+test('a server\'s index does not wait long for a query\'s vector: an endpoint that hangs leaves the query lexical', async () => {
+  let hang = false;
+  const hung = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      if (hang) return; // never answers
+      const { input } = JSON.parse(body);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: input.map((text, index) => ({ index, embedding: fakeEmbedding(text) })) }));
+    });
+  });
+  await new Promise((resolve) => hung.listen(0, '127.0.0.1', resolve));
+  try {
+    const index = createSearchIndex(catalog, {
+      embeddings: { provider: 'openai', url: `http://127.0.0.1:${hung.address().port}/v1`, model: 'hung', dimensions: DIMENSIONS },
+      embedInBackground: true,
+    });
+    await index.warmUp();
+    await until(async () => (await index.searchAsync('voiture')).length > 0, 'the catalog to be embedded');
+    hang = true;
+    // a query not seen before: its vector never comes, the answer is the lexical one, long before the request's own 30 s timeout
+    assert.deepEqual(await index.searchAsync('mietwagen today'), index.search('mietwagen today'));
+  } finally {
+    hung.closeAllConnections?.();
+    await new Promise((resolve) => hung.close(resolve));
+  }
+});
+
+async function until(condition, what) {
+  const deadline = Date.now() + 10_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
