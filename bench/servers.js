@@ -40,7 +40,13 @@ export async function startOurs({ name = 'ours', execution, openapi, apis = [], 
       ...apis,
     ],
   }));
-  const server = await startProcess(name, [...nodeArgs, path.join(atpRoot, 'bin/atp.js'), 'serve', '-c', path.join(dir, 'atp.yaml')], { ATP_CACHE_DIR: path.join(dir, 'cache'), ...env });
+  let server;
+  try {
+    server = await startProcess(name, [...nodeArgs, path.join(atpRoot, 'bin/atp.js'), 'serve', '-c', path.join(dir, 'atp.yaml')], { ATP_CACHE_DIR: path.join(dir, 'cache'), ...env });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return { ...server, stop: async () => { await server.stop(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
