@@ -6,25 +6,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentToolProtocolClient } from '@mondaydotcomorg/atp-client';
 import { initializeLogger } from '@mondaydotcomorg/atp-runtime';
+import { auditEventValidator } from '../audit-schema.js';
 import { call, openSession, startAtp, stopProcess } from './serve-harness.js';
 
 initializeLogger({ level: 'none' });
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const Ajv2020 = require('ajv/dist/2020').default;
-const addFormats = require('ajv-formats');
-
-function eventValidator() {
-  const ajv = new Ajv2020({ allErrors: true, strict: false });
-  (addFormats.default ?? addFormats)(ajv);
-  return ajv.compile(JSON.parse(readFileSync(path.join(here, '../../schemas/audit-event.schema.json'), 'utf8')));
-}
 
 function eventsIn(dir) {
   return readFileSync(path.join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
@@ -73,7 +64,7 @@ test('LLM answers and approval decisions through the official client: shape, tex
 
     assert.equal((await stopProcess(atp.child)).code, 0);
     const events = eventsIn(atp.dir).filter((event) => event.executionId === result.executionId);
-    const validate = eventValidator();
+    const validate = auditEventValidator();
     for (const event of events) assert.ok(validate(event), `${JSON.stringify(validate.errors)} in ${JSON.stringify(event)}`);
     const clientId = client.getClientId();
     assert.ok(events.every((event) => event.clientId === clientId && event.instance === 'answers-e2e-1'));
@@ -118,7 +109,7 @@ test('a call outside the execution\'s allowedAPIs is a policy.denied event, and 
     assert.equal(body.status, 'security_violation', JSON.stringify(body));
     assert.equal((await stopProcess(atp.child)).code, 0);
     const events = eventsIn(atp.dir).filter((event) => event.executionId === body.executionId);
-    const validate = eventValidator();
+    const validate = auditEventValidator();
     for (const event of events) assert.ok(validate(event), `${JSON.stringify(validate.errors)} in ${JSON.stringify(event)}`);
     assert.deepEqual(events.map((event) => event.event), ['execution.start', 'tool.call', 'policy.denied', 'execution.end']);
     assert.deepEqual({ fn: events[2].function, by: events[2].by }, { fn: 'math.divide', by: 'allowedApis' });

@@ -5,21 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { auditEventValidator } from '../audit-schema.js';
 import { call, openSession, startAtp, stopProcess } from './serve-harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const Ajv2020 = require('ajv/dist/2020').default;
-const addFormats = require('ajv-formats');
-
-function eventValidator() {
-  const ajv = new Ajv2020({ allErrors: true, strict: false });
-  (addFormats.default ?? addFormats)(ajv);
-  return ajv.compile(JSON.parse(readFileSync(path.join(here, '../../schemas/audit-event.schema.json'), 'utf8')));
-}
 
 const EXECUTIONS = 200;
 const SESSIONS = 10;
@@ -47,7 +38,7 @@ test(`${EXECUTIONS} concurrent executions while the audit file rotates by size: 
     const rotated = names.filter((name) => name !== 'events.jsonl').sort((a, b) => Number(a.split('.')[2]) - Number(b.split('.')[2]));
     assert.ok(rotated.length >= 5, `the file rotated ${rotated.length} times`);
     assert.deepEqual(names.sort(), [...rotated, 'events.jsonl'].sort(), 'only the active file and rotated ones');
-    const validate = eventValidator();
+    const validate = auditEventValidator();
     const events = [];
     for (const name of [...rotated, 'events.jsonl']) {
       const file = path.join(dir, name);

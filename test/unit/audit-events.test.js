@@ -7,21 +7,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { configFromText } from '../../dist/config/index.js';
 import { AUDIT_EVENT_VERSION, createAudit } from '../../dist/audit/index.js';
 import { createLogger } from '../../dist/logging/index.js';
+import { auditEventSchema, auditEventValidator } from '../audit-schema.js';
 
-const require = createRequire(import.meta.url);
-const Ajv2020 = require('ajv/dist/2020').default;
-const addFormats = require('ajv-formats');
-const schema = JSON.parse(readFileSync(new URL('../../schemas/audit-event.schema.json', import.meta.url), 'utf8'));
-
-function auditEventValidator() {
-  const ajv = new Ajv2020({ allErrors: true, strict: false });
-  (addFormats.default ?? addFormats)(ajv);
-  return ajv.compile(schema);
-}
 
 function auditFor(dir, audit, logger = createLogger({ level: 'error', format: 'text', write: () => undefined })) {
   const config = configFromText(`apis: []\naudit: ${JSON.stringify(audit)}\n`, { filepath: path.join(dir, 'atp.yaml'), env: {} });
@@ -73,7 +63,7 @@ test('every event the Audit writes validates against the schema, and every event
     const validate = auditEventValidator();
     for (const event of events) assert.ok(validate(event), `${event.event}: ${JSON.stringify(validate.errors)}\n${JSON.stringify(event)}`);
     const written = new Set(events.map((event) => event.event));
-    const declared = schema.oneOf.map((branch) => branch.properties.event.const);
+    const declared = auditEventSchema.oneOf.map((branch) => branch.properties.event.const);
     assert.deepEqual([...declared].sort(), [...written].sort());
     assert.ok(events.every((event) => event.v === AUDIT_EVENT_VERSION && event.instance === 'unit-1'));
 
