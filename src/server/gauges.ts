@@ -12,31 +12,13 @@ export class GenerationGauges {
     const sources = this.sources;
     const retired = () => this.retiredBuilt;
     metrics.watch({
-      executions() {
-        const sum = { running: 0, queued: 0, paused: 0 };
-        for (const source of sources) {
-          const one = source.executions();
-          sum.running += one.running;
-          sum.queued += one.queued;
-          sum.paused += one.paused;
-        }
-        return sum;
-      },
+      executions: () => sumOf([...sources].map((source) => source.executions()), { running: 0, queued: 0, paused: 0 }),
       clients() {
         const merged = new Map<string, number>();
         for (const source of sources) for (const [client, inFlight] of source.clients()) merged.set(client, (merged.get(client) ?? 0) + inFlight);
         return merged;
       },
-      isolates() {
-        const sum = { warm: 0, live: 0, built: retired() };
-        for (const source of sources) {
-          const one = source.isolates();
-          sum.warm += one.warm;
-          sum.live += one.live;
-          sum.built += one.built;
-        }
-        return sum;
-      },
+      isolates: () => sumOf([...sources].map((source) => source.isolates()), { warm: 0, live: 0, built: retired() }),
     });
   }
 
@@ -71,4 +53,11 @@ export class GenerationGauges {
       },
     };
   }
+}
+
+/** Each field of `start` plus the same field of every record. */
+function sumOf<T extends Record<string, number>>(records: readonly T[], start: T): T {
+  const sum = { ...start };
+  for (const record of records) for (const key of Object.keys(sum) as (keyof T)[]) sum[key] = (sum[key] + record[key]) as T[keyof T];
+  return sum;
 }
