@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Checks the search evaluation sets in this folder against the API catalogs they were written for:
 // every answer's operationId exists with that method and path, the package version is the installed
-// one, ids and questions are unique, and the tune/test split is the seeded, stratified one below.
+// one, ids and questions are unique (within a file and across the files of one catalog), and the
+// tune/test split is the seeded, stratified one below. A held-out file (every question "holdout",
+// e.g. github-fresh.json) has no split: it is checked for the rest and `--write` leaves it alone.
 // `node bench/search-eval/check.js` fails (exit 1) on any problem; `--write` (re)assigns the halves.
 // It never runs the search ranking: it only reads the sets and the catalogs.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -114,7 +116,21 @@ function checkSet(file, write) {
     }
   }
   if (set.questions.length < MIN_QUESTIONS) problems.push(`${set.questions.length} questions, fewer than ${MIN_QUESTIONS}`);
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0) return { problems, set };
+
+  const count = (half) => set.questions.filter((q) => q.half === half).length;
+  const tags = new Set(set.questions.flatMap((q) => q.answers.map((a) => operations.get(a.operationId).tag)));
+  const answered = new Set(set.questions.flatMap((q) => q.answers.map((a) => a.operationId)));
+  const coverage = `${answered.size} of ${operations.size} operations and ${tags.size} tags answered`;
+
+  // A held-out file: every question is "holdout", none is tuned on, so there is no split to check.
+  const holdout = count('holdout');
+  if (holdout > 0) {
+    if (holdout < set.questions.length) {
+      problems.push(`${holdout} of ${set.questions.length} questions are "holdout": a file is held out as a whole or not at all`);
+    }
+    return { problems, set, summary: `${set.catalog}: ${set.questions.length} questions (all holdout), ${coverage}` };
+  }
 
   const halves = splitHalves(set.catalog, set.questions, operations);
   if (write) {
@@ -124,18 +140,37 @@ function checkSet(file, write) {
   for (const q of set.questions) {
     if (q.half !== halves.get(q.id)) problems.push(`${q.id}: half is ${q.half}, the seeded split says ${halves.get(q.id)} (run with --write)`);
   }
-  const count = (half) => set.questions.filter((q) => q.half === half).length;
-  const tags = new Set(set.questions.flatMap((q) => q.answers.map((a) => operations.get(a.operationId).tag)));
-  const answered = new Set(set.questions.flatMap((q) => q.answers.map((a) => a.operationId)));
   return {
     problems,
-    summary: `${set.catalog}: ${set.questions.length} questions (tune ${count('tune')}, test ${count('test')}), ` +
-      `${answered.size} of ${operations.size} operations and ${tags.size} tags answered`,
+    set,
+    summary: `${set.catalog}: ${set.questions.length} questions (tune ${count('tune')}, test ${count('test')}), ${coverage}`,
   };
+}
+
+/** Problems with ids or questions that two files of the same catalog share (file -> [problem]). */
+function crossFileProblems(sets) {
+  const problems = new Map();
+  const seen = new Map(); // JSON [catalog, 'id:...' or 'q:...'] -> where it was first seen
+  for (const [file, set] of sets) {
+    for (const q of set.questions ?? []) {
+      const keys = [[`id:${q.id}`, 'id'], [`q:${String(q.q ?? '').trim().toLowerCase()}`, `question "${q.q}"`]];
+      for (const [key, what] of keys) {
+        const at = JSON.stringify([set.catalog, key]);
+        const first = seen.get(at);
+        if (first === undefined) seen.set(at, { file, id: q.id });
+        else if (first.file !== file) {
+          if (!problems.has(file)) problems.set(file, []);
+          problems.get(file).push(`${q.id}: the same ${what} as ${first.id} in ${first.file} (both are ${set.catalog} sets)`);
+        }
+      }
+    }
+  }
+  return problems;
 }
 
 const write = process.argv.includes('--write');
 let failed = false;
+const sets = new Map();
 for (const file of readdirSync(here).filter((f) => f.endsWith('.json')).sort()) {
   let result;
   try {
@@ -143,8 +178,13 @@ for (const file of readdirSync(here).filter((f) => f.endsWith('.json')).sort()) 
   } catch (error) {
     result = { problems: [error.message] };
   }
+  if (result.set) sets.set(file, result.set);
   if (result.summary) console.log(`${file}: ${result.summary}`);
   for (const p of result.problems) console.error(`${file}: ${p}`);
   if (result.problems.length > 0) failed = true;
+}
+for (const [file, problems] of crossFileProblems(sets)) {
+  for (const p of problems) console.error(`${file}: ${p}`);
+  failed = true;
 }
 process.exitCode = failed ? 1 : 0;
