@@ -2,10 +2,12 @@
 // document, loaded from its npm package by the real OpenAPI loader, is ranked question by question.
 // Prints MRR (cut at 10), hit@1 and hit@5 per catalog, and query times: p50 and p99 over five warm rounds,
 // and p50 of each question's first run; the tuning half by default.
-// Usage: node bench/search-eval.js [--half tune|test] [--catalog name] [--verbose] [--json] [--sets DIR] [--dist DIR]
+// Usage: node bench/search-eval.js [--half tune|test|holdout] [--catalog name] [--verbose] [--json] [--sets DIR] [--dist DIR]
 //          [--embeddings URL MODEL]   fuse an OpenAI-compatible endpoint's embeddings (reciprocal rank)
 //          [--descriptions]           give each function its operation's whole description, not the summary alone
-// --verbose lists the misses, and only for the tuning half: the test half is read for its totals alone.
+// --verbose lists the misses, and only for the tuning half: the test half and held-out files (every question
+// "holdout", e.g. github-fresh.json) are read for their totals alone. A file with no question in the half asked
+// for is skipped.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -141,7 +143,7 @@ async function evaluateSet(set, half, { verbose, embedder }) {
 
 async function main() {
   const half = option('--half') ?? 'tune';
-  if (half !== 'tune' && half !== 'test') throw new Error('--half is tune or test');
+  if (!['tune', 'test', 'holdout'].includes(half)) throw new Error('--half is tune, test or holdout');
   const verbose = process.argv.includes('--verbose') && half === 'tune';
   const json = process.argv.includes('--json');
   const embeddingsAt = process.argv.indexOf('--embeddings');
@@ -149,8 +151,8 @@ async function main() {
   if (embeddingsAt !== -1) {
     embedder = openAiEmbedder({ url: process.argv[embeddingsAt + 1], model: process.argv[embeddingsAt + 2] });
   }
-  const sets = loadEvalSets(option('--catalog'));
-  if (sets.length === 0) throw new Error(`no evaluation sets in ${SETS.pathname}`);
+  const sets = loadEvalSets(option('--catalog')).filter((set) => set.questions.some((q) => q.half === half));
+  if (sets.length === 0) throw new Error(`no evaluation set in ${SETS.pathname} has ${half} questions`);
   const results = [];
   for (const set of sets) results.push(await evaluateSet(set, half, { verbose, embedder }));
   if (json) {

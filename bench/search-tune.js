@@ -11,7 +11,7 @@ const settings = process.argv.slice(2).filter((arg) => arg.startsWith('{')).map(
 if (settings.length === 0) settings.push({});
 
 const catalogs = [];
-for (const set of loadEvalSets()) {
+for (const set of loadEvalSets().filter((s) => s.questions.some((q) => q.half === 'tune'))) {
   const { catalog, idOf } = await loadEvalCatalog(set);
   const questions = set.questions.filter((q) => q.half === 'tune').map((q) => ({ q: q.q, wanted: new Set(q.answers.map(idOf).filter(Boolean)) }));
   catalogs.push({ name: set.catalog, entries: [...catalog.entries()], questions });
