@@ -187,6 +187,30 @@ test('executions of one client in flight together use more than one isolate, up 
   }
 });
 
+test('beyond clientIsolates, executions queue for the client\'s isolates while they free up; a queue stalled for waitMs takes isolates of their own', async () => {
+  const { executor } = makeExecutor({ clientIsolates: { perClient: 1, waitMs: 5_000 } });
+  try {
+    const both = await Promise.all([1, 2].map((tag) => run(executor, `return (await api.demo.sleep({ ms: 50, tag: ${tag} })).tag;`)));
+    assert.deepEqual(both.map((result) => result.result), [1, 2]);
+    const [isolate] = executor.isolatesOf('client-a');
+    assert.equal(isolate.executions, 2, 'the second ran in the first one\'s isolate, after it');
+  } finally {
+    await executor.close();
+  }
+  const { executor: quick } = makeExecutor({ clientIsolates: { perClient: 1, waitMs: 20 } });
+  try {
+    const ended = [];
+    const slow = run(quick, 'return (await api.demo.sleep({ ms: 600, tag: 1 })).tag;').then((result) => ended.push(result.result));
+    await until(() => quick.isolatesOf('client-a').some((isolate) => isolate.busy), 'the first execution to hold the isolate');
+    const fast = run(quick, 'return (await api.demo.sleep({ ms: 10, tag: 2 })).tag;').then((result) => ended.push(result.result));
+    await Promise.all([slow, fast]);
+    assert.deepEqual(ended, [2, 1], 'the second did not wait for the first: the queue stalled 20 ms, and it got an isolate of its own');
+    assert.equal(quick.isolatesOf('client-a')[0].executions, 1);
+  } finally {
+    await quick.close();
+  }
+});
+
 test('a paused execution whose isolate was retired resumes by replay, its tool calls not made again', async () => {
   const { executor, state } = makeExecutor();
   try {
