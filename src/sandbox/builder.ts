@@ -18,6 +18,8 @@ export interface BootstrapInputs {
   globals: Record<string, ivm.ExternalCopy<unknown>>;
   /** Members of the object `source` evaluates to, handed back as References in this order. */
   exports: string[];
+  /** Globals of the new context set to undefined before `source` runs (V8's own, which the context must not have). */
+  hidden?: string[];
 }
 
 /** A new isolate, a context in it and the bootstrap run there, all made on isolated-vm's threads. */
@@ -42,10 +44,13 @@ const HELPER_SOURCE = `({
   build: async function (id, memoryMb, settings, source, cachedData, ...globals) {
     let isolate;
     try {
-      const { filename, globalNames, exportNames } = JSON.parse(settings);
+      const { filename, globalNames, exportNames, hiding } = JSON.parse(settings);
       isolate = new ivm.Isolate({ memoryLimit: memoryMb, onCatastrophicError: (message) => lost(id, String(message)) });
       const context = await isolate.createContext();
-      await Promise.all(globalNames.map((name, i) => context.global.set(name, globals[i].copyInto())));
+      await Promise.all([
+        ...globalNames.map((name, i) => context.global.set(name, globals[i].copyInto())),
+        ...(hiding ? [context.eval(hiding)] : []),
+      ]);
       const script = await isolate.compileScript(source, cachedData ? { filename, cachedData } : { filename, produceCachedData: true });
       const entry = await script.run(context, { reference: true, release: true });
       const exports = await Promise.all(exportNames.map((name) => entry.get(name, { reference: true })));
@@ -104,7 +109,7 @@ export class IsolateBuilder {
     this.catastrophes.set(id, onCatastrophe);
     // the answer comes through `done`; this promise only tells if the helper itself failed
     const names = Object.keys(boot.globals);
-    const settings = JSON.stringify({ filename: boot.filename, globalNames: names, exportNames: boot.exports });
+    const settings = JSON.stringify({ filename: boot.filename, globalNames: names, exportNames: boot.exports, hiding: boot.hidden?.length ? hidingSource(boot.hidden) : undefined });
     const args = [id, memoryMb, settings, boot.source, boot.cachedData, ...names.map((name) => boot.globals[name])];
     helper.build.apply(undefined, args, { result: { promise: true } }).catch((error: unknown) => this.helperFailed(helper, id, error));
     return built;
@@ -175,3 +180,11 @@ export class IsolateBuilder {
 }
 
 const noop = (): void => undefined;
+
+/**
+ * A script that sets the context's own globals `names` to undefined where they exist. V8 defines its own (such
+ * as `gc`) as non-configurable: they cannot be deleted, and isolated-vm's Reference.set refuses to write them.
+ */
+export function hidingSource(names: string[]): string {
+  return `for (const name of ${JSON.stringify(names)}) if (Object.prototype.hasOwnProperty.call(globalThis, name)) globalThis[name] = undefined;`;
+}

@@ -5,6 +5,7 @@
 
 import type { Logger } from '../logging/index.js';
 import { IsolateBuilder } from './builder.js';
+import { enableCollection } from './isolate-handle.js';
 import { rehearse } from './rehearsal.js';
 import { RuntimeBootstrap, Sandbox } from './sandbox.js';
 import type { SandboxRuntimeOptions } from './protocol.js';
@@ -39,6 +40,7 @@ export class IsolatePool {
   private built = 0;
 
   constructor(private readonly options: IsolatePoolOptions) {
+    enableCollection(); // before the first isolate: see isolate-handle.ts
     this.bootstrap = new RuntimeBootstrap(options.runtime, options.apiIds);
     this.builder = new IsolateBuilder(options.parallelism);
     this.apiIds = options.apiIds;

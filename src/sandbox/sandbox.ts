@@ -2,9 +2,9 @@
 // boundary as copies (strings, plain data); agent code never sees a Reference, a host function or a host path.
 
 import ivm from 'isolated-vm';
-import type { IsolateBuilder } from './builder.js';
+import { hidingSource, type IsolateBuilder } from './builder.js';
 import { RUNTIME_FILENAME, type RuntimeBootstrap } from './bootstrap.js';
-import { IsolateHandle } from './isolate-handle.js';
+import { COLLECT_GLOBAL, IsolateHandle } from './isolate-handle.js';
 import { API_GLOBAL, POST_GLOBAL, START_GLOBAL, type RecordedTurn, type SandboxSetup, type SnapshotData, type WaitingFor } from './protocol.js';
 
 export { RuntimeBootstrap, RUNTIME_VERSION } from './bootstrap.js';
@@ -81,7 +81,8 @@ export class Sandbox {
     let handle: IsolateHandle | undefined;
     const post = newPost(holder);
     const { boot, generation } = bootstrap.inputs();
-    const built = await builder.build(Math.max(8, Math.ceil(memoryLimit / (1024 * 1024))), boot, (message) => {
+    // V8's collection function (see isolate-handle.ts) is taken away before the runtime runs, as in inIsolate
+    const built = await builder.build(Math.max(8, Math.ceil(memoryLimit / (1024 * 1024))), { ...boot, hidden: [COLLECT_GLOBAL] }, (message) => {
       if (handle) handle.catastrophe = message;
       onCatastrophe?.(message);
     });
@@ -101,18 +102,22 @@ export class Sandbox {
   /**
    * A new context in an isolate that already ran other executions (`handle.shared`), with the runtime run in
    * it afresh: nothing of another context is reachable from it. The runtime is compiled once per isolate, with
-   * the code cache; every step runs on isolated-vm's threads.
+   * the code cache; every step runs on isolated-vm's threads, the collection of the contexts of ended
+   * executions (when the heap grew enough, see IsolateHandle) included.
    */
   static async inIsolate(handle: IsolateHandle, bootstrap: RuntimeBootstrap, memoryLimit: number): Promise<Sandbox> {
     const { isolate } = handle;
     const { boot, generation } = bootstrap.inputs();
     const tree = boot.globals[API_GLOBAL].copyInto(); // now: a catalog change may release the tree meanwhile
     handle.runtime ??= isolate.compileScript(boot.source, boot.cachedData ? { filename: boot.filename, cachedData: boot.cachedData } : { filename: boot.filename });
-    const script = await handle.runtime;
+    handle.hiding ??= isolate.compileScript(hidingSource([COLLECT_GLOBAL]));
+    const [script, hiding] = await Promise.all([handle.runtime, handle.hiding]);
+    await handle.collectIfGrown();
     const context = await isolate.createContext();
     const refs: ivm.Reference[] = [];
     try {
-      await context.global.set(API_GLOBAL, tree);
+      // V8's collection function (see isolate-handle.ts) is taken away before the runtime runs
+      await Promise.all([context.global.set(API_GLOBAL, tree), hiding.run(context)]);
       const entry = (await script.run(context, { reference: true })) as ivm.Reference;
       refs.push(...(await Promise.all(boot.exports.map((name) => entry.get(name, { reference: true })))));
       entry.release();
@@ -283,14 +288,18 @@ export class Sandbox {
   heapUsedIdle(): number {
     if (this.disposed) return 0;
     const stats = this.isolate.getHeapStatisticsSync();
-    return stats.used_heap_size + stats.externally_allocated_size;
+    const used = stats.used_heap_size + stats.externally_allocated_size;
+    this.handle.noteHeap(used);
+    return used;
   }
 
   /** Heap in use, in bytes (0 once disposed); waits until the isolate is idle. */
   async heapUsedAsync(): Promise<number> {
     if (this.disposed) return 0;
     const stats = await this.isolate.getHeapStatistics();
-    return stats.used_heap_size + stats.externally_allocated_size;
+    const used = stats.used_heap_size + stats.externally_allocated_size;
+    this.handle.noteHeap(used);
+    return used;
   }
 
   /**
