@@ -7,6 +7,7 @@ import { requireSession } from '../auth.js';
 import { readJsonObject } from '../body.js';
 import { badField, HttpError } from '../errors.js';
 import { parseExecutionConfig } from '../execution-config.js';
+import { sendJson } from '../json.js';
 import type { Route } from '../router.js';
 
 export function executeRoute(deps: AppDeps): Route {
@@ -15,7 +16,7 @@ export function executeRoute(deps: AppDeps): Route {
     path: '/api/execute',
     async handler(ctx) {
       const request = await executeRequest(ctx, deps);
-      ctx.body = await deps.executor.execute(request);
+      sendJson(ctx, await deps.executor.execute(request));
     },
   };
 }

@@ -5,6 +5,7 @@ import type { AppDeps } from '../types.js';
 import { requireSession } from '../auth.js';
 import { readJsonObject } from '../body.js';
 import { badField, HttpError } from '../errors.js';
+import { sendJson } from '../json.js';
 import type { Route } from '../router.js';
 import { refuseWhileDraining } from './execute.js';
 
@@ -16,7 +17,7 @@ export function resumeRoute(deps: AppDeps): Route {
       refuseWhileDraining(deps);
       const session = await requireSession(ctx, deps.sessions);
       const answer = resumeAnswer(await readJsonObject(ctx, deps.config.server.bodyLimit));
-      ctx.body = await deps.executor.resume(params.executionId, session.clientId, session.apiKeyId ? { ...answer, apiKeyId: session.apiKeyId } : answer);
+      sendJson(ctx, await deps.executor.resume(params.executionId, session.clientId, session.apiKeyId ? { ...answer, apiKeyId: session.apiKeyId } : answer));
     },
   };
 }
