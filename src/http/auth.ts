@@ -5,7 +5,8 @@ import type { Context } from 'koa';
 import type { Session, Sessions } from '../session/index.js';
 
 export async function requireSession(ctx: Context, sessions: Sessions): Promise<Session> {
-  const { session, refreshed } = await sessions.authenticate(ctx.get('X-Client-ID') || undefined, ctx.get('Authorization') || undefined);
+  const { headers } = ctx.req;
+  const { session, refreshed } = await sessions.authenticate(header(headers['x-client-id']), headers.authorization || undefined);
   if (refreshed) {
     ctx.set('X-ATP-Token', refreshed.token);
     ctx.set('X-ATP-Token-Expires', String(refreshed.expiresAt));
@@ -15,7 +16,12 @@ export async function requireSession(ctx: Context, sessions: Sessions): Promise<
 }
 
 export async function optionalSession(ctx: Context, sessions: Sessions): Promise<Session | undefined> {
-  const presented = ctx.get('X-Client-ID') || ctx.get('Authorization');
+  const presented = ctx.req.headers['x-client-id'] || ctx.req.headers.authorization;
   if (!presented && !sessions.requiresApiKey) return undefined;
   return requireSession(ctx, sessions);
+}
+
+/** A request header as one string (node joins a repeated one), undefined when absent or empty. */
+function header(value: string | string[] | undefined): string | undefined {
+  return (Array.isArray(value) ? value.join(', ') : value) || undefined;
 }

@@ -5,10 +5,11 @@ import type { Context, Next } from 'koa';
 
 const SANE = /^[\w.:-]{1,128}$/;
 
-export async function requestId(ctx: Context, next: Next): Promise<void> {
-  const given = ctx.get('X-Request-ID');
-  const id = SANE.test(given) ? given : randomUUID();
+export function requestId(ctx: Context, next: Next): Promise<void> {
+  // node's own header table and setHeader: koa's ctx.get and ctx.set only add case folding and checks we need not
+  const given = ctx.req.headers['x-request-id'];
+  const id = typeof given === 'string' && SANE.test(given) ? given : randomUUID();
   ctx.state.requestId = id;
-  ctx.set('X-Request-ID', id);
-  await next();
+  ctx.res.setHeader('X-Request-ID', id);
+  return next();
 }
