@@ -76,9 +76,10 @@ process.on('SIGUSR2', async () => {
     sum.peakMalloced += heap.peak_malloced_memory;
   }
   const main = process.memoryUsage();
+  const mainHeap = v8.getHeapStatistics();
   const memory = {
     isolates: sum,
-    main: { heapTotal: main.heapTotal, heapUsed: main.heapUsed, external: main.external, spaces: mainSpaces() },
+    main: { heapTotal: main.heapTotal, heapUsed: main.heapUsed, external: main.external, malloced: mainHeap.malloced_memory, nativeContexts: mainHeap.number_of_native_contexts, detachedContexts: mainHeap.number_of_detached_contexts, spaces: mainSpaces() },
     ...procFields('smaps_rollup', ['Rss', 'Anonymous', 'Private_Dirty']),
     ...procFields('status', ['Threads', 'RssAnon', 'RssFile']),
   };

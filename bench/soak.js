@@ -39,7 +39,8 @@ function describe(label, rss, probe) {
     parts.push(`anon ${mib(m.Anonymous)} file ${mib(m.RssFile)}`);
     parts.push(`isolates ${probe.isolates} (ctx ${probe.contexts}): used ${mib(m.isolates.used)} total ${mib(m.isolates.total)} phys ${mib(m.isolates.physical)} ext ${mib(m.isolates.external)} malloc ${mib(m.isolates.malloced)} code ${mib(m.isolates.executable)}`);
     const spaces = m.main.spaces ?? {};
-    parts.push(`main heap ${mib(m.main.heapTotal)} (new ${mib(spaces.new?.size)} old ${mib(spaces.old?.size)}/${mib(spaces.old?.used)} used) threads ${m.Threads}`);
+    parts.push(`main heap ${mib(m.main.heapTotal)} (new ${mib(spaces.new?.size)} old ${mib(spaces.old?.size)}/${mib(spaces.old?.used)} used, malloc ${mib(m.main.malloced)}, ext ${mib(m.main.external)}) threads ${m.Threads}`);
+    parts.push(`rest ${mib(m.Anonymous - m.main.heapTotal - m.main.external - m.isolates.physical)}`);
     parts.push(`made ${probe.made.isolates}/${probe.made.contexts}`);
   }
   return parts.join(' | ');

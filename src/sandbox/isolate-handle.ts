@@ -30,7 +30,7 @@ export function enableCollection(): void {
  */
 export class IsolateHandle {
   /** A shared isolate is collected once its heap after an execution is this much above its heap after the last collection. */
-  static collectAfterGrowth = 1024 * 1024;
+  static collectAfterGrowth = 2 * 1024 * 1024;
 
   shared = false;
   disposedByHost = false;
