@@ -5,7 +5,7 @@ import type { Logger } from '../logging/index.js';
 import type { Secrets } from '../secrets/index.js';
 import { OutputLearner, outputStoreKey } from './learn.js';
 import { ConcurrencyLimit } from './limit.js';
-import type { KeyValueStore, Tool, ToolGroup } from './types.js';
+import { secretFree, type KeyValueStore, type Tool, type ToolGroup } from './types.js';
 
 export interface GuardOptions {
   /** Calls in flight to the group at once; the rest wait in order. */
@@ -150,7 +150,8 @@ function masked(secrets: Secrets, invoke: Invoke): Invoke {
     const onProgress = ctx.onProgress;
     const call = onProgress ? { ...ctx, onProgress: (message: string, fraction?: number) => onProgress(secrets.mask(message), fraction) } : ctx;
     try {
-      return secrets.maskValue(await invoke(input, call));
+      const result = await invoke(input, call);
+      return typeof result === 'object' && result !== null && secretFree.has(result) ? result : secrets.maskValue(result);
     } catch (error) {
       throw maskedError(secrets, error);
     }

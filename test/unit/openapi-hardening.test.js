@@ -12,6 +12,7 @@ import { loadGroup } from '../../dist/catalog/index.js';
 import '../../dist/catalog/loaders/index.js';
 import { createLogger } from '../../dist/logging/index.js';
 import { Secrets } from '../../dist/secrets/index.js';
+import { secretFree } from '../../dist/catalog/types.js';
 
 const logger = createLogger({ level: 'silent', format: 'text' });
 const ctx = () => ({ signal: new AbortController().signal });
@@ -25,6 +26,8 @@ const SPEC = {
     '/echo': { get: { operationId: 'echo', responses: ok } },
     '/moved': { get: { operationId: 'moved', parameters: [query('to'), query('status')], responses: ok } },
     '/reason': { get: { operationId: 'reason', responses: ok } },
+    '/spelled': { get: { operationId: 'spelled', responses: ok } },
+    '/clean': { get: { operationId: 'clean', responses: ok } },
     '/items/{id}': {
       get: { operationId: 'items.get', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: ok },
       delete: { operationId: 'items.remove', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: ok },
@@ -59,6 +62,17 @@ async function startUpstream() {
     if (url.pathname === '/moved') {
       res.writeHead(Number(url.searchParams.get('status') ?? 302), { location: url.searchParams.get('to') });
       return res.end();
+    }
+    if (url.pathname === '/spelled') {
+      // the bearer token with its first letter as a \u escape, which a scan of the text alone would not find
+      const token = String(req.headers.authorization).slice('Bearer '.length);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // and long enough to be scanned as text (a small answer is only walked)
+      return res.end(`{"spelled":"Bearer \\u00${token.charCodeAt(0).toString(16)}${token.slice(1)}","plain":"nothing secret","padding":"${'x'.repeat(4096)}"}`);
+    }
+    if (url.pathname === '/clean') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ items: Array.from({ length: 100 }, (_, i) => ({ id: i, name: `item ${i}` })) }));
     }
     if (url.pathname === '/reason') {
       res.writeHead(403, `Forbidden for ${req.headers.authorization}`, { 'content-type': 'application/json' });
@@ -183,6 +197,31 @@ test('configured secrets are masked in successful answers (body, keys) and in th
       assert.ok(!String(error.body).includes(TOKEN));
       return true;
     });
+  } finally {
+    await group.close();
+  }
+});
+
+test('a JSON answer that spells a secret with escapes is masked too; one without secrets passes as it came', async () => {
+  const { group, call } = await load({ auth: AUTHS.bearer.auth });
+  try {
+    const spelled = await call('spelled', {});
+    assert.equal(spelled.spelled, 'Bearer [redacted]', JSON.stringify(spelled));
+    assert.equal(spelled.plain, 'nothing secret');
+    const echoed = await call('items.get', { id: 'x'.repeat(3000) });
+    assert.equal(echoed.headers.authorization, 'Bearer [redacted]', 'an answer with the secret as plain text is masked');
+    const clean = await call('clean', {});
+    assert.equal(clean.items.length, 100);
+    assert.ok(secretFree.has(clean), 'a large answer without secrets is marked so, and passes the guard unwalked');
+    assert.ok(!secretFree.has(spelled) && !secretFree.has(echoed));
+    const { group: open, call: callOpen } = await load({});
+    try {
+      const answer = await callOpen('items.get', { id: 'y'.repeat(3000) });
+      assert.equal(answer.path, `/items/${'y'.repeat(3000)}`);
+      assert.equal(answer.headers.authorization, undefined);
+    } finally {
+      await open.close();
+    }
   } finally {
     await group.close();
   }

@@ -67,7 +67,8 @@ async function startWire({ dropReused = false, keepAliveTimeout = 5000 } = {}) {
       const coding = url.searchParams.get('coding');
       const body = Buffer.from(JSON.stringify({ coding, items: Array.from({ length: 50 }, (_, i) => `item ${i}`) }));
       const packed = { gzip: zlib.gzipSync, deflate: zlib.deflateSync, 'raw-deflate': zlib.deflateRawSync, br: zlib.brotliCompressSync }[coding](body);
-      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': coding === 'raw-deflate' ? 'deflate' : coding });
+      // header names as some servers write them: their case is not the reader's business
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': coding === 'raw-deflate' ? 'deflate' : coding });
       return res.end(packed);
     }
     if (url.pathname === '/moved') {

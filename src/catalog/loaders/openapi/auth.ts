@@ -19,12 +19,13 @@ export interface Caller {
 export interface Authenticator {
   /** What apply() adds that only the upstream's origin may receive (header names, encoded query pairs). */
   readonly bound: OriginBound;
-  apply(request: HttpRequest, signal: AbortSignal, caller: Caller): Promise<void>;
+  /** Adds the credentials; a promise only when they are not at hand (a token to fetch), else nothing to wait for. */
+  apply(request: HttpRequest, signal: AbortSignal, caller: Caller): Promise<void> | void;
   /** Forget a token the upstream refused; true when a new one can be fetched (worth one retry). */
   invalidate(caller: Caller): boolean;
 }
 
-const NO_AUTH: Authenticator = { bound: { headers: [], query: [] }, apply: async () => {}, invalidate: () => false };
+const NO_AUTH: Authenticator = { bound: { headers: [], query: [] }, apply: () => undefined, invalidate: () => false };
 
 /** `user`: the group's per-user tokens, when its auth is oauth2 with the authorization code flow. */
 export function createAuthenticator(auth: HttpAuthConfig | undefined, redactor: Redactor, timeoutMs: number, user?: GroupCredentials): Authenticator {
@@ -98,7 +99,7 @@ function userToken(user: GroupCredentials): Authenticator {
 }
 
 function fixed(bound: OriginBound, apply: (request: HttpRequest) => void): Authenticator {
-  return { bound, apply: async (request) => apply(request), invalidate: () => false };
+  return { bound, apply, invalidate: () => false };
 }
 
 type ClientCredentialsConfig = OAuth2AuthConfig & { tokenUrl: string; clientSecret: string };

@@ -9,9 +9,10 @@ import { ToolCallError } from '../../types.js';
 import type { Authenticator, Caller } from './auth.js';
 import type { Redactor } from './redact.js';
 import type { HttpRequest } from './request.js';
+import { AttemptLimits } from './limits.js';
 import { readResult } from './response.js';
 import { networkReason } from './source.js';
-import { UpstreamClient, failedOnReusedSocket, type OriginBound, type RequestStopper, type UpstreamResponse } from './upstream.js';
+import { UpstreamClient, failedOnReusedSocket, type OriginBound, type UpstreamResponse } from './upstream.js';
 
 export interface TransportOptions {
   timeoutMs: number;
@@ -46,6 +47,11 @@ export class Transport {
   /** The auth's credentials and every configured header: never sent to another origin on a redirect. */
   private readonly originBound: OriginBound;
 
+  /** The headers every request of the group starts with: the defaults, then the configured ones (names lower-cased). */
+  private readonly baseHeaders: Record<string, string>;
+  /** The attempts under way, for their timeout and their callers' aborts. */
+  private readonly limits: AttemptLimits;
+
   constructor(private readonly options: TransportOptions) {
     this.debug = options.logger.enabled('debug');
     this.originBound = {
@@ -54,10 +60,14 @@ export class Transport {
     };
     this.maxSockets = options.maxSockets > 0 ? options.maxSockets : 16;
     this.client = new UpstreamClient(this.maxSockets);
+    this.baseHeaders = { accept: 'application/json, */*;q=0.8', 'user-agent': 'atp-openapi', 'accept-encoding': 'gzip, deflate' };
+    for (const [name, value] of Object.entries(options.headers)) this.baseHeaders[name.toLowerCase()] = value;
+    this.limits = new AttemptLimits(options.timeoutMs);
   }
 
   /** Closes the pooled connections; called when the group closes. */
   close(): void {
+    this.limits.close();
     this.client.close();
   }
 
@@ -79,9 +89,10 @@ export class Transport {
   private async attempt(label: string, request: HttpRequest, signal: AbortSignal, attempt: number, state: { refreshedAuth: boolean; staleSockets: number }, caller: Caller): Promise<{ result: unknown } | { retryAfterMs: number }> {
     const { retries, redactor } = this.options;
     const idempotent = IDEMPOTENT.has(request.method);
-    await this.options.auth.apply(request, signal, caller);
-    const started = performance.now();
-    const limit = new AttemptLimit(signal, this.options.timeoutMs);
+    const applied = this.options.auth.apply(request, signal, caller);
+    if (applied) await applied; // most auth adds its header at once: no promise to wait for
+    const started = this.debug ? performance.now() : 0;
+    const limit = this.limits.start(signal);
     try {
       let response: UpstreamResponse;
       try {
@@ -123,7 +134,7 @@ export class Transport {
       }
       if ((response.status < 200 || response.status > 299) && response.status !== 304) throw await this.httpError(label, response, retryAfterMs);
       try {
-        return { result: await readResult(response, request.method, label) };
+        return { result: await readResult(response, request.method, label, redactor) };
       } catch (error) {
         signal.throwIfAborted();
         if (limit.timedOut) throw this.timeoutError(label);
@@ -131,14 +142,13 @@ export class Transport {
         throw new ToolCallError(redactor.redact(`${label}: the answer could not be read: ${networkReason(error)}`), { code: 'NETWORK_ERROR', retryable: idempotent });
       }
     } finally {
-      limit.dispose();
+      this.limits.end(limit);
     }
   }
 
   private headersOf(request: HttpRequest): Record<string, string> {
-    const headers: Record<string, string> = { accept: 'application/json, */*;q=0.8', 'user-agent': 'atp-openapi', 'accept-encoding': 'gzip, deflate' };
-    for (const [name, value] of Object.entries(this.options.headers)) headers[name.toLowerCase()] = value;
-    Object.assign(headers, request.headers);
+    const headers: Record<string, string> = { ...this.baseHeaders };
+    for (const name in request.headers) headers[name] = request.headers[name];
     if (request.cookies.length > 0) headers.cookie = [headers.cookie, ...request.cookies].filter(Boolean).join('; ');
     return headers;
   }
@@ -169,49 +179,6 @@ export class Transport {
 
   private log(message: string, label: string, attempt: number, fields: Record<string, unknown>): void {
     this.options.logger.debug(message, { call: label, attempt: attempt + 1, ...fields });
-  }
-}
-
-/**
- * The caller's signal plus a timeout, for one attempt: either destroys the request under way. A timer and a
- * listener, disposed after the attempt; no AbortController of its own (making one costs about 8 µs a call
- * here), and none of AbortSignal.any or AbortSignal.timeout, which leave per-call state behind until garbage
- * collection and slow long runs of calls.
- */
-class AttemptLimit implements RequestStopper {
-  private readonly timer: NodeJS.Timeout;
-  private readonly onAbort: () => void;
-  private request?: { destroy(error: Error): void };
-  private reason?: Error;
-  timedOut = false;
-
-  constructor(private readonly outer: AbortSignal, timeoutMs: number) {
-    this.onAbort = () => this.stop(outer.reason instanceof Error ? outer.reason : new Error('aborted'));
-    if (outer.aborted) this.onAbort();
-    else outer.addEventListener('abort', this.onAbort, { once: true });
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      this.stop(new Error('timeout'));
-    }, timeoutMs);
-  }
-
-  throwIfStopped(): void {
-    if (this.reason) throw this.reason;
-  }
-
-  attach(request: { destroy(error: Error): void }): void {
-    this.request = request;
-    if (this.reason) request.destroy(this.reason);
-  }
-
-  dispose(): void {
-    clearTimeout(this.timer);
-    this.outer.removeEventListener('abort', this.onAbort);
-  }
-
-  private stop(reason: Error): void {
-    this.reason ??= reason;
-    this.request?.destroy(this.reason);
   }
 }
 

@@ -22,6 +22,19 @@ export class Redactor {
     this.local.add(...values);
   }
 
+  /** Whether answers are masked at all: the process holds secrets. */
+  get masksAnswers(): boolean {
+    return !this.shared.empty;
+  }
+
+  /**
+   * Whether no JSON value parsed from `text` can hold one of the process's secrets: none is in the text, and it
+   * has no escape sequence (a \u escape could spell one out). False when unsure.
+   */
+  jsonFree(text: string): boolean {
+    return !text.includes('\\') && !this.shared.test(text);
+  }
+
   redact(text: string): string {
     return this.local.mask(this.shared.mask(text));
   }

@@ -44,23 +44,53 @@ export function buildRequest(operation: OperationModel, baseUrl: string, input: 
  * the upstream resolves (`DELETE /items/{id}` with an empty id is `DELETE /items/`; `['..']` is `..`).
  */
 function routeWith(operation: OperationModel, values: Map<string, string>, label: string): string {
-  return operation.route.split('/').map((segment) => {
-    if (!segment.includes('{')) return segment;
+  let route = '';
+  const segments = routeSegments(operation);
+  for (let s = 0; s < segments.length; s++) {
+    const segment = segments[s];
+    if (s > 0) route += '/';
+    if (typeof segment === 'string') {
+      route += segment;
+      continue;
+    }
     const names: string[] = [];
-    const filled = segment.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    let filled = '';
+    for (let i = 0; i < segment.length; i++) {
+      if (i % 2 === 0) {
+        filled += segment[i];
+        continue;
+      }
+      const name = segment[i];
       const value = values.get(name);
       if (value === undefined) throw invalid(label, `the path parameter "${keyOf(operation, name)}" is required`);
       names.push(name);
-      return value;
-    });
+      filled += value;
+    }
     const dots = filled.replace(/%2e/gi, '.');
     if (filled === '' || dots === '.' || dots === '..') {
       const shown = filled === '' ? 'empty' : JSON.stringify(dots);
       const which = names.map((name) => `"${keyOf(operation, name)}"`).join(' and ');
       throw invalid(label, `the path parameter${names.length > 1 ? 's' : ''} ${which} make${names.length > 1 ? '' : 's'} the path segment ${shown}, which would reach another route; give a non-empty value that is not "." or ".."`);
     }
-    return filled;
-  }).join('/');
+    route += filled;
+  }
+  return route;
+}
+
+const PATH_PARAMETER = /\{([^}]+)\}/;
+const SEGMENTS = new WeakMap<OperationModel, (string | string[])[]>();
+
+/**
+ * The route split once per operation: a segment without parameters as it is, one with them as its literal
+ * parts with the parameter names between them (odd indexes), as `split` with a capturing group gives them.
+ */
+function routeSegments(operation: OperationModel): (string | string[])[] {
+  let segments = SEGMENTS.get(operation);
+  if (!segments) {
+    segments = operation.route.split('/').map((segment) => (segment.includes('{') ? segment.split(PATH_PARAMETER) : segment));
+    SEGMENTS.set(operation, segments);
+  }
+  return segments;
 }
 
 function keyOf(operation: OperationModel, name: string): string {

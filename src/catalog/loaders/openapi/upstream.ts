@@ -38,10 +38,20 @@ export class UpstreamResponse {
     return this.message.statusMessage ?? '';
   }
 
-  /** A header's value; repeated headers joined with ", " as fetch's Headers.get does. */
+  /**
+   * A header's value (`name` in lower case); repeated headers joined with ", " as fetch's Headers.get does. Read
+   * from the raw header lines: Node builds `message.headers` on first use, which costs more than the few
+   * lookups an answer needs.
+   */
   header(name: string): string | undefined {
-    const value = this.message.headers[name];
-    return Array.isArray(value) ? value.join(', ') : value;
+    const raw = this.message.rawHeaders;
+    let value: string | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      const key = raw[i];
+      if (key.length !== name.length || key.toLowerCase() !== name) continue;
+      value = value === undefined ? raw[i + 1] : `${value}, ${raw[i + 1]}`;
+    }
+    return value;
   }
 
   /** Lets the socket go back to the pool without reading the body. */
@@ -140,16 +150,18 @@ export class UpstreamClient {
 
   private async once(method: string, url: URL, headers: Record<string, string>, body: RequestBody | undefined, stopper: RequestStopper): Promise<UpstreamResponse> {
     stopper.throwIfStopped();
-    const outgoing = { ...headers };
+    let outgoing = headers;
     let payload: string | Buffer | undefined;
-    if (body instanceof FormData) {
+    // FormData is only touched for a body that may be one: the global loads Node's fetch (about 200 ms, once)
+    if (typeof body === 'object' && !Buffer.isBuffer(body) && body instanceof FormData) {
       // The multipart encoding and its boundary, exactly as fetch would send them.
       const encoded = new Response(body);
       payload = Buffer.from(await encoded.arrayBuffer());
-      outgoing['content-type'] = encoded.headers.get('content-type') ?? 'multipart/form-data';
+      outgoing = { ...headers, 'content-type': encoded.headers.get('content-type') ?? 'multipart/form-data' };
     } else payload = body;
-    if (payload !== undefined) outgoing['content-length'] = String(Buffer.byteLength(payload));
-    else if (method === 'POST' || method === 'PUT' || method === 'PATCH') outgoing['content-length'] = '0';
+    // the caller's headers are kept as they are (a redirect sends them again): a copy only when something is added
+    if (payload !== undefined) outgoing = { ...outgoing, 'content-length': String(Buffer.byteLength(payload)) };
+    else if (method === 'POST' || method === 'PUT' || method === 'PATCH') outgoing = { ...outgoing, 'content-length': '0' };
     const secure = url.protocol === 'https:';
     const options: http.RequestOptions = {
       method,
