@@ -8,9 +8,12 @@
 //
 // --root: run the build in DIR (bin/, dist/, bench/soak-probe.js; a git worktree of another commit, built)
 // instead of a copy of this one's.
-// --env and --node-arg go to the server only (MALLOC_ARENA_MAX=2, --v8-options...). Prints one line per sample
+// --env and --node-arg go to the server only (MALLOC_ARENA_MAX=2, --v8-options...). --trim (a diagnostic, needs
+// gdb): once settled, glibc's malloc_trim(0) is called in the server, which hands the free pages inside malloc's
+// heaps back to the system; what RSS drops then was free memory malloc kept, not memory in use. Prints one line per sample
 // and the soak's figures: RSS after the first `--first` executions and after the last, growth, executions/s.
 
+import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -77,6 +80,11 @@ try {
   const last = result.samples.last?.rss;
   log(`isolation ${isolation}: ${result.done} done, ${result.errors} errors ${JSON.stringify(result.kinds)} in ${result.seconds.toFixed(1)} s (${(result.done / result.seconds).toFixed(0)}/s, server CPU ${result.cpuPerExecution.toFixed(2)} ms each); RSS ${mib(first)} -> ${mib(last)} MiB (${(((last - first) / first) * 100).toFixed(1)}%), settled ${mib(result.samples.settled?.rss)}; load average ${loadAverage()}`);
   if (result.messages.length) log(`first errors: ${result.messages.join(' / ')}`);
+  if (args.includes('--trim')) {
+    execFileSync('gdb', ['-p', String(server.pid), '-batch', '-ex', 'call (int) malloc_trim(0)'], { stdio: 'ignore', timeout: 60_000 });
+    result.samples.trimmed = { rss: rssOf(server.pid), probe: await probe() };
+    log(describe('trimmed', result.samples.trimmed.rss, result.samples.trimmed.probe));
+  }
   const out = option('json');
   if (out) writeFileSync(out, JSON.stringify({ isolation, sizes, env, nodeArgs, cores: os.cpus().length, result, trajectory }, null, 2));
 } finally {
