@@ -1,6 +1,7 @@
 // A query becomes terms, each with the stems it may match and what a match on each is worth.
 
 import { synonymsOf, UNDO_TERMS } from './synonyms.js';
+import { conceptSiblings, phraseSiblings } from './thesaurus.js';
 import { isStopword, splitWords, stem } from './tokenize.js';
 import { relatedWords } from './wordnet.js';
 import { DEFAULT_TUNING, type Tuning } from './tuning.js';
@@ -39,12 +40,17 @@ export function analyzeQuery(query: string, vocab: Vocabulary, tuning: Tuning = 
     seen.add(key);
     out.push({ word, own, weight, variants });
   };
-  const words = splitWords(query);
+  const words = splitWords(withoutClitics(query));
   for (let i = 0; i < words.length; i++) {
     if (out.length >= MAX_QUERY_TERMS) break;
     const word = words[i];
     const phrase = phraseAt(words, i, vocab, tuning);
     if (phrase) push(phrase.text, phrase.own, phrase.variants);
+    if (phrase?.compound) {
+      // a compound the catalog writes as one word stands for its words: "sign up" is signup, not signs
+      i += phrase.length - 1;
+      continue;
+    }
     if (isStopword(word)) continue;
     const own = stem(word);
     const variants = expand(own, vocab, tuning, word);
@@ -64,24 +70,37 @@ export function analyzeQuery(query: string, vocab: Vocabulary, tuning: Tuning = 
   return out;
 }
 
+/** "someone's phone" -> "someone phone", "don't" -> "do not": a clitic's lone letter is not a word asked for. */
+export function withoutClitics(query: string): string {
+  return query.replace(/\b(can|won)['’]t\b/gi, (_, verb: string) => `${verb.toLowerCase() === 'won' ? 'will' : 'can'} not`)
+    .replace(/n['’]t\b/gi, ' not')
+    .replace(/['’](?:s|re|ve|ll|d|m)\b/gi, '');
+}
+
 /**
  * Two or three words that mean one thing: a compound the catalog writes as one word ("sign up" -> signup,
  * "back up" -> backup) or a phrase WordNet knows ("do away with", "pay back"), with what it may match.
  */
-function phraseAt(words: readonly string[], i: number, vocab: Vocabulary, tuning: Tuning): { text: string; own: string; variants: Map<string, number> } | undefined {
+function phraseAt(words: readonly string[], i: number, vocab: Vocabulary, tuning: Tuning): { text: string; own: string; variants: Map<string, number>; length: number; compound: boolean } | undefined {
   for (const length of [3, 2]) {
     const parts = words.slice(i, i + length);
     if (parts.length < length || parts.every(isStopword)) continue;
     const joined = stem(parts.join(''));
-    if (vocab.has(joined)) return { text: parts.join(' '), own: joined, variants: new Map([[joined, 1]]) };
+    if (vocab.has(joined)) return { text: parts.join(' '), own: joined, variants: new Map([[joined, 1]]), length, compound: true };
     const variants = new Map<string, number>();
+    // a product's phrase for a concept the catalog names otherwise ("sign out" -> logout)
+    // (not the phrase's own words: "pull request" asks for "pull" once, as a word)
+    const stems = parts.map(stem);
+    for (const [term, weight] of phraseSiblings(stems) ?? []) {
+      if (vocab.has(term) && !stems.includes(term)) variants.set(term, weight * tuning.concept);
+    }
     for (const related of relatedWords(parts.join('_'))) {
       // a phrase stands for one act, which APIs name with their own verbs (a relation, then its API synonyms)
       for (const [term, sibling] of synonymsOf(stem(related.word))) {
         if (vocab.has(term)) variants.set(term, Math.max(variants.get(term) ?? 0, related.weight * sibling * tuning.related));
       }
     }
-    if (variants.size > 0) return { text: parts.join(' '), own: stem(parts[0]), variants };
+    if (variants.size > 0) return { text: parts.join(' '), own: stem(parts[0]), variants, length, compound: false };
   }
   return undefined;
 }
@@ -113,8 +132,15 @@ export function oneEditApart(a: string, b: string): boolean {
 
 function expand(own: string, vocab: Vocabulary, tuning: Tuning, word = own): Map<string, number> {
   const variants = synonymsOf(own);
-  for (const [term, weight] of prefixMatches(own, vocab, tuning.prefix)) {
-    if (!variants.has(term)) variants.set(term, weight);
+  for (const [term, weight] of conceptSiblings(own)) {
+    if (weight * tuning.concept > (variants.get(term) ?? 0)) variants.set(term, weight * tuning.concept);
+  }
+  // a word the catalog lacks may be the start or the longer form of one it has ("notif", "assignees");
+  // a word it has means itself ("repo" is not "report")
+  if (!vocab.has(own)) {
+    for (const [term, weight] of prefixMatches(own, vocab, tuning.prefix)) {
+      if (!variants.has(term)) variants.set(term, weight);
+    }
   }
   for (const related of relatedWords(word)) {
     const term = stem(related.word);
