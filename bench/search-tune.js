@@ -1,11 +1,14 @@
 // Tries ranking weights on the tuning half of bench/search-eval (never the test half): one line per
 // setting with MRR and hit@5 per catalog and their mean, so a change is kept only when it helps across APIs.
-// Usage: node bench/search-tune.js [--descriptions] 'JSON of Partial<Tuning>' ...   (none: the defaults)
+// Usage: node bench/search-tune.js [--descriptions] [--dist DIR] 'JSON of Partial<Tuning>' ...   (none: the defaults)
 //   e.g. node bench/search-tune.js '{"related":0.3}' '{"related":0.7}'
 
-import { buildLexicalIndex } from '../dist/search/lexical.js';
-import { DEFAULT_TUNING, tuningWith } from '../dist/search/tuning.js';
 import { loadEvalCatalog, loadEvalSets, score } from './search-eval.js';
+
+// --dist DIR: another build (e.g. one compiled elsewhere while dist/ is busy)
+const DIST = process.argv.includes('--dist') ? `file://${process.argv[process.argv.indexOf('--dist') + 1].replace(/\/?$/, '/')}` : new URL('../dist/', import.meta.url).href;
+const { buildLexicalIndex } = await import(`${DIST}search/lexical.js`);
+const { DEFAULT_TUNING, tuningWith } = await import(`${DIST}search/tuning.js`);
 
 const settings = process.argv.slice(2).filter((arg) => arg.startsWith('{')).map((arg) => JSON.parse(arg));
 if (settings.length === 0) settings.push({});
