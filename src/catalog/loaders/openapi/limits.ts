@@ -33,15 +33,17 @@ export class AttemptLimit implements RequestStopper {
 
 /**
  * The attempts under way of one transport. Every attempt has the same timeout, so their deadlines come in the
- * order they started: one timer, set for the oldest attempt's deadline, serves them all, and one listener per
- * caller's signal (the calls of an execution share one) serves all of that signal's attempts. A timer and a
- * listener per attempt cost more than the rest of its bookkeeping (about 1.2 µs a call here), and
- * AbortSignal.any or AbortSignal.timeout leave per-call state behind until garbage collection.
+ * order they started: one timer, set for the oldest attempt's deadline, serves them all. One listener per
+ * caller's signal (the calls of an execution share one) serves all of that signal's attempts, and stays while
+ * the signal lives: one listener per group on an execution's signal. A timer and a listener added and removed
+ * per attempt cost more than the rest of its bookkeeping (about 1.2 µs a call here), and AbortSignal.any or
+ * AbortSignal.timeout leave per-call state behind until garbage collection.
  */
 export class AttemptLimits {
   /** In the order they started, which is the order of their deadlines. */
   private readonly live = new Set<AttemptLimit>();
-  private readonly bySignal = new Map<AbortSignal, { limits: Set<AttemptLimit>; onAbort: () => void }>();
+  /** The attempts under way of each signal; a signal's entry and its listener go when the signal does. */
+  private readonly bySignal = new WeakMap<AbortSignal, Set<AttemptLimit>>();
   /** Set for the oldest attempt's deadline, or one since ended; not cleared when the attempts end (it would be set again at once). */
   private timer?: NodeJS.Timeout;
 
@@ -54,21 +56,19 @@ export class AttemptLimits {
       return limit;
     }
     this.live.add(limit);
-    let watch = this.bySignal.get(signal);
-    if (!watch) {
-      const limits = new Set<AttemptLimit>();
-      const onAbort = () => {
-        this.bySignal.delete(signal);
-        for (const each of limits) {
+    let limits = this.bySignal.get(signal);
+    if (!limits) {
+      const watched = (limits = new Set<AttemptLimit>());
+      this.bySignal.set(signal, watched);
+      signal.addEventListener('abort', () => {
+        for (const each of watched) {
           this.live.delete(each);
           each.stop(abortReason(signal));
         }
-      };
-      watch = { limits, onAbort };
-      this.bySignal.set(signal, watch);
-      signal.addEventListener('abort', onAbort, { once: true });
+        watched.clear();
+      }, { once: true });
     }
-    watch.limits.add(limit);
+    limits.add(limit);
     if (this.timer === undefined) this.arm(limit.deadline);
     return limit;
   }
@@ -76,13 +76,7 @@ export class AttemptLimits {
   /** The attempt is over (settled or failed): it is forgotten. */
   end(limit: AttemptLimit): void {
     this.live.delete(limit);
-    const watch = this.bySignal.get(limit.outer);
-    if (!watch) return;
-    watch.limits.delete(limit);
-    if (watch.limits.size === 0) {
-      this.bySignal.delete(limit.outer);
-      limit.outer.removeEventListener('abort', watch.onAbort);
-    }
+    this.bySignal.get(limit.outer)?.delete(limit);
   }
 
   close(): void {
