@@ -57,7 +57,7 @@ try {
     const gap = median(s.gaps);
     const main = s.cpu.reduce((a, c) => a + c.main, 0) / s.cpu.length;
     const others = s.cpu.reduce((a, c) => a + c.others, 0) / s.cpu.length;
-    console.log(`${s.build}: gap ${gap.toFixed(3)} ms, added ${(gap - base).toFixed(3)} ms per call; CPU per call main ${main.toFixed(3)} ms, others ${others.toFixed(3)} ms (gaps by round: ${s.gaps.map((g) => g.toFixed(3)).join(' ')})`);
+    console.log(`${s.build}: gap ${gap.toFixed(3)} ms, added ${(gap - base).toFixed(3)} ms per call; CPU per call main ${main.toFixed(3)} ms, others ${others.toFixed(3)} ms (gaps by round: ${s.gaps.map((g) => g.toFixed(3)).join(' ')}; main-thread CPU by round: ${s.cpu.map((c) => c.main.toFixed(2)).join(' ')})`);
   }
   console.log(`load average at end: ${loadAverage()}`);
 } finally {
