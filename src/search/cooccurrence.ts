@@ -22,28 +22,46 @@ export interface Cooccurrence {
 }
 
 export function learnCooccurrence(docTerms: TopicalTerms): Cooccurrence {
-  const docsOf = new Map<string, number[]>();
-  docTerms.forEach((terms, doc) => {
-    for (const term of terms) {
-      let list = docsOf.get(term);
-      if (!list) docsOf.set(term, (list = []));
-      list.push(doc);
+  // words as numbers, each function's words as a list of them: learning a word counts into one typed array
+  const ids = new Map<string, number>();
+  const words: string[] = [];
+  const docIds = docTerms.map((terms) => Int32Array.from(terms, (term) => {
+    let id = ids.get(term);
+    if (id === undefined) {
+      ids.set(term, (id = words.length));
+      words.push(term);
     }
+    return id;
+  }));
+  const docsOf: number[][] = words.map(() => []);
+  docIds.forEach((terms, doc) => {
+    for (const id of terms) docsOf[id].push(doc);
   });
+  const shared = new Int32Array(words.length);
   const cache = new Map<string, Map<string, number>>();
 
   function learn(term: string): Map<string, number> {
-    const docs = docsOf.get(term);
     const out = new Map<string, number>();
-    if (!docs || docs.length < MIN_SHARED || docs.length > Math.max(MIN_SHARED, MAX_LEARNED_SHARE * docTerms.length)) return out;
-    const shared = new Map<string, number>();
-    for (const doc of docs) for (const other of docTerms[doc]) if (other !== term) shared.set(other, (shared.get(other) ?? 0) + 1);
+    const id = ids.get(term);
+    if (id === undefined) return out;
+    const docs = docsOf[id];
+    if (docs.length < MIN_SHARED || docs.length > Math.max(MIN_SHARED, MAX_LEARNED_SHARE * docTerms.length)) return out;
+    const touched: number[] = [];
+    for (const doc of docs) {
+      for (const other of docIds[doc]) {
+        if (other === id) continue;
+        if (shared[other]++ === 0) touched.push(other);
+      }
+    }
     const scored: [string, number][] = [];
     const common = MAX_SHARE * docTerms.length;
-    for (const [other, count] of shared) {
-      if (count < MIN_SHARED || docsOf.get(other)!.length > common) continue;
-      const association = count / Math.sqrt(docs.length * docsOf.get(other)!.length);
-      if (association >= MIN_ASSOCIATION) scored.push([other, association]);
+    for (const other of touched) {
+      const count = shared[other];
+      shared[other] = 0;
+      const otherDocs = docsOf[other].length;
+      if (count < MIN_SHARED || otherDocs > common) continue;
+      const association = count / Math.sqrt(docs.length * otherDocs);
+      if (association >= MIN_ASSOCIATION) scored.push([words[other], association]);
     }
     scored.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     for (const [other, association] of scored.slice(0, MAX_COMPANIONS)) out.set(other, association);

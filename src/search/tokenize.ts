@@ -69,19 +69,34 @@ export function stem(word: string): string {
   return known;
 }
 
+// plain character tests, not regular expressions: a query's first sight of WordNet's related words stems
+// hundreds of new words
 function stemUncached(word: string): string {
   let w = word;
-  if (w.length <= 3 || /[0-9]/.test(w) || KEEP.has(w)) return w;
+  if (w.length <= 3 || hasDigit(w) || KEEP.has(w)) return w;
   if (w.endsWith('ies') && w.length > 4) w = w.slice(0, -3) + 'y';
-  else if (/(?:ss|sh|ch|x|z)es$/.test(w)) w = w.slice(0, -2);
+  else if (w.endsWith('es') && (w.endsWith('sses') || w.endsWith('shes') || w.endsWith('ches') || w.endsWith('xes') || w.endsWith('zes'))) w = w.slice(0, -2);
   else if (w.endsWith('uses') && w.length > 6) w = w.slice(0, -2);
-  else if (w.endsWith('s') && !/(?:ss|us|is)$/.test(w)) w = w.slice(0, -1);
+  else if (w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us') && !w.endsWith('is')) w = w.slice(0, -1);
   if (KEEP.has(w)) return w;
   if (w.endsWith('ee') && w.length >= 7) return w.slice(0, -2); // assignee -> assign, employee -> employ
   if (w.endsWith('ied') && w.length > 4) w = w.slice(0, -3) + 'y';
   else w = stripSuffix(w, 'ing') ?? stripSuffix(w, 'ed') ?? w;
   if (w.length > 3 && w.endsWith('e') && !w.endsWith('ee')) w = w.slice(0, -1);
   return w;
+}
+
+function hasDigit(word: string): boolean {
+  for (let i = 0; i < word.length; i++) {
+    const code = word.charCodeAt(i);
+    if (code >= 48 && code <= 57) return true;
+  }
+  return false;
+}
+
+function hasVowel(word: string): boolean {
+  for (let i = 0; i < word.length; i++) if ('aeiouy'.includes(word[i])) return true;
+  return false;
 }
 
 // Words the suffix rules would damage ("embed" is not "emb" + "ed").
@@ -91,8 +106,10 @@ const KEEP = new Set(['embed', 'need', 'feed', 'seed', 'speed', 'shed', 'bring',
 function stripSuffix(word: string, suffix: string): string | undefined {
   if (!word.endsWith(suffix)) return undefined;
   let base = word.slice(0, -suffix.length);
-  if (base.length < 3 || !/[aeiouy]/.test(base)) return undefined;
-  if (base.length >= 4 && /([^aeiouylsz])\1$/.test(base)) base = base.slice(0, -1);
+  if (base.length < 3 || !hasVowel(base)) return undefined;
+  // a doubled final consonant other than l, s, z goes with the suffix ("running" -> "run", "calling" stays "call")
+  const last = base[base.length - 1];
+  if (base.length >= 4 && last === base[base.length - 2] && !'aeiouylsz'.includes(last)) base = base.slice(0, -1);
   return base;
 }
 
