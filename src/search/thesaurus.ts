@@ -52,16 +52,19 @@ const CONCEPTS: { words: string[]; weight: number }[] = [
   { words: ['spend', 'spending', 'billing', 'cost', 'usage'], weight: 0.5 },
   { words: ['review', 'rating', 'rate'], weight: 0.5 },
   { words: ['newsletter', 'mailing list'], weight: 0.7 },
+  { words: ['quote', 'quotation', 'offer', 'estimate'], weight: 0.6 },
+  { words: ['cross selling', 'crossselling', 'related products', 'recommendation', 'upsell'], weight: 0.6 },
   // messaging and voice
   { words: ['message', 'text', 'sms', 'mms', 'text message'], weight: 0.6 },
   { words: ['image', 'photo', 'picture', 'media', 'attachment'], weight: 0.6 },
   { words: ['recording', 'voicemail', 'audio'], weight: 0.6 },
   { words: ['phone', 'cell', 'mobile', 'telephone', 'phone number'], weight: 0.6 },
   { words: ['conference', 'meeting', 'conference call'], weight: 0.6 },
+  { words: ['queue', 'on hold'], weight: 0.6 },
   { words: ['participant', 'attendee'], weight: 0.6 },
   { words: ['comment', 'reply', 'remark'], weight: 0.6 },
   { words: ['reaction', 'react', 'emoji', 'thumbs up', 'upvote'], weight: 0.7 },
-  { words: ['notification', 'alert'], weight: 0.6 },
+  { words: ['notification', 'alert', 'warning'], weight: 0.6 },
   // acts
   { words: ['revoke', 'invalidate', 'rescind'], weight: 0.7 },
   { words: ['approve', 'accept', 'confirm'], weight: 0.5 },
@@ -72,16 +75,25 @@ const CONCEPTS: { words: string[]; weight: number }[] = [
   { words: ['history', 'log', 'audit', 'timeline'], weight: 0.5 },
   { words: ['quota', 'limit', 'rate limit'], weight: 0.6 },
   { words: ['language', 'locale'], weight: 0.7 },
+  { words: ['latest', 'newest', 'most recent'], weight: 0.8 },
+  { words: ['topic', 'keyword'], weight: 0.6 },
+  { words: ['property', 'attribute', 'metadata', 'custom field'], weight: 0.5 },
 ];
 
 /**
  * One-way: a phrase whose sibling is a word of a longer name ("merge request" is a pull request, said by
- * GitLab's users; the catalog's word for it is "pull"). A symmetric group cannot say this: "pull request"
- * would then find merges.
+ * GitLab's users; the catalog's word for it is "pull"), or a word that implies an act. A symmetric group
+ * cannot say this: "pull request" would then find merges, "get" would find every "info".
  */
 const PHRASE_HINTS: { from: string; to: string[]; weight: number }[] = [
   { from: 'merge request', to: ['pull'], weight: 0.8 },
   { from: 'mr', to: ['pull'], weight: 0.6 },
+  // "repo info", "order details": the details of a thing are what its get answers
+  { from: 'info', to: ['get'], weight: 0.5 },
+  { from: 'details', to: ['get'], weight: 0.5 },
+  // "fix a typo in my comment": fixing what one wrote is editing it
+  { from: 'fix', to: ['update', 'edit'], weight: 0.5 },
+  { from: 'correct', to: ['update', 'edit'], weight: 0.5 },
 ];
 
 /** Stem -> stem -> weight, for single words; phrase -> stem -> weight, for phrases (stems joined by spaces). */
