@@ -70,9 +70,10 @@ export interface EngineExecutor extends Executor {
 
 const CLIENT_ISOLATES: ClientIsolateLimits = {
   perClient: Math.max(1, os.availableParallelism()),
-  // V8 frees an ended execution's context only under memory pressure, which a client's isolate rarely meets:
-  // with 1,000, 100 busy clients held 2.7-3.0 GB; with 100, 0.3-0.9 GB at the same throughput (bench soak)
-  maxExecutions: 100,
+  // the isolate collects its ended executions' contexts itself (IsolateHandle.collectAfterGrowth), and a new
+  // isolate runs cold: retiring every 100 cost 2.99 ms of CPU per execution, 2.20 with collections and 1,000
+  // (bench/sandbox-collection-cost.js); with 1,000 the soak's RSS ended within 5-8% of its figure at 1,000 (bench/soak.js)
+  maxExecutions: 1000,
   idleMs: 60_000,
   heapShare: 0.5,
   // beyond perClient busy isolates, executions queue for them while one frees up at least this often; a queue
