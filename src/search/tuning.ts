@@ -11,7 +11,7 @@ export interface Tuning {
   k1: number;
   /** What a word of the catalog that extends the one asked for counts ("assign" -> "assignee"). */
   prefix: number;
-  /** Scales the thesaurus's weights (thesaurus.ts): what a product word for the same concept counts. */
+  /** Scales the thesaurus's weights (thesaurus.ts, 0.5-0.8): what a product word for the same concept counts; below 1.25 it stays below the word asked for. */
   concept: number;
   /** What a WordNet relation counts at most (a synonym of the word's commonest sense). */
   related: number;
@@ -32,7 +32,7 @@ export const DEFAULT_TUNING: Tuning = {
   fieldB: [0.6, 0.5, 0.75, 0.3, 0.5, 0.75, 0.75],
   k1: 1.2,
   prefix: 0.5,
-  concept: 1,
+  concept: 1.2,
   related: 0.5,
   cooccurring: 0.5,
   fuzzy: 0.7,
