@@ -36,6 +36,7 @@ const PACE_MS = 20;
 const SETTLE_MS = quick ? 500 : 2_000;
 const IN_FLIGHT = 16;
 const CLIENTS = 16;
+const WARM_BURST = quick ? 2 : 5;
 
 // our servers run from a copy of the build made at the start (see snapshotBuild)
 let build;
@@ -68,7 +69,7 @@ async function sideBySide(upstream, spec) {
       await throughput(server, [headers], 100, { perSession: IN_FLIGHT });
       await throughput(server, clients, 100, { fresh: true });
       await openapiCalls(server, headers, upstream, 20);
-      state.set(server, { headers, clients, trivial: [], paced: [], rates: [], cpu: [], clientRates: [], clientCpu: [], chain20: [], gaps: [], byLength: Object.fromEntries(SIZES.lengths.map((n) => [n, []])) });
+      state.set(server, { headers, clients, trivial: [], paced: [], rates: [], cpu: [], clientRates: [], clientCpu: [], chain20: [], gaps: [], warmGaps: [], byLength: Object.fromEntries(SIZES.lengths.map((n) => [n, []])) });
     }
     const plain = [];
     const { rounds } = SIZES;
@@ -82,6 +83,10 @@ async function sideBySide(upstream, spec) {
         s.trivial.push(...(await trivial(server, s.headers, per(rounds, SIZES.trivial))));
         s.paced.push(...(await trivial(server, s.headers, per(rounds, SIZES.paced), { paceMs: PACE_MS })));
         s.gaps.push(...(await openapiCalls(server, s.headers, upstream, SIZES.calls)));
+        // the same right after a burst of it: a server that made calls moments ago runs them faster than one that
+        // sat idle for the seconds the other servers took (see bench/openapi-warmth.js); every server alike
+        for (let i = 0; i < WARM_BURST; i++) await openapiCalls(server, s.headers, upstream, SIZES.calls);
+        s.warmGaps.push(...(await openapiCalls(server, s.headers, upstream, SIZES.calls)));
         for (let i = 0; i < per(rounds, SIZES.chain20); i++) s.chain20.push(await chain(server, s.headers, 20));
         for (const length of SIZES.lengths) s.byLength[length].push(await chain(server, s.headers, length));
         const one = await throughput(server, [s.headers], per(rounds, SIZES.throughput), { perSession: IN_FLIGHT });
@@ -111,6 +116,7 @@ async function sideBySide(upstream, spec) {
         clientsCpuPerExecution: median(s.clientCpu),
         callP50: gapP50,
         callOverhead: gapP50 - plainP50,
+        warmCallP50: median(s.warmGaps),
         chain20: median(s.chain20),
         byLength: Object.fromEntries(SIZES.lengths.map((n) => [n, median(s.byLength[n]) / n])),
         chainTotals: Object.fromEntries(SIZES.lengths.map((n) => [n, median(s.byLength[n])])),
@@ -192,6 +198,7 @@ function report({ figures, plainP50 }, soakResults, context) {
     [`server CPU per execution, ${IN_FLIGHT} in flight (ms)`, (f) => f.cpuPerExecution, 'lower'],
     [`server CPU per execution, ${CLIENTS} clients (ms)`, (f) => f.clientsCpuPerExecution, 'lower'],
     [`sequential OpenAPI call, whole cycle at the upstream, p50 (ms; plain client ${fmt(plainP50, 3)})`, (f) => f.callP50, 'lower'],
+    [`the same, warm: right after ${WARM_BURST} executions of it (ms; plain client ${fmt(plainP50, 3)})`, (f) => f.warmCallP50, 'lower'],
     ...SIZES.lengths.map((n) => [`chain of ${n}: ms per pause/resume`, (f) => f.byLength[n], 'lower']),
   ];
   const ratio = (better, ourValue, referenceValue) => (better === 'lower' ? referenceValue / ourValue : ourValue / referenceValue);
@@ -230,7 +237,7 @@ function report({ figures, plainP50 }, soakResults, context) {
     push(`| ${names[key]} | ${steps.map(([a, b]) => fmt((totals[b] - totals[a]) / (b - a), 2)).join(' | ')} | ${fmt(f[lengths.at(-1)] / f[lengths[0]], 2)} |`);
   }
   push();
-  push(`Workloads: "back to back" sends each request when the last answered (${SIZES.trivial} in all); "${IN_FLIGHT} in flight" is one session with ${IN_FLIGHT} requests outstanding, each a program calling demo.add (${SIZES.throughput} per server); "${CLIENTS} clients" is ${CLIENTS} sessions with one request each outstanding, every program text new (${SIZES.clients}); the OpenAPI figure is the gap between consecutive arrivals at the upstream of ${SIZES.calls} sequential calls in one execution, less the same gap for a plain node:http keep-alive client in a process of its own (${SIZES.rounds * SIZES.calls} calls per server); chains answer each atp.llm.call pause with /api/resume. Server CPU is the whole process (all threads) from /proc.`);
+  push(`Workloads: "back to back" sends each request when the last answered (${SIZES.trivial} in all); "${IN_FLIGHT} in flight" is one session with ${IN_FLIGHT} requests outstanding, each a program calling demo.add (${SIZES.throughput} per server); "${CLIENTS} clients" is ${CLIENTS} sessions with one request each outstanding, every program text new (${SIZES.clients}); the OpenAPI figure is the gap between consecutive arrivals at the upstream of ${SIZES.calls} sequential calls in one execution, less the same gap for a plain node:http keep-alive client in a process of its own (${SIZES.rounds * SIZES.calls} calls per server), each server having sat idle while the others ran; the warm figure is measured right after ${WARM_BURST} more such executions; chains answer each atp.llm.call pause with /api/resume. Server CPU is the whole process (all threads) from /proc.`);
   if (soakResults) {
     const soakKeys = Object.keys(soakResults).filter((key) => !soakResults[key].failedToStart);
     const { clients, perClient, firstSample } = SIZES.soak;
