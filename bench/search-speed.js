@@ -1,8 +1,17 @@
 // Search speed: time to index, and per-query latency of our ranking beside the reference's scoring, on
 // GitHub's API (1,223 functions) and, with --scale, on three GitHub specs as three groups (~3,200).
 // Usage: node bench/search-speed.js [rounds] [--scale]
+//
+// --first-run [--catalog github]: each tune question of bench/search-eval once on a fresh index (the first
+// sight of its words), then once warm, each run inside its own vm.Script call so that callgrind can count
+// instructions per question, which a shared, loaded machine does not disturb:
+//   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg/cg '--dump-before=*ContextifyScript*EvalMachine*' \
+//     node --single-threaded bench/search-speed.js --first-run
+//   node bench/search-speed.js --instructions /tmp/cg      (p50 instructions, first runs and warm runs)
 
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import vm from 'node:vm';
 import { Catalog, loadGroup } from '../dist/catalog/index.js';
 import { createLogger } from '../dist/logging/index.js';
 import { createSearchIndex } from '../dist/search/index.js';
@@ -45,6 +54,46 @@ async function report(label, catalog, referenceItems) {
   for (const [name, t] of [['ours', oursTimes], ['reference', referenceTimes]]) {
     console.log(`  ${name.padEnd(16)}${[t.mean, t.p50, t.p99].map((v) => v.toFixed(3).padEnd(6)).join('  ')}`);
   }
+}
+
+function median(values) {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+}
+
+if (process.argv.includes('--instructions')) {
+  // callgrind's dumps: cg.1 holds the start-up, cg.2.. one question each (first runs, then warm runs), the last the exit
+  const dir = process.argv[process.argv.indexOf('--instructions') + 1];
+  const files = readdirSync(dir).filter((f) => /\.\d+$/.test(f)).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
+  const counts = files.slice(1).map((f) => Number(/^(?:summary|totals): (\d+)/m.exec(readFileSync(`${dir}/${f}`, 'utf8'))?.[1] ?? 0));
+  const half = counts.length / 2;
+  console.log(`${half} questions; instructions p50: first run ${(median(counts.slice(0, half)) / 1e6).toFixed(2)} M, warm ${(median(counts.slice(half)) / 1e6).toFixed(2)} M`);
+  process.exit(0);
+}
+
+if (process.argv.includes('--first-run')) {
+  const { loadEvalCatalog, loadEvalSets } = await import('./search-eval.js');
+  const name = process.argv.includes('--catalog') ? process.argv[process.argv.indexOf('--catalog') + 1] : 'github';
+  const set = loadEvalSets(name).find((s) => s.questions.some((q) => q.half === 'tune'));
+  const { catalog } = await loadEvalCatalog(set);
+  const questions = set.questions.filter((q) => q.half === 'tune').map((q) => q.q);
+  const index = createSearchIndex(catalog);
+  await index.warmUp();
+  let next = 0;
+  globalThis.searchNext = () => index.search(questions[next++ % questions.length], { maxResults: 10 });
+  const script = new vm.Script('searchNext()');
+  const times = { first: [], warm: [] };
+  for (const round of ['first', 'warm']) {
+    for (let i = 0; i < questions.length; i++) {
+      const cpu = process.cpuUsage();
+      script.runInThisContext();
+      const used = process.cpuUsage(cpu);
+      times[round].push((used.user + used.system) / 1000);
+    }
+  }
+  globalThis.searchNext = () => undefined;
+  script.runInThisContext(); // ends the last question's callgrind dump
+  console.log(`${name}: ${questions.length} tune questions; CPU ms p50 (process, all threads): first run ${median(times.first).toFixed(3)}, warm ${median(times.warm).toFixed(3)}; Node ${process.version}`);
+  process.exit(0);
 }
 
 const { catalog, via, spec } = await loadGithubCatalog();
